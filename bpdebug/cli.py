@@ -1,0 +1,199 @@
+"""The command line: `bpdebug [NET]`, `trace`, `check`, `snapshot`. Thin on purpose.
+
+Every bad file or argument is one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+from . import __version__
+from .netfile import Limits, NetworkFileError, load_network
+from .samples import DEFAULT_SAMPLE, resolve, sample_names
+
+if TYPE_CHECKING:
+    from .engine import Network
+
+COMMANDS = ("trace", "check", "snapshot")
+
+
+class UsageError(Exception):
+    """A bad argument: reported as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _limit_flags(parser: argparse.ArgumentParser) -> None:
+    d = Limits()
+    g = parser.add_argument_group("limits (checked before anything is allocated)")
+    g.add_argument(
+        "--max-units",
+        type=int,
+        default=d.max_units,
+        metavar="N",
+        help=f"largest layer given by units (default {d.max_units:,})",
+    )
+    g.add_argument(
+        "--max-examples",
+        type=int,
+        default=d.max_examples,
+        metavar="N",
+        help=f"most examples in data (default {d.max_examples:,})",
+    )
+    g.add_argument(
+        "--max-params",
+        type=int,
+        default=d.max_params,
+        metavar="N",
+        help=f"most parameters in all (default {d.max_params:,})",
+    )
+    g.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=d.max_file_bytes,
+        metavar="N",
+        help=f"largest network file (default {d.max_file_bytes:,})",
+    )
+    g.add_argument(
+        "--max-magnitude",
+        type=float,
+        default=d.max_magnitude,
+        metavar="X",
+        help=f"largest |number| in a file (default {d.max_magnitude:g})",
+    )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(
+        max_units=args.max_units,
+        max_examples=args.max_examples,
+        max_params=args.max_params,
+        max_file_bytes=args.max_file_bytes,
+        max_magnitude=args.max_magnitude,
+    )
+
+
+NET_HELP = f"a network file (.toml or .json) or a sample's name: {', '.join(sample_names())}"
+
+
+def _open_parser() -> _Parser:
+    p = _Parser(
+        prog="bpdebug",
+        description="A terminal step-debugger for backpropagation. "
+        f"Commands: {', '.join(COMMANDS)} (bpdebug COMMAND --help).",
+        epilog="Examples: bpdebug · bpdebug xor · bpdebug trace two_layer --format json · "
+        "bpdebug check deep · bpdebug snapshot xor --keys 'n n n' --output step3.svg",
+    )
+    p.add_argument(
+        "net",
+        nargs="?",
+        default=DEFAULT_SAMPLE,
+        metavar="NET",
+        help=NET_HELP + f" (default: {DEFAULT_SAMPLE})",
+    )
+    p.add_argument("--version", action="version", version=f"bpdebug {__version__}")
+    _limit_flags(p)
+    return p
+
+
+def _command_parser(command: str) -> _Parser:
+    p = _Parser(prog=f"bpdebug {command}")
+    p.add_argument("net", metavar="NET", help=NET_HELP)
+    if command == "trace":
+        p.description = "Print every step of one gradient-descent iteration."
+        p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    elif command == "check":
+        p.description = (
+            "Compare every backprop gradient with central finite differences; "
+            "exit 1 if any relative error is above the tolerance."
+        )
+        p.add_argument(
+            "--tolerance",
+            type=float,
+            default=1e-6,
+            metavar="TOL",
+            help="largest relative error accepted (default 1e-6)",
+        )
+    elif command == "snapshot":
+        p.description = "Run the debugger headless, press KEYS, save the screen."
+        p.add_argument("--keys", default="", help="space-separated key names, e.g. 'n n ] 2'")
+        p.add_argument("--output", "-o", metavar="FILE.svg", help="where to write the SVG")
+        p.add_argument("--text", action="store_true", help="print the screen as plain text")
+        p.add_argument("--size", default="100x32", metavar="WxH", help="terminal size")
+    _limit_flags(p)
+    return p
+
+
+def load(net_arg: str, limits: Limits) -> Network:
+    """The network a NET argument names: a file, or a shipped sample."""
+    path = resolve(net_arg)
+    if not path.exists() and net_arg not in sample_names():
+        looks_like_path = "/" in net_arg or path.suffix
+        if not looks_like_path:
+            raise NetworkFileError(
+                net_arg, "", "no such file or sample (samples: " + ", ".join(sample_names()) + ")"
+            )
+    return load_network(path, limits)
+
+
+def _run_trace(args: argparse.Namespace) -> int:
+    from .engine import build_trace
+    from .report import trace_json, trace_markdown, trace_text
+
+    trace = build_trace(load(args.net, _limits(args)))
+    render = {"text": trace_text, "json": trace_json, "markdown": trace_markdown}[args.format]
+    sys.stdout.write(render(trace) + ("\n" if args.format == "json" else ""))
+    return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .engine.gradcheck import check_gradients
+    from .report import check_text
+
+    if not args.tolerance > 0:
+        raise UsageError("bpdebug check: --tolerance must be a positive number")
+    net = load(args.net, _limits(args))
+    report = check_gradients(net)
+    sys.stdout.write(check_text(net, report, args.tolerance))
+    return 0 if report.max_error <= args.tolerance else 1
+
+
+def _run_snapshot(args: argparse.Namespace) -> int:
+    from .tui.snapshot import run_snapshot
+
+    return run_snapshot(args, load(args.net, _limits(args)))
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from .tui.app import make_app
+
+    net = load(args.net, _limits(args))
+    make_app(net).run()
+    return 0
+
+
+def dispatch(argv: Sequence[str]) -> int:
+    if argv and argv[0] in COMMANDS:
+        args = _command_parser(argv[0]).parse_args(argv[1:])
+        runner = {"trace": _run_trace, "check": _run_check, "snapshot": _run_snapshot}[argv[0]]
+        return int(runner(args))
+    return _run_app(_open_parser().parse_args(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return dispatch(argv)
+    except (UsageError, NetworkFileError) as exc:
+        print(f"bpdebug: {exc}" if isinstance(exc, NetworkFileError) else str(exc), file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,30 @@
+"""The NumPy engine: networks, activations, losses, backprop and the step trace.
+
+Nothing here imports textual; the command line and the screen both sit on top of it.
+"""
+
+from .activations import ACTIVATIONS, Activation
+from .backprop import gradients, loss_of, sgd_step, train
+from .losses import LOSSES, Loss
+from .network import Layer, Network, frozen_array
+from .trace import KINDS, PHASES, Operand, Step, Trace, build_trace
+
+__all__ = [
+    "ACTIVATIONS",
+    "KINDS",
+    "LOSSES",
+    "PHASES",
+    "Activation",
+    "Layer",
+    "Loss",
+    "Network",
+    "Operand",
+    "Step",
+    "Trace",
+    "build_trace",
+    "frozen_array",
+    "gradients",
+    "loss_of",
+    "sgd_step",
+    "train",
+]

@@ -1,0 +1,93 @@
+"""Central finite differences of the loss, entry by entry, against backprop's gradients."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import backprop
+from .activations import Array
+from .network import Layer, Network, frozen_array
+
+STEP = 1e-5  # h, scaled by max(1, |θ|): balances truncation O(h²) against rounding O(ε/h)
+# Finite differences in float64 resolve a gradient only to about 1e-11·|L| (rounding of L,
+# divided by 2h), so entries smaller than FLOOR·max(1, |L|) are compared absolutely.
+FLOOR = 1e-4
+
+
+def relative_error(g: Array, g_fd: Array, loss: float = 1.0) -> Array:
+    """|g − ĝ| / max(|g|, |ĝ|, FLOOR·max(1, |L|)), entry by entry."""
+    floor = FLOOR * max(1.0, abs(loss)) if np.isfinite(loss) else FLOOR
+    return np.abs(g - g_fd) / np.maximum(np.maximum(np.abs(g), np.abs(g_fd)), floor)
+
+
+@dataclass(frozen=True)
+class TensorCheck:
+    """One parameter tensor: backprop's gradient, the finite-difference estimate, the error."""
+
+    name: str  # "W1", "b2"
+    backprop: Array
+    numeric: Array
+    loss: float
+
+    @property
+    def error(self) -> Array:
+        return relative_error(self.backprop, self.numeric, self.loss)
+
+    @property
+    def max_error(self) -> float:
+        return float(self.error.max()) if self.error.size else 0.0
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    tensors: tuple[TensorCheck, ...]
+    n_params: int
+    forward_passes: int  # finite differences: two per parameter
+    backprop_seconds: float
+    numeric_seconds: float
+
+    @property
+    def max_error(self) -> float:
+        return max(t.max_error for t in self.tensors)
+
+
+def _perturbed(
+    layers: tuple[Layer, ...], l: int, which: str, idx: tuple[int, ...], value: float
+) -> tuple[Layer, ...]:
+    layer = layers[l]
+    arr = np.array(getattr(layer, which))
+    arr[idx] = value
+    changed = replace(layer, W=frozen_array(arr)) if which == "W" else replace(
+        layer, b=frozen_array(arr)
+    )
+    return layers[:l] + (changed,) + layers[l + 1 :]
+
+
+def numeric_gradient(net: Network, l: int, which: str) -> Array:
+    """∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for every entry θ of layer l's W or b."""
+    base: Array = getattr(net.layers[l], which)
+    out: Array = np.empty_like(base)
+    for idx in np.ndindex(base.shape):
+        theta = float(base[idx])
+        h = STEP * max(1.0, abs(theta))
+        up = backprop.loss_of(net, _perturbed(net.layers, l, which, idx, theta + h))
+        down = backprop.loss_of(net, _perturbed(net.layers, l, which, idx, theta - h))
+        out[idx] = (up - down) / ((theta + h) - (theta - h))
+    return out
+
+
+def check_gradients(net: Network) -> CheckReport:
+    """Every parameter's backprop gradient next to its central finite difference."""
+    with np.errstate(all="ignore"):
+        t0 = time.perf_counter()
+        loss, grads = backprop.gradients(net)
+        t1 = time.perf_counter()
+        tensors = []
+        for l, (dW, db) in enumerate(grads):
+            tensors.append(TensorCheck(f"W{l + 1}", dW, numeric_gradient(net, l, "W"), loss))
+            tensors.append(TensorCheck(f"b{l + 1}", db, numeric_gradient(net, l, "b"), loss))
+        t2 = time.perf_counter()
+    return CheckReport(tuple(tensors), net.n_params, 2 * net.n_params, t1 - t0, t2 - t1)

@@ -1,0 +1,124 @@
+"""The network and its data: immutable, float64, one column per example."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .activations import ACTIVATIONS, Activation, Array
+from .losses import LOSSES, Loss
+
+INITS = ("xavier", "he", "normal")
+
+
+def frozen_array(values: object) -> Array:
+    """A read-only float64 copy: nothing downstream can mutate a network in place."""
+    arr = np.array(values, dtype=np.float64)
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A dense layer: z = W a_prev + b, a = σ(z). W is n_out × n_in, b has n_out entries."""
+
+    activation: str
+    W: Array
+    b: Array
+    alpha: float = 0.01  # leaky_relu slope for z ≤ 0; ignored by the other activations
+
+    @property
+    def act(self) -> Activation:
+        return ACTIVATIONS[self.activation]
+
+    @property
+    def n_in(self) -> int:
+        return int(self.W.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.W.shape[0])
+
+    def __repr__(self) -> str:
+        return f"Layer({self.activation}, {self.n_in}→{self.n_out})"
+
+
+@dataclass(frozen=True)
+class Network:
+    """Layers, loss, learning rate and the batch they are trained on (x: n₀ × m, y: n_L × m)."""
+
+    layers: tuple[Layer, ...]
+    loss: str
+    learning_rate: float
+    x: Array
+    y: Array
+    name: str = ""
+    seed: int | None = None
+    source: str = field(default="", compare=False)  # the file it came from, if any
+
+    @property
+    def loss_fn(self) -> Loss:
+        return LOSSES[self.loss]
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (int(self.x.shape[0]), *(layer.n_out for layer in self.layers))
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def n_params(self) -> int:
+        return sum(layer.W.size + layer.b.size for layer in self.layers)
+
+    def with_layers(self, layers: tuple[Layer, ...]) -> Network:
+        return replace(self, layers=layers)
+
+    def same_as(self, other: Network) -> bool:
+        """Bit-for-bit equality of every number, name and setting."""
+        if (self.loss, self.learning_rate, self.name, self.seed, self.depth) != (
+            other.loss,
+            other.learning_rate,
+            other.name,
+            other.seed,
+            other.depth,
+        ):
+            return False
+        pairs = [(self.x, other.x), (self.y, other.y)]
+        for mine, theirs in zip(self.layers, other.layers, strict=True):
+            if mine.activation != theirs.activation:
+                return False
+            if mine.activation == "leaky_relu" and mine.alpha != theirs.alpha:
+                return False
+            pairs += [(mine.W, theirs.W), (mine.b, theirs.b)]
+        return all(_bits_equal(p, q) for p, q in pairs)
+
+    def __repr__(self) -> str:
+        shape = "-".join(str(n) for n in self.sizes)
+        return f"Network({self.name!r}, {shape}, {self.loss}, batch={self.batch_size})"
+
+
+def _bits_equal(p: Array, q: Array) -> bool:
+    return p.shape == q.shape and p.tobytes() == q.tobytes()
+
+
+def init_params(n_out: int, n_in: int, init: str, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Initial W, b for a layer given by `units`: xavier/he give zero biases, normal N(0, 1)."""
+    if init == "xavier":
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        return frozen_array(rng.uniform(-limit, limit, (n_out, n_in))), frozen_array(
+            np.zeros(n_out)
+        )
+    if init == "he":
+        W = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in))
+        return frozen_array(W), frozen_array(np.zeros(n_out))
+    if init == "normal":
+        W = rng.normal(0.0, 1.0, (n_out, n_in))
+        return frozen_array(W), frozen_array(rng.normal(0.0, 1.0, n_out))
+    raise ValueError(f"unknown init {init!r}")

@@ -1,0 +1,491 @@
+"""Network files: TOML for people, JSON for programs, one schema, validated before computing.
+
+Every problem is a `NetworkFileError` whose text is one line: the file, the key path
+(`layers[1].W`) and what is wrong. Sizes are checked against `Limits` before any array exists.
+Nothing here runs code from a file: tomllib and json only, no pickle, no eval.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+import tempfile
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tomli_w
+
+from .engine import ACTIVATIONS, LOSSES, Layer, Network, frozen_array
+from .engine.network import INITS, init_params
+
+TOP_KEYS = ("name", "loss", "learning_rate", "seed", "data", "layers")
+DATA_KEYS = ("x", "y")
+LAYER_KEYS = ("activation", "W", "b", "units", "init", "alpha")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a file may ask for; checked before anything is allocated. Raise them by flag."""
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_units: int = 100_000
+    max_layers: int = 1_000
+    max_examples: int = 1_000_000
+    max_params: int = 20_000_000
+    max_magnitude: float = 1e9  # the largest |number| accepted for a weight, input or target
+
+
+class NetworkFileError(ValueError):
+    """A problem with a network file, as one line: 'FILE: key.path: what is wrong'."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source, self.key, self.problem = source, key, problem
+        where = f"{key}: " if key else ""
+        super().__init__(f"{source}: {where}{problem}")
+
+
+def _read_text(path: Path, limits: Limits) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise NetworkFileError(str(path), "", "no such file") from None
+    except OSError as exc:
+        raise NetworkFileError(str(path), "", f"cannot read: {exc.strerror}") from None
+    if path.is_dir():
+        raise NetworkFileError(str(path), "", "is a folder, not a network file")
+    if size > limits.max_file_bytes:
+        raise NetworkFileError(
+            str(path),
+            "",
+            f"file is {size:,} bytes; the limit is {limits.max_file_bytes:,} "
+            "(raise it with --max-file-bytes)",
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NetworkFileError(str(path), "", f"cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NetworkFileError(
+            str(path), "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+
+
+def parse_document(text: str, source: str, fmt: str) -> dict[str, Any]:
+    """Parse TOML or JSON text into a dict, with syntax errors as one-line NetworkFileErrors."""
+    try:
+        # JSON's NaN/Infinity parse here, then fail validation with their key path
+        doc = json.loads(text) if fmt == "json" else tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise NetworkFileError(source, "", f"TOML syntax error: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise NetworkFileError(
+            source, "", f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise NetworkFileError(source, "", "nested too deeply to be a network file") from None
+    if not isinstance(doc, dict):
+        raise NetworkFileError(source, "", f"expected a table of keys at the top, got {_kind(doc)}")
+    return doc
+
+
+def file_format(path: Path, text: str = "") -> str:
+    """'json' or 'toml', from the suffix or, failing that, from the first character."""
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".toml"):
+        return suffix[1:]
+    return "json" if text.lstrip().startswith(("{", "[")) else "toml"
+
+
+def load_network(path: str | os.PathLike[str], limits: Limits = Limits()) -> Network:
+    """Read, parse and validate a network file."""
+    p = Path(path)
+    text = _read_text(p, limits)
+    doc = parse_document(text, str(p), file_format(p, text))
+    return network_from_document(doc, str(p), limits)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"[:60]
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+class _Validator:
+    """Walks a parsed document, naming the key path of every problem it finds."""
+
+    def __init__(self, source: str, limits: Limits) -> None:
+        self.source, self.limits = source, limits
+
+    def fail(self, key: str, problem: str) -> NetworkFileError:
+        return NetworkFileError(self.source, key, problem)
+
+    def check_keys(self, table: dict[str, Any], allowed: Sequence[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                path = f"{where}.{key}" if where else str(key)
+                raise self.fail(path, f"unknown key{hint}; expected one of {', '.join(allowed)}")
+
+    def require(self, table: dict[str, Any], key: str, where: str) -> Any:
+        if key not in table:
+            raise self.fail(f"{where}.{key}" if where else key, "required key is missing")
+        return table[key]
+
+    def table(self, value: Any, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a table, got {_kind(value)}")
+        return value
+
+    def name(self, value: Any, key: str, choices: dict[str, Any]) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a name, got {_kind(value)}")
+        if value not in choices:
+            close = difflib.get_close_matches(value, list(choices), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise self.fail(key, f"unknown {value!r}{hint}; expected one of {', '.join(choices)}")
+        return value
+
+    def number(
+        self, value: Any, key: str, low: float, high: float, low_open: bool = False
+    ) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"expected a number, got {_kind(value)}")
+        v = float(value)
+        if not math.isfinite(v):
+            raise self.fail(key, f"must be a finite number, got {value}")
+        if v < low or (low_open and v <= low) or v > high:
+            lo = "above" if low_open else "at least"
+            raise self.fail(key, f"must be {lo} {low:g} and at most {high:g}, got {value}")
+        return v
+
+    def integer(self, value: Any, key: str, low: int, high: int, hint: str = "") -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"expected a whole number, got {_kind(value)}")
+        if value < low or value > high:
+            raise self.fail(key, f"must be between {low:,} and {high:,}, got {value:,}{hint}")
+        return value
+
+    def matrix(self, value: Any, key: str, rows_are: str = "rows") -> list[list[float]]:
+        """A rectangular list of lists of finite numbers (a flat list is one row)."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = [[value]]
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list of {rows_are}, got {_kind(value)}")
+        if not value:
+            raise self.fail(key, "is empty")
+        if not any(isinstance(row, list) for row in value):
+            value = [value]
+        width = None
+        out = []
+        for i, row in enumerate(value):
+            if not isinstance(row, list):
+                raise self.fail(f"{key}[{i}]", f"expected a list of numbers, got {_kind(row)}")
+            if width is None:
+                width = len(row)
+            if not row:
+                raise self.fail(f"{key}[{i}]", "is empty")
+            if len(row) != width:
+                raise self.fail(
+                    f"{key}[{i}]", f"has {_count(len(row), 'number')}; row 0 has {width}"
+                )
+            out.append([self.entry(v, f"{key}[{i}][{j}]") for j, v in enumerate(row)])
+        return out
+
+    def vector(self, value: Any, key: str) -> list[float]:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list of numbers, got {_kind(value)}")
+        if not value:
+            raise self.fail(key, "is empty")
+        return [self.entry(v, f"{key}[{j}]") for j, v in enumerate(value)]
+
+    def entry(self, v: Any, key: str) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise self.fail(key, f"expected a number, got {_kind(v)}")
+        f = float(v)
+        if not math.isfinite(f):
+            raise self.fail(key, f"must be a finite number, got {v}")
+        if abs(f) > self.limits.max_magnitude:
+            raise self.fail(
+                key,
+                f"{v} is larger than the limit of {self.limits.max_magnitude:g} "
+                "(raise it with --max-magnitude)",
+            )
+        return f
+
+
+def network_from_document(doc: dict[str, Any], source: str, limits: Limits = Limits()) -> Network:
+    """Validate a parsed document and build the network it describes."""
+    v = _Validator(source, limits)
+    v.check_keys(doc, TOP_KEYS, "")
+    name = doc.get("name", "")
+    if not isinstance(name, str):
+        raise v.fail("name", f"expected text, got {_kind(name)}")
+    if len(name) > 200:
+        raise v.fail("name", f"is {len(name)} characters long; at most 200")
+    name = "".join(ch if ch.isprintable() else " " for ch in name)
+    loss = v.name(v.require(doc, "loss", ""), "loss", LOSSES)
+    lr = v.number(v.require(doc, "learning_rate", ""), "learning_rate", 0.0, 1e6, low_open=True)
+    seed = doc.get("seed")
+    if seed is not None:
+        seed = v.integer(seed, "seed", 0, 2**63 - 1)
+    data = v.table(v.require(doc, "data", ""), "data")
+    v.check_keys(data, DATA_KEYS, "data")
+    x_rows = _examples(v, v.require(data, "x", "data"), "data.x")
+    y_rows = _examples(v, v.require(data, "y", "data"), "data.y")
+    if len(y_rows) != len(x_rows):
+        raise v.fail("data.y", f"has {_count(len(y_rows), 'example')}; data.x has {len(x_rows)}")
+    layers_doc = v.require(doc, "layers", "")
+    if not isinstance(layers_doc, list) or not layers_doc:
+        raise v.fail("layers", "expected a list of one or more [[layers]] tables")
+    if len(layers_doc) > limits.max_layers:
+        raise v.fail(
+            "layers", f"has {len(layers_doc):,} layers; the limit is {limits.max_layers:,}"
+        )
+    layers = _layers(v, layers_doc, len(x_rows[0]), seed)
+    _check_output(v, layers, loss, y_rows)
+    x = frozen_array(np.array(x_rows, dtype=np.float64).T)
+    y = frozen_array(np.array(y_rows, dtype=np.float64).T)
+    return Network(tuple(layers), loss, lr, x, y, name=name, seed=seed, source=source)
+
+
+def _examples(v: _Validator, value: Any, key: str) -> list[list[float]]:
+    """Examples as rows: a number or a flat list is one example, a list of lists is many."""
+    if isinstance(value, list) and len(value) > v.limits.max_examples:
+        raise v.fail(
+            key,
+            f"has {len(value):,} examples; the limit is {v.limits.max_examples:,} "
+            "(raise it with --max-examples)",
+        )
+    return v.matrix(value, key, rows_are="examples")
+
+
+def _layers(v: _Validator, docs: list[Any], n_in: int, seed: int | None) -> list[Layer]:
+    rng = np.random.default_rng(0 if seed is None else seed)
+    layers: list[Layer] = []
+    params = 0
+    for i, item in enumerate(docs):
+        key = f"layers[{i}]"
+        doc = v.table(item, key)
+        v.check_keys(doc, LAYER_KEYS, key)
+        activation = v.name(v.require(doc, "activation", key), f"{key}.activation", ACTIVATIONS)
+        if activation == "softmax" and i < len(docs) - 1:
+            raise v.fail(f"{key}.activation", "softmax is allowed on the output layer only")
+        alpha = 0.01
+        if "alpha" in doc:
+            if activation != "leaky_relu":
+                raise v.fail(f"{key}.alpha", f"alpha applies to leaky_relu only, not {activation}")
+            alpha = v.number(doc["alpha"], f"{key}.alpha", 0.0, 1.0)
+        W, b = _layer_params(v, doc, key, n_in, rng)
+        params += W.size + b.size
+        if params > v.limits.max_params:
+            raise v.fail(
+                key,
+                f"brings the parameter count to {params:,}; the limit is "
+                f"{v.limits.max_params:,} (raise it with --max-params)",
+            )
+        layers.append(Layer(activation, W, b, alpha))
+        n_in = W.shape[0]
+    return layers
+
+
+def _layer_params(
+    v: _Validator, doc: dict[str, Any], key: str, n_in: int, rng: np.random.Generator
+) -> tuple[Any, Any]:
+    has_w, has_b, has_units = "W" in doc, "b" in doc, "units" in doc
+    if has_units:
+        if has_w or has_b:
+            raise v.fail(key, "give either units or W and b, not both")
+        units = v.integer(
+            doc["units"],
+            f"{key}.units",
+            1,
+            v.limits.max_units,
+            " (raise the limit with --max-units)",
+        )
+        if units * n_in > v.limits.max_params:
+            raise v.fail(
+                f"{key}.units",
+                f"{units:,}×{n_in:,} weights exceed the limit of "
+                f"{v.limits.max_params:,} (raise it with --max-params)",
+            )
+        init = v.name(doc.get("init", "xavier"), f"{key}.init", dict.fromkeys(INITS))
+        return init_params(units, n_in, init, rng)
+    if "init" in doc:
+        raise v.fail(f"{key}.init", "init applies to layers given by units")
+    if not (has_w and has_b):
+        missing = "b" if has_w else "W" if has_b else "W and b (or units)"
+        raise v.fail(key, f"missing {missing}")
+    rows = v.matrix(doc["W"], f"{key}.W")
+    if len(rows[0]) != n_in:
+        raise v.fail(
+            f"{key}.W",
+            f"expected {len(rows)}×{n_in} (one column per input), got {len(rows)}×{len(rows[0])}",
+        )
+    b = v.vector(doc["b"], f"{key}.b")
+    if len(b) != len(rows):
+        raise v.fail(
+            f"{key}.b", f"expected {_count(len(rows), 'number')} (one per unit), got {len(b)}"
+        )
+    return frozen_array(rows), frozen_array(b)
+
+
+def _check_output(v: _Validator, layers: list[Layer], loss: str, y_rows: list[list[float]]) -> None:
+    out = layers[-1]
+    last = f"layers[{len(layers) - 1}]"
+    if len(y_rows[0]) != out.n_out:
+        raise v.fail(
+            "data.y",
+            f"each target has {_count(len(y_rows[0]), 'number')}; the output layer "
+            f"{last} has {out.n_out} units",
+        )
+    needed = LOSSES[loss].requires_output
+    if needed and out.activation != needed:
+        raise v.fail(
+            f"{last}.activation", f"{loss} needs a {needed} output layer, got {out.activation}"
+        )
+    y = np.array(y_rows)
+    if loss in ("binary_cross_entropy", "cross_entropy") and (y.min() < 0 or y.max() > 1):
+        raise v.fail("data.y", f"{loss} targets must lie between 0 and 1")
+    if loss == "cross_entropy":
+        sums = y.sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
+        if bad.size:
+            raise v.fail(
+                f"data.y[{bad[0]}]", f"cross_entropy targets must sum to 1, got {sums[bad[0]]:g}"
+            )
+
+
+# ---------------------------------------------------------------- saving
+
+
+def network_to_document(net: Network) -> dict[str, Any]:
+    """The file schema for `net`, with every parameter written out (no `units`)."""
+    doc: dict[str, Any] = {}
+    if net.name:
+        doc["name"] = net.name
+    doc["loss"] = net.loss
+    doc["learning_rate"] = net.learning_rate
+    if net.seed is not None:
+        doc["seed"] = net.seed
+    doc["data"] = {"x": net.x.T.tolist(), "y": net.y.T.tolist()}
+    layers = []
+    for layer in net.layers:
+        item: dict[str, Any] = {"activation": layer.activation}
+        if layer.activation == "leaky_relu":
+            item["alpha"] = layer.alpha
+        item["W"] = layer.W.tolist()
+        item["b"] = layer.b.tolist()
+        layers.append(item)
+    doc["layers"] = layers
+    return doc
+
+
+def _toml_value(value: Any) -> str:
+    """One TOML value on one line; floats by repr, which round-trips every bit."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, float):
+        return repr(value)
+    return tomli_w.dumps({"v": value})[4:].rstrip("\n")
+
+
+def to_toml(net: Network, comment: str = "") -> str:
+    """TOML with one matrix row per list and a comment line, readable and exact."""
+    doc = network_to_document(net)
+    lines = [f"# {line}" for line in comment.splitlines()]
+    for key in ("name", "loss", "learning_rate", "seed"):
+        if key in doc:
+            lines.append(f"{key} = {_toml_value(doc[key])}")
+    lines += ["", "[data]  # one row per example"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in doc["data"].items()]
+    for item in doc["layers"]:
+        lines += ["", "[[layers]]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in item.items()]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(net: Network) -> str:
+    return json.dumps(network_to_document(net), indent=2, allow_nan=False) + "\n"
+
+
+def save_network(
+    net: Network, path: str | os.PathLike[str], overwrite: bool = False, comment: str = ""
+) -> Path:
+    """Write `net` atomically (temp file, then rename). Refuses to replace a file unless asked.
+
+    Raises FileExistsError when `path` exists and overwrite is False, ValueError when the
+    network holds non-finite numbers (no file could load them back), OSError on I/O failure.
+    """
+    p = Path(path)
+    bad = _first_nonfinite(net)
+    if bad:
+        raise ValueError(f"cannot save: {bad} is not finite (edit it back or undo first)")
+    text = to_json(net) if file_format(p) == "json" else to_toml(net, comment)
+    if p.exists() and not overwrite:
+        raise FileExistsError(f"{p} already exists")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, p)
+        else:
+            _link_without_overwrite(tmp, p)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return p
+
+
+def _link_without_overwrite(tmp: str, p: Path) -> None:
+    """Put tmp at p only if p does not exist: a hard link fails if p appeared meanwhile."""
+    try:
+        os.link(tmp, p)
+    except FileExistsError:
+        raise
+    except OSError:  # a filesystem without hard links: check, then rename
+        if p.exists():
+            raise FileExistsError(f"{p} already exists") from None
+        os.replace(tmp, p)
+        return
+    os.unlink(tmp)
+
+
+def _first_nonfinite(net: Network) -> str:
+    arrays = [("learning_rate", np.array(net.learning_rate))]
+    for i, layer in enumerate(net.layers):
+        arrays += [(f"layers[{i}].W", layer.W), (f"layers[{i}].b", layer.b)]
+    arrays += [("data.x", net.x), ("data.y", net.y)]
+    for key, arr in arrays:
+        if not np.all(np.isfinite(arr)):
+            return key
+    return ""

@@ -1,0 +1,165 @@
+"""Headless output of a trace and a gradient check: text, markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from .engine import Network, Step, Trace
+from .engine.fmt import INLINE_MAX, full, shape_text, short
+from .engine.gradcheck import CheckReport
+
+PHASE_TITLES = {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}
+
+
+def describe(net: Network) -> str:
+    """'2-2-2, quadratic loss, η = 0.5, batch of 1'."""
+    sizes = "-".join(str(n) for n in net.sizes)
+    batch = f"batch of {net.batch_size}"
+    return f"{sizes}, {net.loss} loss, η = {full(net.learning_rate)}, {batch}"
+
+
+def _json_number(v: float) -> float | str:
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def _json_value(value: Any) -> Any:
+    if np.ndim(value) == 0:
+        return _json_number(float(value))
+    return [_json_value(v) for v in value]
+
+
+def trace_json(trace: Trace) -> str:
+    doc = {
+        "network": trace.network.name,
+        "loss": _json_number(trace.loss),
+        "loss_after": _json_number(trace.loss_after),
+        "steps": [
+            {
+                "index": s.index,
+                "phase": s.phase,
+                "layer": s.layer,
+                "kind": s.kind,
+                "symbol": s.symbol,
+                "formula": s.formula,
+                "shape": list(s.shape),
+                "value": _json_value(s.value),
+            }
+            for s in trace.steps
+        ],
+    }
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1)
+
+
+def _stats(step: Step) -> str:
+    v = np.asarray(step.value)
+    finite = v[np.isfinite(v)]
+    if not finite.size:
+        return "no finite entries"
+    bad = v.size - finite.size
+    extra = f", {bad} non-finite" if bad else ""
+    return (
+        f"min {short(finite.min())}, max {short(finite.max())}, mean {short(finite.mean())}{extra}"
+    )
+
+
+def _nonfinite_line(trace: Trace) -> list[str]:
+    bad = trace.first_nonfinite()
+    if bad is None:
+        return []
+    return [f"warning: the first non-finite value is step {bad.index}, {bad.symbol}"]
+
+
+def trace_text(trace: Trace) -> str:
+    net = trace.network
+    lines = [
+        f"{net.name or 'network'} — {describe(net)}",
+        f"L = {full(trace.loss)} → L′ = {full(trace.loss_after)} after one update",
+    ]
+    lines += _nonfinite_line(trace)
+    phase = None
+    for s in trace.steps:
+        if s.phase != phase:
+            phase = s.phase
+            lines += ["", PHASE_TITLES[phase]]
+        where = f"layer {s.layer}" if s.layer else "loss"
+        lines.append(f"  [{s.index:>3}] {where:<8} {s.formula}    ({s.shape_text})")
+        lines.append(f"        {s.substituted()}")
+        if np.size(s.value) > INLINE_MAX:
+            lines.append(
+                f"        {shape_text(s.shape)}: {_stats(s)}  (--format json for every entry)"
+            )
+        if s.note:
+            lines.append(f"        note: {s.note}")
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def trace_markdown(trace: Trace) -> str:
+    net = trace.network
+    lines = [
+        f"# {net.name or 'Network'}",
+        "",
+        f"{describe(net)}.",
+        "",
+        f"Loss before the update L = `{full(trace.loss)}`, after L′ = `{full(trace.loss_after)}`.",
+        "",
+    ]
+    lines += [f"> {line}" for line in _nonfinite_line(trace)]
+    phase = None
+    for s in trace.steps:
+        if s.phase != phase:
+            phase = s.phase
+            lines += [
+                "",
+                f"## {PHASE_TITLES[phase]}",
+                "",
+                "| # | layer | formula | with numbers | shape |",
+                "|---|---|---|---|---|",
+            ]
+        layer = str(s.layer) if s.layer else "—"
+        lines.append(
+            f"| {s.index} | {layer} | {_md_cell(s.formula)} | "
+            f"`{_md_cell(s.substituted())}` | {s.shape_text} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def check_text(net: Network, report: CheckReport, tolerance: float) -> str:
+    lines = [
+        f"Gradient check: {net.name or 'network'} ({describe(net)}, {report.n_params} parameters)",
+        "",
+        f"{'tensor':<8}{'shape':<10}{'max rel. error':>16}  result",
+    ]
+    for t in report.tensors:
+        err = t.max_error
+        ok = "ok" if err <= tolerance else "FAIL"
+        if not (np.all(np.isfinite(t.backprop)) and np.all(np.isfinite(t.numeric))):
+            ok = "non-finite"
+        lines.append(f"{t.name:<8}{shape_text(t.backprop.shape):<10}{err:>16.2e}  {ok}")
+    lines += [
+        "",
+        f"{'backprop:':<20}{'1 forward + 1 backward pass':<42}"
+        f"{report.backprop_seconds * 1e3:10.3f} ms",
+        f"{'finite differences:':<20}"
+        f"{f'{report.forward_passes} forward passes (2 per parameter)':<42}"
+        f"{report.numeric_seconds * 1e3:10.3f} ms",
+        "",
+        f"max relative error {report.max_error:.2e} "
+        + ("≤" if report.max_error <= tolerance else ">")
+        + f" tolerance {tolerance:g}: "
+        + ("OK" if report.max_error <= tolerance else "FAILED"),
+        "relative error = |g − ĝ| / max(|g|, |ĝ|, 1e-4·max(1, |L|)), "
+        "ĝ = (L(θ+h) − L(θ−h)) / 2h, h = 1e-5·max(1, |θ|)",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,67 @@
+"""Shared helpers: sample networks and random valid networks built from a seed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bpdebug.engine import ACTIVATIONS, LOSSES, Layer, Network, frozen_array
+from bpdebug.netfile import load_network
+from bpdebug.samples import sample_names, sample_path
+
+HIDDEN_ACTIVATIONS = [name for name in ACTIVATIONS if name != "softmax"]
+
+
+def output_activations(loss: str) -> list[str]:
+    """The output activations a loss accepts."""
+    needed = LOSSES[loss].requires_output
+    return [needed] if needed else list(ACTIVATIONS)
+
+
+def valid_pairs() -> list[tuple[str, str]]:
+    """Every (output activation, loss) pair the file schema accepts."""
+    return [(act, loss) for loss in LOSSES for act in output_activations(loss)]
+
+
+def random_targets(loss: str, n: int, m: int, rng: np.random.Generator) -> np.ndarray:
+    if loss == "cross_entropy":
+        p = rng.uniform(0.05, 1.0, (n, m))
+        return p / p.sum(axis=0, keepdims=True)
+    if loss == "binary_cross_entropy":
+        return rng.uniform(0.0, 1.0, (n, m))
+    return rng.normal(0.0, 1.0, (n, m))
+
+
+def random_network(
+    seed: int,
+    depth: int,
+    m: int,
+    out_act: str,
+    loss: str,
+    hidden: str | None = None,
+    lr: float = 0.1,
+) -> Network:
+    """A random valid network; hidden activations cycle through all of them unless given."""
+    rng = np.random.default_rng(seed)
+    sizes = [int(rng.integers(1, 5)) for _ in range(depth + 1)]
+    if out_act == "softmax" and sizes[-1] < 2:
+        sizes[-1] = 2
+    layers = []
+    for l in range(depth):
+        act = out_act if l == depth - 1 else hidden or HIDDEN_ACTIVATIONS[(seed + l) % 6]
+        W = rng.normal(0.0, 0.8, (sizes[l + 1], sizes[l]))
+        b = rng.normal(0.0, 0.3, sizes[l + 1])
+        layers.append(Layer(act, frozen_array(W), frozen_array(b), alpha=0.05))
+    x = rng.normal(0.0, 1.0, (sizes[0], m))
+    y = random_targets(loss, sizes[-1], m, rng)
+    return Network(tuple(layers), loss, lr, frozen_array(x), frozen_array(y), name=f"r{seed}")
+
+
+@pytest.fixture(params=sample_names())
+def sample(request: pytest.FixtureRequest) -> Network:
+    return load_network(sample_path(request.param))
+
+
+@pytest.fixture
+def sample_by_name():  # type: ignore[no-untyped-def]
+    return lambda name: load_network(sample_path(name))

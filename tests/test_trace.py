@@ -1,0 +1,172 @@
+"""The trace: step order and kinds, values, immutability, stability at saturation."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import random_network, valid_pairs
+
+from bpdebug.engine import Layer, Network, build_trace, frozen_array
+from bpdebug.engine.backprop import gradients, output_backward
+
+EXPECTED_3_LAYER = [
+    ("forward", 1, "z"),
+    ("forward", 1, "a"),
+    ("forward", 2, "z"),
+    ("forward", 2, "a"),
+    ("forward", 3, "z"),
+    ("forward", 3, "a"),
+    ("forward", None, "loss"),
+    *[("backward", l, k) for l in (3, 2, 1) for k in ("dL_da", "dact", "delta", "dW", "db")],
+    *[("update", l, k) for l in (1, 2, 3) for k in ("W_new", "b_new")],
+    ("update", None, "loss_after"),
+]
+
+
+def test_step_order_and_kinds_for_a_three_layer_net() -> None:
+    trace = build_trace(random_network(3, 3, 2, "sigmoid", "quadratic"))
+    assert [(s.phase, s.layer, s.kind) for s in trace.steps] == EXPECTED_3_LAYER
+    assert [s.index for s in trace.steps] == list(range(len(EXPECTED_3_LAYER)))
+    assert trace.phase_starts == {"forward": 0, "backward": 7, "update": 22}
+
+
+def test_loss_falls_for_every_sample_at_its_learning_rate(sample: Network) -> None:
+    trace = build_trace(sample)
+    assert trace.loss_after < trace.loss
+    assert trace.find("loss_after").value == trace.loss_after
+
+
+def test_values_are_read_only_and_shapes_follow_the_column_convention(sample: Network) -> None:
+    trace = build_trace(sample)
+    m = sample.batch_size
+    for l, layer in enumerate(sample.layers, start=1):
+        assert trace.find("z", l).shape == (layer.n_out, m)
+        assert trace.find("delta", l).shape == (layer.n_out, m)
+        assert trace.find("dW", l).shape == layer.W.shape
+        assert trace.find("db", l).shape == layer.b.shape
+    for step in trace.steps:
+        if isinstance(step.value, np.ndarray):
+            assert not step.value.flags.writeable
+            with pytest.raises(ValueError):
+                step.value[...] = 0
+
+
+def test_operands_point_at_the_steps_that_produced_them() -> None:
+    trace = build_trace(random_network(5, 2, 3, "tanh", "mse"))
+    delta1 = trace.find("delta", 1)
+    names = [op.name for op in delta1.operands]
+    assert names == ["∂L/∂a⁽¹⁾", "σ′(z⁽¹⁾)"]
+    assert [op.step for op in delta1.operands] == [
+        trace.find("dL_da", 1).index,
+        trace.find("dact", 1).index,
+    ]
+    hidden = trace.find("dL_da", 1)
+    assert (
+        hidden.operands[0].param == "W2" and hidden.operands[1].step == trace.find("delta", 2).index
+    )
+    for step in trace.steps:
+        for op in step.operands:
+            if op.step is not None:
+                assert op.step < step.index
+                assert op.value is trace.steps[op.step].value
+
+
+def test_formula_with_numbers_substituted() -> None:
+    net = Network(
+        (Layer("sigmoid", frozen_array([[0.6]]), frozen_array([0.9])),),
+        "quadratic",
+        0.15,
+        frozen_array([[1.0]]),
+        frozen_array([[0.0]]),
+    )
+    trace = build_trace(net)
+    z = trace.find("z", 1)
+    assert z.formula == "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾"
+    assert z.substituted() == "z⁽¹⁾ = 0.6 1.0 + 0.9 = 1.5"
+    update = trace.find("W_new", 1)
+    assert update.formula == "W⁽¹⁾ ← W⁽¹⁾ − η ∂L/∂W⁽¹⁾"
+    dW = float(trace.find("dW", 1).value[0, 0])
+    assert update.substituted() == f"W⁽¹⁾ ← 0.6 − 0.15 {dW!r} = {0.6 - 0.15 * dW!r}"
+
+
+def test_large_values_appear_by_shape_in_formulas(sample_by_name) -> None:
+    trace = build_trace(sample_by_name("wide"))
+    assert "⟨32×64⟩" in trace.find("z", 1).substituted()
+
+
+def test_fused_forms_are_named_and_softmax_dact_is_a_jvp() -> None:
+    net = random_network(4, 2, 3, "softmax", "cross_entropy")
+    trace = build_trace(net)
+    out = net.depth
+    assert "fused softmax + cross-entropy" in trace.find("delta", out).note
+    a, y = trace.find("a", out).value, net.y
+    np.testing.assert_allclose(trace.find("delta", out).value, a - y, rtol=0, atol=1e-15)
+    quad = build_trace(random_network(4, 2, 3, "softmax", "quadratic"))
+    g, a = quad.find("dL_da", out).value, quad.find("a", out).value
+    jac = [np.diag(a[:, k]) - np.outer(a[:, k], a[:, k]) for k in range(a.shape[1])]
+    want = np.stack([jac[k].T @ g[:, k] for k in range(a.shape[1])], axis=1)
+    np.testing.assert_allclose(quad.find("dact", out).value, want, rtol=1e-12, atol=1e-15)
+    bce = build_trace(random_network(4, 2, 3, "sigmoid", "binary_cross_entropy"))
+    assert "fused sigmoid + binary cross-entropy" in bce.find("delta", out).note
+
+
+@pytest.mark.parametrize("activation,loss", valid_pairs())
+@pytest.mark.parametrize("z0", [1000.0, -1000.0, 1e4, -1e4])
+def test_saturated_units_give_finite_values_without_warnings(
+    activation: str, loss: str, z0: float
+) -> None:
+    n = 2
+    W = frozen_array([[z0], [-z0 / 2]])
+    y = (
+        frozen_array([[1.0], [0.0]])
+        if loss != "binary_cross_entropy"
+        else frozen_array([[0.0], [1.0]])
+    )
+    layer = Layer(activation, W, frozen_array(np.zeros(n)))
+    net = Network((layer,), loss, 0.1, frozen_array([[1.0]]), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            loss_value, grads = gradients(net)
+            z = W @ net.x
+            a = layer.act(z, layer.alpha)
+            per_example = net.loss_fn.value(z, a, y)
+            _, _, delta = output_backward(layer, net.loss_fn, z, a, y)
+    assert np.isfinite(loss_value) and np.all(np.isfinite(per_example))
+    assert np.all(np.isfinite(delta))
+    assert all(np.all(np.isfinite(dW)) and np.all(np.isfinite(db)) for dW, db in grads)
+
+
+def test_saturated_sigmoid_bce_values_are_exact() -> None:
+    """At z = ±1000 the loss is exactly softplus: 1000 when wrong, e^-1000 ≈ 0 when right."""
+    net = Network(
+        (Layer("sigmoid", frozen_array([[1000.0], [-1000.0]]), frozen_array([0.0, 0.0])),),
+        "binary_cross_entropy",
+        0.1,
+        frozen_array([[1.0]]),
+        frozen_array([[0.0], [0.0]]),
+    )
+    trace = build_trace(net)
+    assert trace.loss == 1000.0
+    np.testing.assert_array_equal(trace.find("delta", 1).value, [[1.0], [0.0]])
+    ce = Network(
+        (Layer("softmax", frozen_array([[1000.0], [-1000.0]]), frozen_array([0.0, 0.0])),),
+        "cross_entropy",
+        0.1,
+        frozen_array([[1.0]]),
+        frozen_array([[0.0], [1.0]]),
+    )
+    assert build_trace(ce).loss == 2000.0
+
+
+def test_nonfinite_values_are_found_not_raised() -> None:
+    net = random_network(1, 2, 2, "identity", "quadratic")
+    huge = Layer("identity", frozen_array(np.full_like(net.layers[0].W, 1e300)), net.layers[0].b)
+    bad = net.with_layers((huge, net.layers[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trace = build_trace(bad)
+    first = trace.first_nonfinite()
+    assert first is not None and first.index <= trace.find("loss").index
