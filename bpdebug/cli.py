@@ -126,6 +126,7 @@ def _command_parser(command: str) -> _Parser:
         p.add_argument("--output", "-o", metavar="FILE.svg", help="where to write the SVG")
         p.add_argument("--text", action="store_true", help="print the screen as plain text")
         p.add_argument("--size", default="100x32", metavar="WxH", help="terminal size")
+        p.add_argument("--force", action="store_true", help="replace an existing --output file")
     _limit_flags(p)
     return p
 

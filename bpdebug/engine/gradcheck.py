@@ -60,8 +60,8 @@ def _perturbed(
     layer = layers[l]
     arr = np.array(getattr(layer, which))
     arr[idx] = value
-    changed = replace(layer, W=frozen_array(arr)) if which == "W" else replace(
-        layer, b=frozen_array(arr)
+    changed = (
+        replace(layer, W=frozen_array(arr)) if which == "W" else replace(layer, b=frozen_array(arr))
     )
     return layers[:l] + (changed,) + layers[l + 1 :]
 

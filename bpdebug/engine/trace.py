@@ -61,11 +61,15 @@ class Step:
         names = [op.name for op in self.operands]
         return f"{self.symbol} {self.relation} {self.template.format(*names)}"
 
+    def numbers(self, digits: int = 6) -> str:
+        """The right-hand side with each operand's number in place of its name."""
+        return self.template.format(*(inline(op.value, digits) for op in self.operands))
+
     def substituted(self, digits: int = 6) -> str:
         """The formula with the operands' numbers in place and the result after '='."""
-        numbers = [inline(op.value, digits) for op in self.operands]
-        rhs = self.template.format(*numbers)
-        return f"{self.symbol} {self.relation} {rhs} = {inline(self.value, digits)}"
+        return (
+            f"{self.symbol} {self.relation} {self.numbers(digits)} = {inline(self.value, digits)}"
+        )
 
     @property
     def shape(self) -> tuple[int, ...]:

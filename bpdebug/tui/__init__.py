@@ -1,0 +1,1 @@
+"""The Textual step-debugger: a view and a cursor over the engine's trace."""

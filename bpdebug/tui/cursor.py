@@ -1,0 +1,53 @@
+"""Where the cursor can go in a trace: pure functions, no Textual, so they are cheap to test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ..engine import Trace
+
+
+def group_of(trace: Trace, index: int) -> tuple[str, int | None]:
+    """The (phase, layer) group a step belongs to: one block of the tape."""
+    step = trace[index]
+    return step.phase, step.layer
+
+
+@lru_cache(maxsize=16)
+def group_starts(trace: Trace) -> tuple[int, ...]:
+    """The index of the first step of each (phase, layer) group, in order (cached per trace)."""
+    starts: list[int] = []
+    previous = None
+    for step in trace.steps:
+        key = (step.phase, step.layer)
+        if key != previous:
+            starts.append(step.index)
+            previous = key
+    return tuple(starts)
+
+
+def next_group(trace: Trace, index: int) -> int:
+    """The first step of the next layer group (or the last step)."""
+    for start in group_starts(trace):
+        if start > index:
+            return start
+    return len(trace) - 1
+
+
+def previous_group(trace: Trace, index: int) -> int:
+    """The start of this group if inside it, else the start of the group before."""
+    earlier = [s for s in group_starts(trace) if s < index]
+    return earlier[-1] if earlier else 0
+
+
+def next_breakpoint(breakpoints: Iterable[int], index: int, last: int) -> int:
+    """The nearest breakpoint after `index`, or the last step if there is none."""
+    after = [b for b in breakpoints if b > index]
+    return min(after) if after else last
+
+
+def previous_breakpoint(breakpoints: Iterable[int], index: int) -> int:
+    """The nearest breakpoint before `index`, or the first step if there is none."""
+    before = [b for b in breakpoints if b < index]
+    return max(before) if before else 0

@@ -1,0 +1,119 @@
+"""`bpdebug snapshot`: run the app headless, press keys, save the screen as SVG or text."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from textual.keys import Keys, _character_to_key
+
+from ..engine import Network
+from .app import BPDebugApp, make_app
+
+SIZE = re.compile(r"^(\d{1,4})x(\d{1,4})$")
+MIN_SIZE, MAX_SIZE = (20, 8), (500, 200)
+
+
+class SnapshotError(ValueError):
+    """A bad --keys, --size or --output: one line, exit 2."""
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    match = SIZE.match(text.strip().lower())
+    if not match:
+        raise SnapshotError(f"--size: expected WIDTHxHEIGHT like 100x32, got {text!r}")
+    w, h = int(match[1]), int(match[2])
+    if not (MIN_SIZE[0] <= w <= MAX_SIZE[0] and MIN_SIZE[1] <= h <= MAX_SIZE[1]):
+        raise SnapshotError(
+            f"--size: {w}x{h} is outside {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]}"
+        )
+    return w, h
+
+
+KNOWN_KEYS = {k.value for k in Keys}
+
+
+def parse_keys(text: str) -> list[str]:
+    """Space-separated key names as Textual spells them ('n', 'right', 'ctrl+s', '?')."""
+    keys = []
+    for key in text.split():
+        name = key if len(key) == 1 else key.lower()
+        base = name.rsplit("+", 1)[-1] if "+" in name and len(name) > 1 else name
+        if len(base) == 1 and base.isprintable():
+            keys.append(_character_to_key(name) if len(name) == 1 else name)
+        elif name in KNOWN_KEYS or base in KNOWN_KEYS:
+            keys.append(name)
+        else:
+            raise SnapshotError(
+                f"--keys: unknown key {key!r} (use names like n, right, "
+                "space, home, ctrl+s, question_mark)"
+            )
+    return keys
+
+
+def screen_text(app: BPDebugApp) -> str:
+    """The screen as plain text, one line per row."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+    )
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+async def capture(app: BPDebugApp, keys: list[str], size: tuple[int, int]) -> tuple[str, str]:
+    """Run the app headless, press the keys, return (svg, text) of the final screen."""
+    async with app.run_test(size=size) as pilot:
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+        return app.export_screenshot(), screen_text(app)
+
+
+def write_new_file(path: Path, text: str, force: bool) -> None:
+    """Atomic write (temp file, then rename) that refuses to replace a file unless forced."""
+    if path.exists() and not force:
+        raise SnapshotError(f"{path} already exists (use --force to replace it)")
+    if not path.parent.is_dir():
+        raise SnapshotError(f"{path}: the folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise SnapshotError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def run_snapshot(args: argparse.Namespace, network: Network) -> int:
+    try:
+        size = parse_size(args.size)
+        keys = parse_keys(args.keys)
+        if not args.output and not args.text:
+            raise SnapshotError("give --output FILE.svg, --text, or both")
+        if args.output and args.output.lower().endswith(".svg") is False:
+            raise SnapshotError(f"--output: {args.output} should end in .svg")
+        svg, text = asyncio.run(capture(make_app(network), keys, size))
+        if args.output:
+            write_new_file(Path(args.output), svg, args.force)
+        if args.text:
+            sys.stdout.write(text)
+    except SnapshotError as exc:
+        print(f"bpdebug snapshot: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,8 @@
+"""The debugger's widgets, one a file: each shows what the App hands it and computes nothing."""
+
+from .diagram import NetworkDiagram
+from .step_panel import StepPanel
+from .tape import Tape
+from .values import ValuesView
+
+__all__ = ["NetworkDiagram", "StepPanel", "Tape", "ValuesView"]

@@ -1,0 +1,135 @@
+"""The network diagram: input, layers and loss as columns of units; the active one marked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ...engine import Step, Trace
+
+SHORT = {
+    "identity": "id",
+    "sigmoid": "σ",
+    "tanh": "tanh",
+    "relu": "relu",
+    "leaky_relu": "lrelu",
+    "softplus": "s+",
+    "softmax": "smax",
+}
+LOSS_SHORT = {
+    "quadratic": "½‖·‖²",
+    "mse": "mse",
+    "binary_cross_entropy": "bce",
+    "cross_entropy": "ce",
+}
+FORWARD, BACKWARD, UPDATE = "#5b9bf0", "#e8575a", "#43b581"
+ARROWS = {"forward": ("─▶", FORWARD), "backward": ("◀─", BACKWARD), "update": ("  ", UPDATE)}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # the activation or loss, abbreviated
+    units: int
+
+
+def columns(trace: Trace) -> list[Column]:
+    net = trace.network
+    cols = [Column("x", "input", net.sizes[0])]
+    cols += [
+        Column(str(l), SHORT[layer.activation], layer.n_out)
+        for l, layer in enumerate(net.layers, start=1)
+    ]
+    cols.append(Column("L", LOSS_SHORT[net.loss], 1))
+    return cols
+
+
+def active_column(step: Step, n_columns: int) -> int:
+    """The column a step is about: its layer, or the loss column for the loss steps."""
+    return step.layer if step.layer is not None else n_columns - 1
+
+
+def visible_window(n: int, active: int, fits: int) -> range:
+    """Which columns to draw when not all fit: a window that keeps the active one in view."""
+    if n <= fits:
+        return range(n)
+    start = min(max(active - fits // 2, 0), n - fits)
+    return range(start, start + fits)
+
+
+def render_diagram(trace: Trace, step: Step, width: int, height: int) -> Text:
+    """The diagram as text, `width` × `height` cells at most."""
+    cols = columns(trace)
+    active = active_column(step, len(cols))
+    col_w = max(5, *(len(c.kind) for c in cols)) + 1
+    arrow, colour = ARROWS[step.phase]
+    window = visible_window(len(cols), active, max(1, (width + 3) // (col_w + 3)))
+    unit_rows = max(1, height - 2)  # the name and kind rows come first
+    lines = [Text() for _ in range(unit_rows + 2)]
+    for pos, c in enumerate(window):
+        col = cols[c]
+        is_active = c == active
+        if pos:
+            reach = max(col.units, cols[c - 1].units)
+            _append_arrows(lines, arrow, colour, _feeds(step.phase, c, active), reach)
+        style = f"bold reverse {colour}" if is_active else "bold"
+        name = f"▶{col.name}◀" if is_active else col.name
+        lines[0].append(name.center(col_w), style=style)
+        lines[1].append(col.kind.center(col_w), style="dim" if not is_active else "bold")
+        for r, text in enumerate(_unit_cells(col.units, unit_rows)):
+            unit_style = f"bold {colour}" if is_active else ""
+            lines[2 + r].append(text.center(col_w), style=unit_style)
+    if window.start > 0:
+        lines[0] = Text("… ") + lines[0]
+    if window.stop < len(cols):
+        lines[0].append(" …")
+    return Text("\n").join(line for line in lines if line.plain.strip())
+
+
+def _feeds(phase: str, column: int, active: int) -> bool:
+    """Whether the arrow before `column` is the one carrying values into/out of the active one."""
+    return column == active if phase == "forward" else column == active + 1
+
+
+def _append_arrows(lines: list[Text], arrow: str, colour: str, bold: bool, reach: int) -> None:
+    """Arrows between two columns, on the unit rows that either column fills."""
+    style = f"bold {colour}" if bold else f"dim {colour}"
+    for r, line in enumerate(lines):
+        line.append(f" {arrow} " if 2 <= r < 2 + reach else "   ", style=style)
+
+
+def _unit_cells(units: int, rows: int) -> list[str]:
+    """One ○ per unit; a column taller than `rows` is cut and ends with its count."""
+    if units <= rows:
+        return ["○"] * units + [""] * (rows - units)
+    shown = max(rows - 2, 0)
+    return ["○"] * shown + ["⋮", f"×{units}"][: rows - shown]
+
+
+class NetworkDiagram(Widget):
+    """Draws `render_diagram` for the step it is given; computes nothing itself."""
+
+    DEFAULT_CSS = "NetworkDiagram { height: 1fr; }"
+
+    def __init__(self, trace: Trace, step: Step, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.trace, self.step = trace, step
+        self.unit_rows = 0
+
+    def show(self, trace: Trace, step: Step, max_rows: int = 6) -> None:
+        rows = min(max(trace.network.sizes), max_rows)
+        if rows != self.unit_rows:
+            self.unit_rows = rows
+            self.styles.height = 2 + rows + 2  # name and kind rows, units, border
+        self.trace, self.step = trace, step
+        self.border_subtitle = {
+            "forward": "forward ─▶",
+            "backward": "◀─ backward",
+            "update": "update",
+        }[step.phase]
+        self.refresh()
+
+    def render(self) -> Text:
+        return render_diagram(self.trace, self.step, self.size.width, self.size.height)

@@ -1,0 +1,116 @@
+"""The tape: every step listed like a debugger's source view, grouped by phase and layer.
+
+A Line API view: a step redraws only the visible lines, whatever the trace's length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...engine import Trace
+from .diagram import ARROWS
+
+
+@dataclass(frozen=True)
+class TapeLine:
+    text: str
+    step: int | None  # None for a group heading
+    phase: str
+
+
+def tape_lines(trace: Trace) -> list[TapeLine]:
+    lines: list[TapeLine] = []
+    group = None
+    for s in trace.steps:
+        if (s.phase, s.layer) != group:
+            group = (s.phase, s.layer)
+            where = f"layer {s.layer}" if s.layer is not None else "loss"
+            lines.append(TapeLine(f"{s.phase} · {where}", None, s.phase))
+        lines.append(TapeLine(f"{s.index + 1:>3} {s.formula}", s.index, s.phase))
+    return lines
+
+
+class Tape(ScrollView, can_focus=True):
+    """Shows the trace's steps; click one, or move with ↑/↓ when focused, to go there."""
+
+    DEFAULT_CSS = "Tape { height: 1fr; }"
+    BINDINGS = [
+        Binding("up", "move(-1)", "Step back", show=False),
+        Binding("down", "move(1)", "Step on", show=False),
+    ]
+
+    class StepSelected(Message):
+        """The user picked a step on the tape."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.lines: list[TapeLine] = []
+        self.line_of_step: dict[int, int] = {}
+        self.current = 0
+        self.breakpoints: frozenset[int] = frozenset()
+
+    def load(self, trace: Trace) -> None:
+        """A new trace (a new network or an edit): rebuild the lines once."""
+        self.lines = tape_lines(trace)
+        self.line_of_step = {ln.step: i for i, ln in enumerate(self.lines) if ln.step is not None}
+        self.virtual_size = Size(max(len(ln.text) for ln in self.lines) + 3, len(self.lines))
+        self.refresh()
+
+    def show(self, current: int, breakpoints: frozenset[int]) -> None:
+        self.current, self.breakpoints = current, breakpoints
+        line = self.line_of_step.get(current, 0)
+        top, height = self.scroll_offset.y, self.size.height
+        if height and not top <= line < top + height:
+            self.scroll_to(y=max(line - height // 3, 0), animate=False)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = y + scroll_y
+        width = self.size.width
+        base = self.rich_style
+        if index >= len(self.lines):
+            return Strip.blank(width, base)
+        line = self.lines[index]
+        colour = ARROWS[line.phase][1]
+        if line.step is None:
+            segments = [Segment(f"── {line.text} ", base + Style(color=colour, bold=True))]
+        else:
+            here = line.step == self.current
+            mark = "▶" if here else " "
+            bp = "●" if line.step in self.breakpoints else " "
+            style = base + (Style(bold=True, reverse=True) if here else Style())
+            segments = [
+                Segment(mark, base + Style(color=colour, bold=True)),
+                Segment(bp, base + Style(color="red", bold=True)),
+                Segment(line.text, style),
+            ]
+        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        return strip.extend_cell_length(width, base)
+
+    def action_move(self, delta: int) -> None:
+        self.post_message(self.StepSelected(self.current + delta))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:  # the border or a scrollbar
+            return
+        index = offset.y + self.scroll_offset.y
+        if 0 <= index < len(self.lines):
+            step = self.lines[index].step
+            self.post_message(
+                self.StepSelected(step if step is not None else self.lines[index + 1].step or 0)
+            )

@@ -1,0 +1,47 @@
+"""Screens as SVG snapshots. Each docstring says what the picture must show."""
+
+from __future__ import annotations
+
+from bpdebug.netfile import load_network
+from bpdebug.samples import sample_path
+from bpdebug.tui.app import BPDebugApp, make_app
+
+
+def app_for(name: str) -> BPDebugApp:
+    return make_app(load_network(sample_path(name)))
+
+
+def test_first_step(snap_compare) -> None:
+    """2-2-2 at step 1: z⁽¹⁾ with its numbers; layer [1] marked ▼ in blue with forward
+    arrows; the tape's first line marked ▶; W⁽¹⁾, a⁽⁰⁾, b⁽¹⁾ and the result in Values."""
+    assert snap_compare(app_for("two_layer"), terminal_size=(100, 32))
+
+
+def test_hidden_layer_delta(snap_compare) -> None:
+    """2-2-2 at step 13, δ⁽¹⁾ = ∂L/∂a⁽¹⁾ ⊙ σ′(z⁽¹⁾): backward (red ◀─ arrows), layer [1]
+    marked, the two operands read from steps 11 and 12, result [0.00877135; 0.00995425]."""
+    assert snap_compare(app_for("two_layer"), press=["2", "]", "n", "n"], terminal_size=(100, 32))
+
+
+def test_update_step(snap_compare) -> None:
+    """XOR at step 16, W⁽¹⁾ ← W⁽¹⁾ − η ∂L/∂W⁽¹⁾: old, grad, rate 2.0 and new in the step
+    panel; the green update marker; old W⁽¹⁾, η and ∂L/∂W⁽¹⁾ in Values."""
+    assert snap_compare(app_for("xor"), press=["3"], terminal_size=(100, 32))
+
+
+def test_help_screen(snap_compare) -> None:
+    """The help dialog over the debugger: every key with what it does, the markers, and
+    the equations."""
+    assert snap_compare(app_for("two_layer"), press=["question_mark"], terminal_size=(100, 32))
+
+
+def test_small_terminal(snap_compare) -> None:
+    """80×24, softmax classifier at its softmax Jacobian-vector product step: the narrow tape,
+    a short diagram with collapsed columns (⋮ ×4, ×5), the fused-form note."""
+    assert snap_compare(app_for("softmax_classifier"), press=["2", "n"], terminal_size=(80, 24))
+
+
+def test_wide_network_collapses_layers(snap_compare) -> None:
+    """64-32-10 at z⁽²⁾: columns cut to ⋮ ×64, ×32, ×10; inline values by shape ⟨10×32⟩;
+    the Values panel shows the top-left of W⁽²⁾ with row and column numbers."""
+    assert snap_compare(app_for("wide"), press=["n", "n"], terminal_size=(100, 32))
