@@ -127,6 +127,12 @@ def _command_parser(command: str) -> _Parser:
         p.add_argument("--text", action="store_true", help="print the screen as plain text")
         p.add_argument("--size", default="100x32", metavar="WxH", help="terminal size")
         p.add_argument("--force", action="store_true", help="replace an existing --output file")
+        p.add_argument(
+            "--theme",
+            default="textual-dark",
+            help="a Textual theme, e.g. "
+            "textual-light, textual-dark, nord, gruvbox (default textual-dark)",
+        )
     _limit_flags(p)
     return p
 

@@ -45,3 +45,15 @@ def test_wide_network_collapses_layers(snap_compare) -> None:
     """64-32-10 at z⁽²⁾: columns cut to ⋮ ×64, ×32, ×10; inline values by shape ⟨10×32⟩;
     the Values panel shows the top-left of W⁽²⁾ with row and column numbers."""
     assert snap_compare(app_for("wide"), press=["n", "n"], terminal_size=(100, 32))
+
+
+def test_light_theme(snap_compare) -> None:
+    """XOR's δ⁽¹⁾ step in textual-light: dark text on light panels, the same phase colours and
+    markers (▶ on the tape, ▶1◀ in the diagram)."""
+
+    async def light(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.theme = "textual-light"
+
+    assert snap_compare(
+        app_for("xor"), press=["2", "]", "n", "n"], run_before=light, terminal_size=(100, 32)
+    )

@@ -6,7 +6,7 @@ import numpy as np
 
 from .activations import Array
 
-INLINE_MAX = 12  # arrays with more entries than this are written by shape
+INLINE_MAX = 8  # arrays with more entries than this are written by their shape
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

@@ -108,7 +108,15 @@ def run_snapshot(args: argparse.Namespace, network: Network) -> int:
             raise SnapshotError("give --output FILE.svg, --text, or both")
         if args.output and args.output.lower().endswith(".svg") is False:
             raise SnapshotError(f"--output: {args.output} should end in .svg")
-        svg, text = asyncio.run(capture(make_app(network), keys, size))
+        app = make_app(network)
+        if args.theme not in app.available_themes:
+            raise SnapshotError(
+                f"--theme: unknown theme {args.theme!r} (themes: "
+                + ", ".join(sorted(app.available_themes))
+                + ")"
+            )
+        app.theme = args.theme
+        svg, text = asyncio.run(capture(app, keys, size))
         if args.output:
             write_new_file(Path(args.output), svg, args.force)
         if args.text:

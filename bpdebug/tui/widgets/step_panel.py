@@ -65,6 +65,7 @@ def step_body(trace: Trace, step: Step) -> Text:
         text.append(f"   ({step.shape_text})\n", style="dim")
     if step.note:
         text.append(step.note, style="italic dim")
+    text.rstrip()
     return text
 
 

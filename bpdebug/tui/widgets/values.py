@@ -79,7 +79,14 @@ def format_cell(v: float) -> str:
 class ValuesView(ScrollView, can_focus=True):
     """Scrolls through the blocks of the current step, rendering only what is visible."""
 
-    DEFAULT_CSS = "ValuesView { height: 1fr; }"
+    COMPONENT_CLASSES = {"values--read", "values--result", "values--gutter", "values--bad"}
+    DEFAULT_CSS = """
+    ValuesView { height: 1fr; }
+    ValuesView > .values--read { color: $text-primary; }
+    ValuesView > .values--result { text-style: bold; }
+    ValuesView > .values--gutter { color: $text-muted; }
+    ValuesView > .values--bad { color: $text-error; text-style: bold reverse; }
+    """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -117,11 +124,12 @@ class ValuesView(ScrollView, can_focus=True):
                 .extend_cell_length(width, base)
             )
         if row == 1 and block.header_lines == 2:
-            return self._row(block.matrix.shape[1], None, scroll_x, width, base + Style(dim=True))
+            gutter = self.get_component_rich_style("values--gutter")
+            return self._row(block.matrix.shape[1], None, scroll_x, width, gutter)
         r = row - block.header_lines
         if r >= block.matrix.shape[0]:
             return Strip.blank(width, base)
-        style = base + (Style(bold=True) if block.role == "result" else Style(color="cyan"))
+        style = self.get_component_rich_style(f"values--{block.role}")
         return self._row(block.matrix.shape[1], block.matrix[r], scroll_x, width, style, r)
 
     def _row(
@@ -138,15 +146,15 @@ class ValuesView(ScrollView, can_focus=True):
         first = scroll_x // CELL
         last = min(n_cols, (scroll_x + data_w) // CELL + 1)
         gutter = f"{r:>{LABEL - 2}} │" if r is not None else " " * LABEL
-        segments = [Segment(gutter, self.rich_style + Style(dim=True))]
-        bad = Style(color="red", bold=True)
+        segments = [Segment(gutter, self.get_component_rich_style("values--gutter"))]
+        bad = self.get_component_rich_style("values--bad")
         for c in range(first, last):
             if values is None:
                 segments.append(Segment(f"{c:>{CELL - 1}} ", style))
                 continue
             v = float(values[c])
             self.cells_formatted += 1
-            segments.append(Segment(format_cell(v), style if math.isfinite(v) else style + bad))
+            segments.append(Segment(format_cell(v), style if math.isfinite(v) else bad))
         strip = Strip(segments)
         offset = scroll_x - first * CELL
         body = strip.crop(LABEL + offset, LABEL + offset + data_w)
