@@ -259,16 +259,7 @@ def _record_backward(
                 rec.op(f"δ{sup(l + 1)}", delta_next),
             )
             _record_dact(rec, l, layer, z, a, dact)
-            rec.add(
-                "backward",
-                l,
-                "delta",
-                f"δ{sup(l)}",
-                "{0} ⊙ {1}",
-                delta,
-                rec.op(f"∂L/∂a{sup(l)}", dL_da),
-                rec.op(f"σ′(z{sup(l)})", dact),
-            )
+            _record_chain_delta(rec, l, delta, dL_da, dact)
         dW, db = backprop.param_grads(delta, activations[l - 1])
         _record_param_grads(rec, net, l, delta, activations[l - 1], dW, db)
         grads[l - 1] = (dW, db)
@@ -316,16 +307,7 @@ def _record_output_factors(
                 "computed directly so saturated units stay exact",
             )
         else:
-            rec.add(
-                "backward",
-                l,
-                "delta",
-                f"δ{sup(l)}",
-                "{0} ⊙ {1}",
-                delta,
-                rec.op(f"∂L/∂a{sup(l)}", dL_da),
-                rec.op(f"σ′(z{sup(l)})", dact),
-            )
+            _record_chain_delta(rec, l, delta, dL_da, dact)
         return
     symbol = f"J{sup(l)}ᵀ ∂L/∂a{sup(l)}"
     if fused:
@@ -363,6 +345,20 @@ def _record_output_factors(
         delta,
         rec.op(symbol, dact),
         note=f"fused {loss_fn.fused_name}" if fused else "δ = Jᵀ ∂L/∂a for softmax",
+    )
+
+
+def _record_chain_delta(rec: _Recorder, l: int, delta: Array, dL_da: Array, dact: Array) -> None:
+    """δ⁽ˡ⁾ = ∂L/∂a⁽ˡ⁾ ⊙ σ′(z⁽ˡ⁾), the chain rule's elementwise step."""
+    rec.add(
+        "backward",
+        l,
+        "delta",
+        f"δ{sup(l)}",
+        "{0} ⊙ {1}",
+        delta,
+        rec.op(f"∂L/∂a{sup(l)}", dL_da),
+        rec.op(f"σ′(z{sup(l)})", dact),
     )
 
 
