@@ -57,3 +57,24 @@ def test_light_theme(snap_compare) -> None:
     assert snap_compare(
         app_for("xor"), press=["2", "]", "n", "n"], run_before=light, terminal_size=(100, 32)
     )
+
+
+def test_edit_view_shows_before_and_difference(snap_compare) -> None:
+    """2-2-2 at δ⁽¹⁾ after nudging W⁽¹⁾[0,0] by +0.1: header L before → after (edit); the step
+    panel's 'was … Δ …' line; in Values each changed operand and the result followed by its
+    value before the edit and Δ (non-zero entries highlighted); the edit bar says 1 change."""
+    assert snap_compare(
+        app_for("two_layer"), press=["2", "]", "n", "n", "plus"], terminal_size=(100, 32)
+    )
+
+
+def test_loss_plot_after_training(snap_compare) -> None:
+    """XOR after 300 iterations at η = 2: the loss sparkline falling in the left column, its
+    border 'Loss · iteration 300' and first → latest loss; the header says iteration 300."""
+
+    async def train(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("T", "home", "ctrl+k", "3", "0", "0", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_for("xor"), run_before=train, terminal_size=(100, 32))

@@ -5,6 +5,8 @@ Shapes: a_prev is n_in × m, W is n_out × n_in, z/a/δ are n_out × m, y is n_L
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from .activations import Array, softmax_jvp
@@ -106,12 +108,24 @@ def sgd_step(net: Network) -> tuple[float, Network]:
     return loss, net.with_layers(updated_layers(net.layers, grads, net.learning_rate))
 
 
-def train(net: Network, iterations: int) -> tuple[Network, list[float]]:
-    """Run `iterations` updates: the final network, the loss before each, and the last loss."""
-    losses: list[float] = []
-    with np.errstate(all="ignore"):
-        for _ in range(iterations):
+def training(net: Network) -> Iterator[tuple[float, Network]]:
+    """Endless gradient descent: yields (loss before the update, updated network) each time.
+
+    No trace is recorded: iterations nobody looks at cost only the arithmetic.
+    """
+    while True:
+        with np.errstate(all="ignore"):
             loss, net = sgd_step(net)
-            losses.append(loss)
+        yield loss, net
+
+
+def train(net: Network, iterations: int) -> tuple[Network, list[float]]:
+    """Run `iterations` updates: the final network and its loss history (iterations + 1 points)."""
+    losses: list[float] = []
+    steps = training(net)
+    for _ in range(iterations):
+        loss, net = next(steps)
+        losses.append(loss)
+    with np.errstate(all="ignore"):
         losses.append(loss_of(net))
     return net, losses

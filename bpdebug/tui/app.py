@@ -4,7 +4,9 @@ widgets show them. Nothing here computes a gradient: an edit or a new file makes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -14,12 +16,30 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from ..engine import Network, Trace, build_trace
-from ..engine.fmt import short
-from ..netfile import NetworkFileError, load_network
-from ..samples import sample_names, sample_path, sample_summary
+from ..engine.fmt import full, short
+from ..engine.params import EditError, ParamRef, all_refs, get_value, parse_value, set_value
+from ..netfile import NetworkFileError, load_network, save_network
+from ..samples import SAMPLES_DIR, sample_names, sample_path, sample_summary
 from . import cursor as moves
-from .screens import GoToScreen, HelpScreen
-from .widgets import NetworkDiagram, StepPanel, Tape, ValuesView
+from .screens import (
+    ConfirmScreen,
+    EditScreen,
+    GoToScreen,
+    HelpScreen,
+    SaveScreen,
+    TrainResult,
+    TrainScreen,
+)
+from .widgets import EditBar, LossPlot, NetworkDiagram, StepPanel, Tape, ValuesView
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What undo restores: the network, the iteration it is at, and the loss history."""
+
+    network: Network
+    iteration: int
+    losses: tuple[float, ...]
 
 
 class BPDebugApp(App[None]):
@@ -50,7 +70,13 @@ class BPDebugApp(App[None]):
         Binding("end", "last", "Last", show=False, tooltip="last step"),
         Binding("g", "go_to", "Go to", show=False, tooltip="go to a step by number"),
         Binding("b", "toggle_breakpoint", "Break", tooltip="toggle a breakpoint on this step"),
-        Binding("c", "continue", "Cont", tooltip="continue to the next breakpoint (or the end)"),
+        Binding(
+            "c",
+            "continue",
+            "Cont",
+            show=False,
+            tooltip="continue to the next breakpoint (or the end)",
+        ),
         Binding(
             "C",
             "continue_back",
@@ -58,8 +84,48 @@ class BPDebugApp(App[None]):
             show=False,
             tooltip="back to the previous breakpoint (or the start)",
         ),
+        Binding("e", "edit", "Edit", tooltip="type a new value for the selected parameter"),
+        Binding(
+            "plus,equals_sign",
+            "nudge(1)",
+            "+",
+            show=False,
+            tooltip="nudge the selected parameter up by the nudge step",
+        ),
+        Binding(
+            "minus",
+            "nudge(-1)",
+            "−",
+            show=False,
+            tooltip="nudge the selected parameter down by the nudge step",
+        ),
+        Binding(
+            "asterisk",
+            "scale_nudge(10)",
+            "×10",
+            show=False,
+            tooltip="make the nudge step 10× larger",
+        ),
+        Binding(
+            "slash",
+            "scale_nudge(0.1)",
+            "÷10",
+            show=False,
+            tooltip="make the nudge step 10× smaller",
+        ),
+        Binding("u", "undo", "Undo", tooltip="undo the last edit or training"),
+        Binding("U,ctrl+r", "redo", "Redo", show=False, tooltip="redo what was undone"),
+        Binding("t", "train_one", "Train", tooltip="apply this update: the next iteration"),
+        Binding(
+            "T",
+            "train_many",
+            "Train N",
+            show=False,
+            tooltip="train N iterations (asks N, default 100; esc stops)",
+        ),
+        Binding("ctrl+s", "save", "Save", tooltip="save the network to a new file"),
         Binding("question_mark", "help", "Help", tooltip="this help"),
-        Binding("q", "quit", "Quit", tooltip="quit"),
+        Binding("q", "quit", "Quit", tooltip="quit (asks first if there are unsaved changes)"),
     ]
 
     cursor: reactive[int] = reactive(0, bindings=True, init=False)
@@ -69,6 +135,13 @@ class BPDebugApp(App[None]):
         self.trace: Trace = build_trace(network)
         self.breakpoints: frozenset[int] = frozenset()
         self.iteration = 0
+        self.losses: list[float] = [self.trace.loss]
+        self.undo_stack: list[Snapshot] = []
+        self.redo_stack: list[Snapshot] = []
+        self.saved: Network = network  # the network as last loaded or saved
+        self.before: Trace | None = None  # the trace before the latest edit, for differences
+        self.selected = ParamRef("W", 1, 0, 0)
+        self.nudge = 0.1
 
     @property
     def network(self) -> Network:
@@ -78,11 +151,14 @@ class BPDebugApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Tape(id="tape")
+        with Vertical(id="side"):
+            yield Tape(id="tape")
+            yield LossPlot(id="loss")
         with Vertical(id="main"):
             yield NetworkDiagram(self.trace, self.trace[0], id="diagram")
             yield StepPanel(id="step")
             yield ValuesView(id="values")
+            yield EditBar(id="editbar")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -97,28 +173,48 @@ class BPDebugApp(App[None]):
 
     # ------------------------------------------------------------------ state → screen
 
-    def load_trace(self, trace: Trace, cursor: int = 0) -> None:
+    def load_trace(self, trace: Trace, cursor: int = 0, keep_scroll: bool = False) -> None:
         """Show a new trace (a new file, an edit, the next iteration) at `cursor`."""
         self.trace = trace
         self.title = trace.network.name or "bpdebug"
         self.query_one(Tape).load(trace)
-        self.cursor = min(max(cursor, 0), len(trace) - 1)
-        self.show_step()
+        cursor = min(max(cursor, 0), len(trace) - 1)
+        if cursor != self.cursor:
+            self.cursor = cursor  # the watcher shows the step
+        else:
+            self.show_step(keep_scroll)
+        self.query_one(LossPlot).show(self.losses, self.iteration)
 
     def watch_cursor(self) -> None:
         self.show_step()
 
-    def show_step(self) -> None:
+    def show_step(self, keep_scroll: bool = False) -> None:
         step = self.trace[self.cursor]
+        before = self.before[self.cursor] if self.before is not None else None
         tall = self.size.height >= 30
         self.query_one(NetworkDiagram).show(self.trace, step, max_rows=6 if tall else 3)
-        self.query_one(StepPanel).show(self.trace, step)
-        self.query_one(ValuesView).show(step)
+        self.query_one(StepPanel).show(self.trace, step, before)
+        self.query_one(ValuesView).show(step, before, self.selected, keep_scroll)
         self.query_one(Tape).show(self.cursor, self.breakpoints)
+        self.show_edit_state()
+
+    def show_edit_state(self) -> None:
+        """The header's iteration, loss (before → after an edit) and step; the edit bar."""
+        loss = short(self.trace.loss, 8)
+        if self.before is not None and self.before.loss != self.trace.loss:
+            loss = f"{short(self.before.loss, 8)} → {loss} (edit)"
         self.sub_title = (
-            f"iteration {self.iteration} · L = {short(self.trace.loss, 8)} · "
-            f"step {self.cursor + 1}/{len(self.trace)}"
+            f"iteration {self.iteration} · L = {loss} · step {self.cursor + 1}/{len(self.trace)}"
         )
+        value = get_value(self.network, self.selected)
+        self.query_one(EditBar).show(
+            self.selected.label(), value, self.nudge, len(self.undo_stack), self.dirty
+        )
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the network differs from the file it was loaded from or last saved to."""
+        return self.network is not self.saved
 
     # ------------------------------------------------------------------ actions
 
@@ -174,6 +270,161 @@ class BPDebugApp(App[None]):
     def on_tape_step_selected(self, message: Tape.StepSelected) -> None:
         self.go(message.index)
 
+    def on_values_view_cell_selected(self, message: ValuesView.CellSelected) -> None:
+        self.select(message.ref)
+
+    def select(self, ref: ParamRef) -> None:
+        """Choose the parameter that edit and nudge change."""
+        self.selected = ref
+        values = self.query_one(ValuesView)
+        values.selected = ref
+        values.refresh()
+        self.show_edit_state()
+
+    # ------------------------------------------------------------------ what-if edits
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.network, self.iteration, tuple(self.losses))
+
+    def change_network(self, network: Network) -> None:
+        """An edit: remember how to undo it, trace the new network, stay on the same step."""
+        self.undo_stack.append(self.snapshot())
+        self.redo_stack.clear()
+        self.before = self.trace
+        trace = build_trace(network)
+        self.losses[-1] = trace.loss
+        self.load_trace(trace, self.cursor, keep_scroll=True)
+
+    def restore(self, snapshot: Snapshot) -> None:
+        self.before = self.trace
+        self.iteration, self.losses = snapshot.iteration, list(snapshot.losses)
+        self.load_trace(build_trace(snapshot.network), self.cursor, keep_scroll=True)
+
+    def apply_text(self, text: str) -> Network:
+        """The network with the selected parameter set to the typed value (or EditError)."""
+        return set_value(self.network, self.selected, parse_value(text))
+
+    def action_edit(self) -> None:
+        def edited(network: Network | None) -> None:
+            if network is not None:
+                self.change_network(network)
+
+        current = full(get_value(self.network, self.selected))
+        self.push_screen(EditScreen(self.selected.label(), current, self.apply_text), edited)
+
+    def action_nudge(self, sign: int) -> None:
+        value = get_value(self.network, self.selected) + sign * self.nudge
+        try:
+            network = set_value(self.network, self.selected, value)
+        except EditError as exc:
+            self.notify(f"{self.selected.label()}: {exc}", title="Not changed", severity="error")
+            return
+        self.change_network(network)
+
+    def action_scale_nudge(self, factor: float) -> None:
+        self.nudge = min(max(self.nudge * factor, 1e-12), 1e6)
+        self.show_edit_state()
+
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.notify("Nothing to undo")
+            return
+        self.redo_stack.append(self.snapshot())
+        self.restore(self.undo_stack.pop())
+
+    def action_redo(self) -> None:
+        if not self.redo_stack:
+            self.notify("Nothing to redo")
+            return
+        self.undo_stack.append(self.snapshot())
+        self.restore(self.redo_stack.pop())
+
+    # ------------------------------------------------------------------ training
+
+    def advance(self, network: Network, losses: list[float]) -> None:
+        """Training moved on by len(losses) − 1 iterations: show the new iteration's trace."""
+        self.undo_stack.append(self.snapshot())
+        self.redo_stack.clear()
+        self.before = None
+        self.iteration += len(losses) - 1
+        self.losses[-1:] = losses
+        self.load_trace(build_trace(network), self.cursor, keep_scroll=True)
+
+    def action_train_one(self) -> None:
+        self.advance(self.trace.updated, [self.trace.loss, self.trace.loss_after])
+
+    def action_train_many(self) -> None:
+        def trained(result: TrainResult | None) -> None:
+            if result is None:
+                return
+            self.advance(result.network, result.losses)
+            n = len(result.losses) - 1
+            stopped = " (stopped)" if result.stopped else ""
+            self.notify(
+                f"Trained {n:,} iterations{stopped}: "
+                f"L {short(result.losses[0])} → {short(result.losses[-1])}"
+            )
+
+        self.push_screen(TrainScreen(self.network), trained)
+
+    # ------------------------------------------------------------------ saving and quitting
+
+    @property
+    def source(self) -> Path | None:
+        """The user's own file this network came from (None for a shipped sample)."""
+        src = self.saved.source
+        if not src or Path(src).resolve().parent == SAMPLES_DIR.resolve():
+            return None
+        return Path(src)
+
+    def save_suggestion(self) -> Path:
+        """NAME-edited.toml beside the original (here, for a sample); never an existing file."""
+        src = Path(self.saved.source) if self.saved.source else Path("network.toml")
+        folder = self.source.parent if self.source else Path.cwd()
+        stem, suffix = src.stem.removesuffix("-edited"), src.suffix or ".toml"
+        candidate = folder / f"{stem}-edited{suffix}"
+        n = 2
+        while candidate.exists():
+            candidate = folder / f"{stem}-edited-{n}{suffix}"
+            n += 1
+        return candidate
+
+    def write_network(self, path: Path, overwrite: bool) -> Path:
+        origin = f", from {self.saved.source}" if self.saved.source else ""
+        comment = f"Saved by bpdebug at iteration {self.iteration}{origin}"
+        return save_network(self.network, path, overwrite=overwrite, comment=comment)
+
+    def action_save(self, then: Callable[[], None] | None = None) -> None:
+        def saved(path: Path | None) -> None:
+            if path is None:
+                return
+            self.saved = self.network
+            self.show_edit_state()
+            self.notify(f"Saved to {path}")
+            if then is not None:
+                then()
+
+        screen = SaveScreen(self.save_suggestion(), self.source, self.write_network)
+        self.push_screen(screen, saved)
+
+    def ask_to_discard(self, question: str, proceed: Callable[[], None]) -> None:
+        """Run `proceed` now if nothing is unsaved; else ask: save first, discard, or cancel."""
+        if not self.dirty:
+            proceed()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save(then=proceed)
+            elif choice == "discard":
+                proceed()
+
+        answers = [("save", "Save first"), ("discard", "Discard changes"), ("cancel", "Cancel")]
+        self.push_screen(ConfirmScreen(question, answers), answered)
+
+    async def action_quit(self) -> None:
+        self.ask_to_discard("There are unsaved changes. Save them before quitting?", self.exit)
+
     # ------------------------------------------------------------------ files
 
     def open_network(self, path: str) -> None:
@@ -183,10 +434,22 @@ class BPDebugApp(App[None]):
         except NetworkFileError as exc:
             self.notify(str(exc), title="Not opened", severity="error", timeout=8)
             return
+        question = f"There are unsaved changes. Save them before opening {network.name or path}?"
+        self.ask_to_discard(question, lambda: self.replace_network(network))
+
+    def replace_network(self, network: Network) -> None:
+        """Start afresh on another network: no breakpoints, history or edits carry over."""
+        trace = build_trace(network)
         self.breakpoints = frozenset()
         self.iteration = 0
-        self.load_trace(build_trace(network))
-        self.notify(f"Opened {network.name or path}")
+        self.losses = [trace.loss]
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self.saved = network
+        self.before = None
+        self.selected = ParamRef("W", 1, 0, 0)
+        self.load_trace(trace)
+        self.notify(f"Opened {network.name or network.source}")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
         yield from super().get_system_commands(screen)
@@ -220,6 +483,19 @@ class BPDebugApp(App[None]):
                 sample_summary(name),
                 lambda n=name: self.open_network(str(sample_path(n))),
             )
+        yield SystemCommand("Edit the selected parameter", self.selected.label(), self.action_edit)
+        yield SystemCommand("Undo", "the last edit or training", self.action_undo)
+        yield SystemCommand("Redo", "what was undone", self.action_redo)
+        yield SystemCommand("Train one iteration", "apply the update", self.action_train_one)
+        yield SystemCommand("Train N iterations…", "default 100", self.action_train_many)
+        yield SystemCommand("Save network…", "to a new file", self.action_save)
+        if self.network.n_params <= 500:
+            for ref in all_refs(self.network):
+                yield SystemCommand(
+                    f"Select {ref.label()}",
+                    "the parameter to edit or nudge",
+                    lambda r=ref: self.select(r),
+                )
 
 
 def make_app(network: Network) -> BPDebugApp:

@@ -37,18 +37,21 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-KNOWN_KEYS = {k.value for k in Keys}
+# Textual's names for special keys and for every printable ASCII character ('plus', '?' → …)
+KNOWN_KEYS = {k.value for k in Keys} | {_character_to_key(chr(c)) for c in range(32, 127)}
 
 
 def parse_keys(text: str) -> list[str]:
-    """Space-separated key names as Textual spells them ('n', 'right', 'ctrl+s', '?')."""
+    """Space-separated keys: characters ('n', '?', '+') or Textual key names ('right',
+    'question_mark', 'plus', 'ctrl+s'). Anything else is an error naming the key."""
     keys = []
     for key in text.split():
-        name = key if len(key) == 1 else key.lower()
-        base = name.rsplit("+", 1)[-1] if "+" in name and len(name) > 1 else name
-        if len(base) == 1 and base.isprintable():
-            keys.append(_character_to_key(name) if len(name) == 1 else name)
-        elif name in KNOWN_KEYS or base in KNOWN_KEYS:
+        if len(key) == 1:
+            keys.append(_character_to_key(key))
+            continue
+        name = key.lower() if key.lower() in KNOWN_KEYS else key
+        base = name.rpartition("+")[2]
+        if name in KNOWN_KEYS or base in KNOWN_KEYS:
             keys.append(name)
         else:
             raise SnapshotError(

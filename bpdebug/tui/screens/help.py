@@ -23,6 +23,9 @@ KEY_NAMES = {
     "minus": "-",
     "ctrl+s": "ctrl+s",
     "escape": "esc",
+    "equals_sign": "=",
+    "asterisk": "*",
+    "slash": "/",
 }
 
 NOTATION = (
@@ -68,7 +71,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static(bindings_table(self.app_bindings))
             yield Static(
                 Text(
-                    "\nctrl+p opens the command palette: jumps, layers, samples.\n"
+                    "\ntab moves the focus between the tape (↑/↓ step) and the values "
+                    "(arrows choose the parameter that e, + and − change).\n"
+                    "ctrl+p opens the command palette: jumps, layers, samples, parameters, "
+                    "training, saving.\n"
                     "Markers: ▶ current step · ● breakpoint · ▶n◀ active layer · "
                     "! a non-finite value\n",
                     style="dim",

@@ -1,8 +1,10 @@
 """The debugger's widgets, one a file: each shows what the App hands it and computes nothing."""
 
 from .diagram import NetworkDiagram
+from .edit_bar import EditBar
+from .loss_plot import LossPlot
 from .step_panel import StepPanel
 from .tape import Tape
 from .values import ValuesView
 
-__all__ = ["NetworkDiagram", "StepPanel", "Tape", "ValuesView"]
+__all__ = ["EditBar", "LossPlot", "NetworkDiagram", "StepPanel", "Tape", "ValuesView"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from rich.text import Text
 from textual.widgets import Static
 
@@ -25,6 +26,11 @@ KIND_NAMES = {
 }
 
 
+def _differs(new: object, old: object) -> bool:
+    a, b = np.asarray(new), np.asarray(old)
+    return a.shape == b.shape and a.tobytes() != b.tobytes()
+
+
 def step_header(trace: Trace, step: Step) -> Text:
     _, colour = ARROWS[step.phase]
     where = f"layer {step.layer}" if step.layer is not None else "loss"
@@ -37,8 +43,9 @@ def step_header(trace: Trace, step: Step) -> Text:
     return text
 
 
-def step_body(trace: Trace, step: Step) -> Text:
-    """Everything below the header: formula, numbers, result (or old/gradient/η/new)."""
+def step_body(trace: Trace, step: Step, before: Step | None = None) -> Text:
+    """Everything below the header: formula, numbers, result (or old/gradient/η/new), and
+    what the result was before the latest edit."""
     text = Text()
     text.append(step.formula + "\n", style="bold")
     if step.kind in ("W_new", "b_new"):
@@ -52,17 +59,21 @@ def step_body(trace: Trace, step: Step) -> Text:
             text.append(f"  {label} {name:<10}= ", style="dim" if label != "new " else "bold")
             text.append(inline(value) + "\n", style="bold" if label == "new " else "")
     elif step.kind == "loss_after":
-        before = float(trace.loss)
-        after = float(step.value)
-        change = after - before
-        pct = f", {change / before:+.2%}" if before else ""
-        text.append(f"  before  L  = {full(before)}\n")
-        text.append(f"  after   L′ = {full(after)}", style="bold")
+        loss_before = float(trace.loss)
+        loss_now = float(step.value)
+        change = loss_now - loss_before
+        pct = f", {change / loss_before:+.2%}" if loss_before else ""
+        text.append(f"  before  L  = {full(loss_before)}\n")
+        text.append(f"  after   L′ = {full(loss_now)}", style="bold")
         text.append(f"   ({change:+.6g}{pct})\n", style="dim")
     else:
         text.append(f"  = {step.numbers()}\n")
         text.append(f"  = {step.value_text()}", style="bold")
         text.append(f"   ({step.shape_text})\n", style="dim")
+    if before is not None and _differs(step.value, before.value):
+        with np.errstate(all="ignore"):
+            delta = np.asarray(step.value) - np.asarray(before.value)
+        text.append(f"  was {before.value_text()}   Δ {inline(delta)}\n", style="bold yellow")
     if step.note:
         text.append(step.note, style="italic dim")
     text.rstrip()
@@ -74,7 +85,7 @@ class StepPanel(Static):
 
     text = Text()
 
-    def show(self, trace: Trace, step: Step) -> None:
+    def show(self, trace: Trace, step: Step, before: Step | None = None) -> None:
         self.border_title = "Step"
-        self.text = step_header(trace, step) + Text("\n") + step_body(trace, step)
+        self.text = step_header(trace, step) + Text("\n") + step_body(trace, step, before)
         self.update(self.text)

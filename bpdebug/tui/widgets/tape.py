@@ -46,6 +46,8 @@ class Tape(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("up", "move(-1)", "Step back", show=False),
         Binding("down", "move(1)", "Step on", show=False),
+        Binding("home", "jump(0)", "First step", show=False),
+        Binding("end", "jump(-1)", "Last step", show=False),
     ]
 
     class StepSelected(Message):
@@ -103,6 +105,11 @@ class Tape(ScrollView, can_focus=True):
 
     def action_move(self, delta: int) -> None:
         self.post_message(self.StepSelected(self.current + delta))
+
+    def action_jump(self, index: int) -> None:
+        """home and end keep meaning first and last step while the tape has focus."""
+        last = max((ln.step for ln in self.lines if ln.step is not None), default=0)
+        self.post_message(self.StepSelected(last if index < 0 else index))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

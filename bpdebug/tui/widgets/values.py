@@ -1,7 +1,9 @@
 """The values panel: the step's operands and result as labelled matrices.
 
 Built on Textual's Line API: only the lines and the columns in view are ever formatted, so a
-128×784 matrix costs the same per step as a 2×2 one.
+128×784 matrix costs the same per step as a 2×2 one. After an edit, each value that changed
+is followed by what it was and the difference. When focused, the arrow keys move a cursor
+over the parameters shown (W, b, x, y, η) to choose the one to edit.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine import Step
 from ...engine.activations import Array
 from ...engine.fmt import shape_text
+from ...engine.params import ParamRef, ref_for
 
 CELL = 12  # characters per matrix entry
 LABEL = 6  # the row-number gutter, which stays put when scrolling sideways
@@ -32,8 +37,9 @@ class Block:
     """One labelled matrix: a title line, a column-number line if wide, then its rows."""
 
     title: str
-    role: str  # "read" or "result"
+    role: str  # "read", "result", "before" or "delta"
     matrix: Array  # always 2-D
+    param: str | None = None  # "W1", "b2", "x", "y", "lr" when the rows are a parameter
 
     @property
     def header_lines(self) -> int:
@@ -54,48 +60,114 @@ def as_matrix(value: object) -> Array:
     return arr
 
 
-def blocks_for(step: Step) -> list[Block]:
-    blocks = []
-    for op in step.operands:
+def _changed(new: Array, old: Array) -> bool:
+    return new.shape == old.shape and new.tobytes() != old.tobytes()
+
+
+def _with_history(block: Block, old_value: object | None) -> list[Block]:
+    """The block, then (if it changed since the edit) what it was and the difference."""
+    if old_value is None:
+        return [block]
+    old = as_matrix(old_value)
+    if not _changed(block.matrix, old):
+        return [block]
+    with np.errstate(all="ignore"):
+        delta = block.matrix - old
+    name = block.title.split("  ")[0][2:]
+    return [
+        block,
+        Block(f"  {name} before the edit", "before", old),
+        Block(f"  Δ {name} = now − before", "delta", delta),
+    ]
+
+
+def blocks_for(step: Step, before: Step | None = None) -> list[Block]:
+    """The operands (◆ read) and the result (=), each with its before/Δ if `before` differs."""
+    blocks: list[Block] = []
+    for k, op in enumerate(step.operands):
         origin = (
             f"step {op.step + 1}"
             if op.step is not None
             else PARAM_NAMES.get(op.param or "", "parameter")
         )
         m = as_matrix(op.value)
-        blocks.append(Block(f"◆ {op.name}  {shape_text(m.shape)}  read · {origin}", "read", m))
+        block = Block(
+            f"◆ {op.name}  {shape_text(m.shape)}  read · {origin}",
+            "read",
+            m,
+            op.param if op.step is None else None,
+        )
+        blocks += _with_history(block, before.operands[k].value if before else None)
     m = as_matrix(step.value)
-    blocks.append(Block(f"= {step.symbol}  {shape_text(m.shape)}  result", "result", m))
-    return blocks
+    result = Block(f"= {step.symbol}  {shape_text(m.shape)}  result", "result", m)
+    return blocks + _with_history(result, before.value if before else None)
 
 
-def format_cell(v: float) -> str:
-    """One entry, right-aligned; non-finite entries carry a '!' so they show without colour."""
-    if math.isfinite(v):
-        return f"{v:>{CELL - 1}.6g} "
-    return f"{str(v) + '!':>{CELL - 1}} "
+def format_cell(v: float, role: str = "read", selected: bool = False) -> str:
+    """One entry, right-aligned. Non-finite entries carry '!', the selected one '▸'."""
+    if not math.isfinite(v):
+        text = f"{str(v) + '!':>{CELL - 2}}"
+    elif role == "delta":
+        text = f"{v:>+{CELL - 2}.4g}" if v else f"{'·':>{CELL - 2}}"
+    else:
+        text = f"{v:>{CELL - 2}.6g}"
+    return ("▸" if selected else " ") + text + " "
 
 
 class ValuesView(ScrollView, can_focus=True):
     """Scrolls through the blocks of the current step, rendering only what is visible."""
 
-    COMPONENT_CLASSES = {"values--read", "values--result", "values--gutter", "values--bad"}
+    COMPONENT_CLASSES = {
+        "values--read",
+        "values--result",
+        "values--gutter",
+        "values--bad",
+        "values--before",
+        "values--delta",
+        "values--changed",
+        "values--selected",
+    }
     DEFAULT_CSS = """
     ValuesView { height: 1fr; }
     ValuesView > .values--read { color: $text-primary; }
     ValuesView > .values--result { text-style: bold; }
+    ValuesView > .values--before { color: $text-muted; }
+    ValuesView > .values--delta { color: $text-muted; }
+    ValuesView > .values--changed { color: $text-warning; text-style: bold; }
     ValuesView > .values--gutter { color: $text-muted; }
     ValuesView > .values--bad { color: $text-error; text-style: bold reverse; }
+    ValuesView > .values--selected { text-style: bold reverse; }
     """
+    BINDINGS = [
+        Binding("up", "move_cell(-1, 0)", "Up", show=False),
+        Binding("down", "move_cell(1, 0)", "Down", show=False),
+        Binding("left", "move_cell(0, -1)", "Left", show=False),
+        Binding("right", "move_cell(0, 1)", "Right", show=False),
+    ]
+
+    class CellSelected(Message):
+        """The user moved the parameter cursor to `ref`."""
+
+        def __init__(self, ref: ParamRef) -> None:
+            super().__init__()
+            self.ref = ref
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.blocks: list[Block] = []
         self.starts: list[int] = []
+        self.selected: ParamRef | None = None
         self.cells_formatted = 0  # counted for tests: proves only the visible part is drawn
 
-    def show(self, step: Step) -> None:
-        self.blocks = blocks_for(step)
+    def show(
+        self,
+        step: Step,
+        before: Step | None = None,
+        selected: ParamRef | None = None,
+        keep_scroll: bool = False,
+    ) -> None:
+        self.blocks = blocks_for(step, before)
+        self.selected = selected
         self.starts = []
         y = 0
         for block in self.blocks:
@@ -104,58 +176,123 @@ class ValuesView(ScrollView, can_focus=True):
         widest = max(b.matrix.shape[1] for b in self.blocks)
         title = max(len(b.title) for b in self.blocks)
         self.virtual_size = Size(max(LABEL + widest * CELL, title + 1), y)
-        self.scroll_to(0, 0, animate=False)
+        if not keep_scroll:
+            self.scroll_to(0, 0, animate=False)
         self.refresh()
+
+    # ------------------------------------------------------------------ drawing
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         line = y + scroll_y
         width = self.size.width
+        base = self.rich_style
         if not self.blocks or line >= self.virtual_size.height:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         b = bisect_right(self.starts, line) - 1
         block, row = self.blocks[b], line - self.starts[b]
-        base = self.rich_style
         if row == 0:
-            style = base + Style(bold=True, reverse=block.role == "result")
-            return (
-                Strip([Segment(block.title, style)])
-                .crop(scroll_x, scroll_x + width)
-                .extend_cell_length(width, base)
+            style = base + Style(
+                bold=block.role in ("read", "result"), reverse=block.role == "result"
             )
+            strip = Strip([Segment(block.title, style)]).crop(scroll_x, scroll_x + width)
+            return strip.extend_cell_length(width, base)
         if row == 1 and block.header_lines == 2:
-            gutter = self.get_component_rich_style("values--gutter")
-            return self._row(block.matrix.shape[1], None, scroll_x, width, gutter)
+            return self._row(block, None, scroll_x, width)
         r = row - block.header_lines
         if r >= block.matrix.shape[0]:
             return Strip.blank(width, base)
-        style = self.get_component_rich_style(f"values--{block.role}")
-        return self._row(block.matrix.shape[1], block.matrix[r], scroll_x, width, style, r)
+        return self._row(block, r, scroll_x, width)
 
-    def _row(
-        self,
-        n_cols: int,
-        values: Array | None,
-        scroll_x: int,
-        width: int,
-        style: Style,
-        r: int | None = None,
-    ) -> Strip:
+    def _cell_style(self, block: Block, v: float, selected: bool) -> Style:
+        if selected:
+            return self.get_component_rich_style("values--selected")
+        if not math.isfinite(v):
+            return self.get_component_rich_style("values--bad")
+        if block.role == "delta" and v:
+            return self.get_component_rich_style("values--changed")
+        return self.get_component_rich_style(f"values--{block.role}")
+
+    def _row(self, block: Block, r: int | None, scroll_x: int, width: int) -> Strip:
         """The gutter, then only the columns between scroll_x and scroll_x + width."""
+        n_cols = block.matrix.shape[1]
         data_w = max(width - LABEL, 0)
         first = scroll_x // CELL
         last = min(n_cols, (scroll_x + data_w) // CELL + 1)
+        gutter_style = self.get_component_rich_style("values--gutter")
         gutter = f"{r:>{LABEL - 2}} │" if r is not None else " " * LABEL
-        segments = [Segment(gutter, self.get_component_rich_style("values--gutter"))]
-        bad = self.get_component_rich_style("values--bad")
+        segments = [Segment(gutter, gutter_style)]
+        sel = self._selected_cell(block)
         for c in range(first, last):
-            if values is None:
-                segments.append(Segment(f"{c:>{CELL - 1}} ", style))
+            if r is None:
+                segments.append(Segment(f"{c:>{CELL - 1}} ", gutter_style))
                 continue
-            v = float(values[c])
+            v = float(block.matrix[r, c])
             self.cells_formatted += 1
-            segments.append(Segment(format_cell(v), style if math.isfinite(v) else bad))
-        strip = Strip(segments)
+            is_sel = sel == (r, c)
+            segments.append(
+                Segment(format_cell(v, block.role, is_sel), self._cell_style(block, v, is_sel))
+            )
         offset = scroll_x - first * CELL
-        body = strip.crop(LABEL + offset, LABEL + offset + data_w)
+        body = Strip(segments[1:]).crop(offset, offset + data_w)
         return Strip.join([Strip(segments[:1]), body]).extend_cell_length(width, self.rich_style)
+
+    def _selected_cell(self, block: Block) -> tuple[int, int] | None:
+        ref = self.selected
+        if ref is None or block.param is None or block.param != ref.key:
+            return None
+        return (ref.i, ref.j)
+
+    # ------------------------------------------------------------------ the parameter cursor
+
+    def param_blocks(self) -> list[int]:
+        """Indices of the blocks whose cells are editable parameters."""
+        return [k for k, b in enumerate(self.blocks) if b.param is not None]
+
+    def action_move_cell(self, dr: int, dc: int) -> None:
+        editable = self.param_blocks()
+        if not editable:
+            self.scroll_relative(x=dc * CELL, y=dr, animate=False)
+            return
+        current = next(
+            (k for k in editable if self.blocks[k].param == getattr(self.selected, "key", None)),
+            None,
+        )
+        if current is None:
+            self._select(editable[0], 0, 0)
+            return
+        assert self.selected is not None
+        r, c = self.selected.i + dr, self.selected.j + dc
+        rows, cols = self.blocks[current].matrix.shape
+        position = editable.index(current)
+        if r < 0 and position > 0:
+            k = editable[position - 1]
+            self._select(k, self.blocks[k].matrix.shape[0] - 1, c)
+        elif r >= rows and position < len(editable) - 1:
+            self._select(editable[position + 1], 0, c)
+        else:
+            self._select(current, min(max(r, 0), rows - 1), min(max(c, 0), cols - 1))
+
+    def scroll_to_cell(self, line: int, c: int) -> None:
+        """Scroll just enough that `line` and column `c` are in view (the gutter stays put)."""
+        x, y = self.scroll_offset
+        data_w, height = max(self.size.width - LABEL, CELL), max(self.size.height, 1)
+        if c * CELL < x:
+            x = c * CELL
+        elif (c + 1) * CELL > x + data_w:
+            x = (c + 1) * CELL - data_w
+        if line < y:
+            y = line
+        elif line >= y + height:
+            y = line - height + 1
+        self.scroll_to(x, y, animate=False, immediate=True)
+
+    def _select(self, k: int, r: int, c: int) -> None:
+        block = self.blocks[k]
+        c = min(max(c, 0), block.matrix.shape[1] - 1)
+        assert block.param is not None
+        ref = ref_for(block.param, r, c)
+        self.selected = ref
+        self.scroll_to_cell(self.starts[k] + block.header_lines + r, c)
+        self.refresh()
+        self.post_message(self.CellSelected(ref))

@@ -1,0 +1,44 @@
+"""A question with a few answers, as buttons; escape picks the last (the safe one)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+
+class ConfirmScreen(ModalScreen[str]):
+    """Returns the id of the chosen answer."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical {
+        width: 70; max-width: 100%; height: auto; border: round $warning;
+        background: $surface; padding: 0 1;
+    }
+    ConfirmScreen Horizontal { height: auto; margin-top: 1; }
+    ConfirmScreen Button { margin-right: 1; }
+    """
+
+    def __init__(self, question: str, answers: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.question = question
+        self.answers = answers  # (id, label); the last is what escape means
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            with Horizontal():
+                for i, (answer, label) in enumerate(self.answers):
+                    yield Button(label, id=answer, variant="primary" if i == 0 else "default")
+
+    @on(Button.Pressed)
+    def answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or self.answers[-1][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.answers[-1][0])

@@ -1,0 +1,92 @@
+"""Run N training iterations in a thread, with progress and a way to stop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, ProgressBar
+from textual.worker import get_current_worker
+
+from ...engine import Network
+from ...engine.backprop import loss_of, training
+
+MAX_ITERATIONS = 1_000_000
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    network: Network
+    losses: list[float]  # the loss before each iteration, then the loss after the last
+    stopped: bool  # the user stopped it before the count was reached
+
+
+class TrainScreen(ModalScreen[TrainResult | None]):
+    """Asks how many iterations (default 100), runs them, returns the result (None: cancelled)."""
+
+    BINDINGS = [Binding("escape", "stop", "Stop / cancel")]
+    DEFAULT_CSS = """
+    TrainScreen { align: center middle; }
+    TrainScreen > Vertical {
+        width: 60; max-width: 100%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1;
+    }
+    TrainScreen #error { color: $text-error; }
+    TrainScreen ProgressBar { display: none; }
+    TrainScreen.-running ProgressBar { display: block; }
+    TrainScreen.-running Input { display: none; }
+    """
+
+    def __init__(self, network: Network, default: int = 100) -> None:
+        super().__init__()
+        self.network, self.default = network, default
+        self.stopping = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Train"
+            yield Label("Iterations to run (enter starts, esc stops or cancels):", id="prompt")
+            yield Input(value=str(self.default), id="count", select_on_focus=True)
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Label("", id="error")
+
+    @on(Input.Submitted)
+    def start(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_ITERATIONS:
+            self.query_one("#error", Label).update(
+                f"✗ {text!r} is not a whole number from 1 to {MAX_ITERATIONS:,}"
+            )
+            return
+        n = int(text)
+        self.add_class("-running")
+        self.query_one("#progress", ProgressBar).update(total=n, progress=0)
+        self.query_one("#prompt", Label).update(f"Training {n:,} iterations… (esc stops)")
+        self.run(n)
+
+    @work(thread=True, exclusive=True)
+    def run(self, n: int) -> None:
+        worker = get_current_worker()
+        losses: list[float] = []
+        net = self.network
+        every = max(1, n // 100)
+        for k, (loss, updated) in enumerate(training(self.network), start=1):
+            losses.append(loss)
+            net = updated
+            if k % every == 0:
+                self.app.call_from_thread(self.query_one(ProgressBar).update, progress=k)
+            if k >= n or self.stopping or worker.is_cancelled:
+                break
+        losses.append(loss_of(net))
+        result = TrainResult(net, losses, stopped=len(losses) - 1 < n)
+        self.app.call_from_thread(self.dismiss, result)
+
+    def action_stop(self) -> None:
+        if self.has_class("-running"):
+            self.stopping = True  # the worker finishes the iteration it is in, then returns
+        else:
+            self.dismiss(None)

@@ -1,0 +1,22 @@
+"""One line under the values: the selected parameter, the nudge step, the edit state."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...engine.fmt import full, short
+
+
+class EditBar(Static):
+    DEFAULT_CSS = "EditBar { height: 1; padding: 0 1; background: $boost; }"
+
+    def show(self, label: str, value: float, nudge: float, edits: int, dirty: bool) -> None:
+        text = Text()
+        text.append("✎ ", style="bold")
+        text.append(f"{label} = {full(value)}", style="bold")
+        text.append(f"   nudge ±{short(nudge)} (+ − * /)   ", style="dim")
+        text.append(f"{edits} change{'s' if edits != 1 else ''}", style="dim")
+        if dirty:
+            text.append(" · unsaved", style="bold")
+        self.update(text)
