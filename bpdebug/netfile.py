@@ -11,7 +11,6 @@ import difflib
 import json
 import math
 import os
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 import tomli_w
 
+from .atomic import write_atomically
 from .engine import ACTIVATIONS, LOSSES, Layer, Network, frozen_array
 from .engine.network import INITS, init_params
 
@@ -447,37 +447,7 @@ def save_network(
     if bad:
         raise ValueError(f"cannot save: {bad} is not finite (edit it back or undo first)")
     text = to_json(net) if file_format(p) == "json" else to_toml(net, comment)
-    if p.exists() and not overwrite:
-        raise FileExistsError(f"{p} already exists")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, p)
-        else:
-            _link_without_overwrite(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return p
-
-
-def _link_without_overwrite(tmp: str, p: Path) -> None:
-    """Put tmp at p only if p does not exist: a hard link fails if p appeared meanwhile."""
-    try:
-        os.link(tmp, p)
-    except FileExistsError:
-        raise
-    except OSError:  # a filesystem without hard links: check, then rename
-        if p.exists():
-            raise FileExistsError(f"{p} already exists") from None
-        os.replace(tmp, p)
-        return
-    os.unlink(tmp)
+    return write_atomically(p, text, overwrite)
 
 
 def _first_nonfinite(net: Network) -> str:

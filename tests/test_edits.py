@@ -240,7 +240,7 @@ async def test_a_failed_save_says_why_and_loses_nothing(
         def refuse(*args: object, **kwargs: object) -> None:
             raise PermissionError(errno.EACCES, "Permission denied")
 
-        monkeypatch.setattr("bpdebug.netfile.tempfile.mkstemp", refuse)
+        monkeypatch.setattr("bpdebug.atomic.tempfile.mkstemp", refuse)
     app = app_for("two_layer")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("plus")
@@ -261,7 +261,7 @@ async def test_a_full_disk_leaves_no_partial_file(
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("bpdebug.netfile.os.fsync", full)
+    monkeypatch.setattr("bpdebug.atomic.os.fsync", full)
     app = app_for("two_layer")
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("plus", "ctrl+s")

@@ -301,3 +301,13 @@ def test_python_dash_m_runs_from_any_folder(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0
     assert "L = 0.3342140120616554" in proc.stdout
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path: Path, sample_by_name) -> None:
+    """A temp file is private (0600); the saved file must not be."""
+    old = os.umask(0o022)
+    try:
+        path = save_network(sample_by_name("xor"), tmp_path / "n.toml")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 from rich.console import Console
 from textual.keys import Keys, _character_to_key
 
+from ..atomic import write_atomically
 from ..engine import Network
 from .app import BPDebugApp, make_app
 
@@ -87,20 +86,15 @@ async def capture(app: BPDebugApp, keys: list[str], size: tuple[int, int]) -> tu
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
-    """Atomic write (temp file, then rename) that refuses to replace a file unless forced."""
+    """Atomic write that refuses to replace a file unless forced."""
     if path.exists() and not force:
         raise SnapshotError(f"{path} already exists (use --force to replace it)")
     if not path.parent.is_dir():
         raise SnapshotError(f"{path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        write_atomically(path, text, overwrite=force)
     except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise SnapshotError(f"{path}: cannot write: {exc.strerror}") from None
+        raise SnapshotError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def run_snapshot(args: argparse.Namespace, network: Network) -> int:

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...engine import Step, Trace
-from ...engine.fmt import full, inline
+from ...engine.fmt import INLINE_MAX, full, inline
 from .diagram import ARROWS
 
 PHASE_MARK = {"forward": "▶ FORWARD", "backward": "◀ BACKWARD", "update": "⟳ UPDATE"}
@@ -29,6 +29,15 @@ KIND_NAMES = {
 def _differs(new: object, old: object) -> bool:
     a, b = np.asarray(new), np.asarray(old)
     return a.shape == b.shape and a.tobytes() != b.tobytes()
+
+
+def _change_line(before: Step, delta: np.ndarray) -> str:
+    """What the result was before the edit and by how much it moved."""
+    if delta.size <= INLINE_MAX:
+        return f"  was {before.value_text()}   Δ {inline(delta)}\n"
+    moved = int(np.count_nonzero(delta))
+    largest = float(np.nanmax(np.abs(delta))) if moved else 0.0
+    return f"  since the edit {moved} of {delta.size} entries moved, max |Δ| {largest:.3g}\n"
 
 
 def step_header(trace: Trace, step: Step) -> Text:
@@ -73,7 +82,7 @@ def step_body(trace: Trace, step: Step, before: Step | None = None) -> Text:
     if before is not None and _differs(step.value, before.value):
         with np.errstate(all="ignore"):
             delta = np.asarray(step.value) - np.asarray(before.value)
-        text.append(f"  was {before.value_text()}   Δ {inline(delta)}\n", style="bold yellow")
+        text.append(_change_line(before, delta), style="bold yellow")
     if step.note:
         text.append(step.note, style="italic dim")
     text.rstrip()
