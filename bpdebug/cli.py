@@ -160,6 +160,7 @@ def _run_trace(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from .engine import build_trace
     from .engine.gradcheck import check_gradients
     from .report import check_text
 
@@ -167,7 +168,8 @@ def _run_check(args: argparse.Namespace) -> int:
         raise UsageError("bpdebug check: --tolerance must be a positive number")
     net = load(args.net, _limits(args))
     report = check_gradients(net)
-    sys.stdout.write(check_text(net, report, args.tolerance))
+    diagnosis = build_trace(net).diagnosis() if not report.max_error <= args.tolerance else ""
+    sys.stdout.write(check_text(net, report, args.tolerance, diagnosis))
     return 0 if report.max_error <= args.tolerance else 1
 
 
@@ -180,9 +182,10 @@ def _run_snapshot(args: argparse.Namespace) -> int:
 def _run_app(args: argparse.Namespace) -> int:
     from .tui.app import make_app
 
-    net = load(args.net, _limits(args))
-    make_app(net).run()
-    return 0
+    limits = _limits(args)
+    app = make_app(load(args.net, limits), limits)
+    app.run()
+    return app.return_code or 0
 
 
 def dispatch(argv: Sequence[str]) -> int:

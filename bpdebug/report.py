@@ -41,6 +41,7 @@ def trace_json(trace: Trace) -> str:
         "network": trace.network.name,
         "loss": _json_number(trace.loss),
         "loss_after": _json_number(trace.loss_after),
+        "warning": trace.diagnosis() or None,
         "steps": [
             {
                 "index": s.index,
@@ -71,10 +72,8 @@ def _stats(step: Step) -> str:
 
 
 def _nonfinite_line(trace: Trace) -> list[str]:
-    bad = trace.first_nonfinite()
-    if bad is None:
-        return []
-    return [f"warning: the first non-finite value is step {bad.index}, {bad.symbol}"]
+    diagnosis = trace.diagnosis()
+    return [f"warning: {diagnosis}"] if diagnosis else []
 
 
 def trace_text(trace: Trace) -> str:
@@ -90,7 +89,7 @@ def trace_text(trace: Trace) -> str:
             phase = s.phase
             lines += ["", PHASE_TITLES[phase]]
         where = f"layer {s.layer}" if s.layer else "loss"
-        lines.append(f"  [{s.index:>3}] {where:<8} {s.formula}    ({s.shape_text})")
+        lines.append(f"  [{s.index + 1:>3}] {where:<8} {s.formula}    ({s.shape_text})")
         lines.append(f"        {s.substituted()}")
         if np.size(s.value) > INLINE_MAX:
             lines.append(
@@ -129,13 +128,13 @@ def trace_markdown(trace: Trace) -> str:
             ]
         layer = str(s.layer) if s.layer else "—"
         lines.append(
-            f"| {s.index} | {layer} | {_md_cell(s.formula)} | "
+            f"| {s.index + 1} | {layer} | {_md_cell(s.formula)} | "
             f"`{_md_cell(s.substituted())}` | {s.shape_text} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def check_text(net: Network, report: CheckReport, tolerance: float) -> str:
+def check_text(net: Network, report: CheckReport, tolerance: float, diagnosis: str = "") -> str:
     lines = [
         f"Gradient check: {net.name or 'network'} ({describe(net)}, {report.n_params} parameters)",
         "",
@@ -162,4 +161,6 @@ def check_text(net: Network, report: CheckReport, tolerance: float) -> str:
         "relative error = |g − ĝ| / max(|g|, |ĝ|, 1e-4·max(1, |L|)), "
         "ĝ = (L(θ+h) − L(θ−h)) / 2h, h = 1e-5·max(1, |θ|)",
     ]
+    if diagnosis:
+        lines.append(f"warning: {diagnosis}")
     return "\n".join(lines) + "\n"

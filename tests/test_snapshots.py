@@ -78,3 +78,17 @@ def test_loss_plot_after_training(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app_for("xor"), run_before=train, terminal_size=(100, 32))
+
+
+def test_nonfinite_value_is_marked_and_explained(snap_compare) -> None:
+    """The overflow net at its last step, L′ = inf: '!' before the tape line, 'inf!' in
+    Values, and the step panel's ⚠ line naming the first non-finite value and its cause."""
+    from pathlib import Path
+
+    net = load_network(Path(__file__).parent / "nets" / "overflow.toml")
+    assert snap_compare(make_app(net), press=["end"], terminal_size=(100, 32))
+
+
+def test_too_small_terminal_notice(snap_compare) -> None:
+    """40×12: only a notice saying the size needed and the size now, and the footer."""
+    assert snap_compare(app_for("xor"), terminal_size=(40, 12))

@@ -120,12 +120,54 @@ class Trace:
                 return step
         raise KeyError(f"no {kind} step at layer {layer}")
 
+    @cached_property
+    def nonfinite_steps(self) -> frozenset[int]:
+        """The indices of the steps whose value holds nan or ±inf."""
+        return frozenset(s.index for s in self.steps if not np.all(np.isfinite(s.value)))
+
     def first_nonfinite(self) -> Step | None:
         """The first step whose value holds nan or ±inf, if any."""
-        for step in self.steps:
-            if not np.all(np.isfinite(step.value)):
-                return step
-        return None
+        bad = self.nonfinite_steps
+        return self.steps[min(bad)] if bad else None
+
+    def diagnosis(self) -> str:
+        """Where the first non-finite value appeared and which operand it came from ('' if none)."""
+        step = self.first_nonfinite()
+        if step is None:
+            return ""
+        value = np.asarray(step.value)
+        finite = np.isfinite(value)
+        first = tuple(int(i) for i in np.argwhere(~finite)[0]) if value.ndim else ()
+        entry = f" entry {list(first)}" if first else ""
+        where = (
+            f"step {step.index + 1}, {step.symbol}{entry}, is the first non-finite value "
+            f"({value.size - int(finite.sum())} of {value.size} entries)"
+        )
+        if step.kind == "loss_after":
+            biggest = max(
+                float(np.max(np.abs(p)))
+                for layer in self.updated.layers
+                for p in (layer.W, layer.b)
+            )
+            return (
+                f"{where}: the updated parameters (|x| up to {biggest:.3g}) overflow the "
+                "forward pass; try a smaller learning rate η"
+            )
+        bad_ops = [op for op in step.operands if not np.all(np.isfinite(op.value))]
+        if bad_ops:
+            return f"{where}: its operand {bad_ops[0].name} already holds nan/inf"
+        if not step.operands:
+            return where
+        with np.errstate(all="ignore"):
+            sizes = [
+                float(np.max(np.abs(op.value))) if np.size(op.value) else 0.0
+                for op in step.operands
+            ]
+        k = int(np.argmax(sizes))
+        return (
+            f"{where}: its operands are finite, the largest is {step.operands[k].name} "
+            f"(|x| up to {sizes[k]:.3g}), so the result overflowed"
+        )
 
 
 class _Recorder:

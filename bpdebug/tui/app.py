@@ -4,6 +4,7 @@ widgets show them. Nothing here computes a gradient: an edit or a new file makes
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,26 +12,31 @@ from pathlib import Path
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Static
 
 from ..engine import Network, Trace, build_trace
 from ..engine.fmt import full, short
 from ..engine.params import EditError, ParamRef, all_refs, get_value, parse_value, set_value
-from ..netfile import NetworkFileError, load_network, save_network
-from ..samples import SAMPLES_DIR, sample_names, sample_path, sample_summary
+from ..netfile import Limits, NetworkFileError, load_network, save_network
+from ..samples import SAMPLES_DIR, resolve, sample_names, sample_path, sample_summary
 from . import cursor as moves
 from .screens import (
     ConfirmScreen,
+    CrashScreen,
     EditScreen,
     GoToScreen,
     HelpScreen,
+    OpenScreen,
     SaveScreen,
     TrainResult,
     TrainScreen,
 )
 from .widgets import EditBar, LossPlot, NetworkDiagram, StepPanel, Tape, ValuesView
+
+MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
 
 
 @dataclass(frozen=True)
@@ -124,14 +130,18 @@ class BPDebugApp(App[None]):
             tooltip="train N iterations (asks N, default 100; esc stops)",
         ),
         Binding("ctrl+s", "save", "Save", tooltip="save the network to a new file"),
+        Binding("o", "open", "Open", show=False, tooltip="open a network file or sample by name"),
         Binding("question_mark", "help", "Help", tooltip="this help"),
         Binding("q", "quit", "Quit", tooltip="quit (asks first if there are unsaved changes)"),
     ]
 
     cursor: reactive[int] = reactive(0, bindings=True, init=False)
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, limits: Limits | None = None) -> None:
         super().__init__()
+        self.limits = limits or Limits()
+        self.crashes = 0  # unexpected errors reported in a dialog instead of a traceback
+        self.ready = False
         self.trace: Trace = build_trace(network)
         self.breakpoints: frozenset[int] = frozenset()
         self.iteration = 0
@@ -159,6 +169,7 @@ class BPDebugApp(App[None]):
             yield StepPanel(id="step")
             yield ValuesView(id="values")
             yield EditBar(id="editbar")
+        yield Static(id="too-small")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -166,10 +177,50 @@ class BPDebugApp(App[None]):
         self.query_one("#diagram").border_title = "Network"
         self.query_one("#values").border_title = "Values"
         self.load_trace(self.trace)
+        self.ready = True
+
+    # ------------------------------------------------------------------ unexpected errors
+
+    async def _dispatch_message(self, message: Message) -> None:
+        """Report an unexpected error in a dialog that offers to save, instead of exiting.
+
+        Textual's default prints a traceback and quits (its message loop stops at the first
+        error), which would take unsaved edits with it. Errors before the screen exists, or a
+        storm of them, still end the app the usual way.
+        """
+        try:
+            await super()._dispatch_message(message)
+        except Exception as error:
+            if not self.ready or self.crashes >= 10 or isinstance(self.screen, CrashScreen):
+                raise
+            self.crashes += 1
+            details = "".join(traceback.format_exception(error))[-5000:]
+            self.report_crash(f"{type(error).__name__}: {error}", details)
+
+    def report_crash(self, summary: str, details: str) -> None:
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save()
+            elif choice == "quit":
+                self.exit(return_code=1, message=details)
+
+        self.push_screen(CrashScreen(summary, details), answered)
 
     def on_resize(self) -> None:
-        self.screen.set_class(self.size.height < 30, "-short")
-        self.screen.set_class(self.size.width < 90, "-narrow")
+        """Fit the layout to the terminal: shrink, then drop panels, then say it is too small."""
+        width, height = self.size
+        main = self.screen_stack[0] if self.screen_stack else self.screen
+        main.set_class(height < 30, "-short")
+        main.set_class(height < 22, "-cramped")
+        main.set_class(width < 90, "-narrow")
+        main.set_class(width < 70, "-slim")
+        tiny = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        main.set_class(tiny, "-tiny")
+        if tiny:
+            self.query_one("#too-small", Static).update(
+                f"bpdebug needs a terminal of at least {MIN_SIZE[0]}×{MIN_SIZE[1]}; this one "
+                f"is {width}×{height}. Enlarge it (keys still work; q quits)."
+            )
 
     # ------------------------------------------------------------------ state → screen
 
@@ -288,10 +339,10 @@ class BPDebugApp(App[None]):
 
     def change_network(self, network: Network) -> None:
         """An edit: remember how to undo it, trace the new network, stay on the same step."""
+        trace = build_trace(network)  # first: if anything fails, nothing has changed yet
         self.undo_stack.append(self.snapshot())
         self.redo_stack.clear()
         self.before = self.trace
-        trace = build_trace(network)
         self.losses[-1] = trace.loss
         self.load_trace(trace, self.cursor, keep_scroll=True)
 
@@ -430,12 +481,20 @@ class BPDebugApp(App[None]):
     def open_network(self, path: str) -> None:
         """Load another network; a bad file is a notification and changes nothing."""
         try:
-            network = load_network(path)
+            network = load_network(path, self.limits)
         except NetworkFileError as exc:
             self.notify(str(exc), title="Not opened", severity="error", timeout=8)
             return
         question = f"There are unsaved changes. Save them before opening {network.name or path}?"
         self.ask_to_discard(question, lambda: self.replace_network(network))
+
+    def action_open(self) -> None:
+        def opened(network: Network | None) -> None:
+            if network is not None:
+                question = f"There are unsaved changes. Save them before opening {network.name}?"
+                self.ask_to_discard(question, lambda: self.replace_network(network))
+
+        self.push_screen(OpenScreen(lambda text: load_network(resolve(text), self.limits)), opened)
 
     def replace_network(self, network: Network) -> None:
         """Start afresh on another network: no breakpoints, history or edits carry over."""
@@ -489,6 +548,7 @@ class BPDebugApp(App[None]):
         yield SystemCommand("Train one iteration", "apply the update", self.action_train_one)
         yield SystemCommand("Train N iterations…", "default 100", self.action_train_many)
         yield SystemCommand("Save network…", "to a new file", self.action_save)
+        yield SystemCommand("Open network file…", "a .toml or .json file", self.action_open)
         if self.network.n_params <= 500:
             for ref in all_refs(self.network):
                 yield SystemCommand(
@@ -498,6 +558,6 @@ class BPDebugApp(App[None]):
                 )
 
 
-def make_app(network: Network) -> BPDebugApp:
+def make_app(network: Network, limits: Limits | None = None) -> BPDebugApp:
     """The one app factory, used by the command line and the tests."""
-    return BPDebugApp(network)
+    return BPDebugApp(network, limits)

@@ -70,6 +70,15 @@ class TrainScreen(ModalScreen[TrainResult | None]):
 
     @work(thread=True, exclusive=True)
     def run(self, n: int) -> None:
+        try:
+            result = self.train(n)
+        except Exception as exc:  # an engine bug must not take the session down
+            self.app.call_from_thread(self.failed, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self.dismiss, result)
+
+    def train(self, n: int) -> TrainResult:
+        """Up to n iterations; stops early when asked. Runs in a worker thread."""
         worker = get_current_worker()
         losses: list[float] = []
         net = self.network
@@ -82,8 +91,11 @@ class TrainScreen(ModalScreen[TrainResult | None]):
             if k >= n or self.stopping or worker.is_cancelled:
                 break
         losses.append(loss_of(net))
-        result = TrainResult(net, losses, stopped=len(losses) - 1 < n)
-        self.app.call_from_thread(self.dismiss, result)
+        return TrainResult(net, losses, stopped=len(losses) - 1 < n)
+
+    def failed(self, message: str) -> None:
+        self.remove_class("-running")
+        self.query_one("#error", Label).update(f"✗ training stopped: {message}")
 
     def action_stop(self) -> None:
         if self.has_class("-running"):

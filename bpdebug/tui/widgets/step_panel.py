@@ -36,7 +36,8 @@ def _change_line(before: Step, delta: np.ndarray) -> str:
     if delta.size <= INLINE_MAX:
         return f"  was {before.value_text()}   Δ {inline(delta)}\n"
     moved = int(np.count_nonzero(delta))
-    largest = float(np.nanmax(np.abs(delta))) if moved else 0.0
+    finite = np.abs(delta[np.isfinite(delta)])
+    largest = float(finite.max()) if finite.size else float("nan")
     return f"  since the edit {moved} of {delta.size} entries moved, max |Δ| {largest:.3g}\n"
 
 
@@ -74,7 +75,7 @@ def step_body(trace: Trace, step: Step, before: Step | None = None) -> Text:
         pct = f", {change / loss_before:+.2%}" if loss_before else ""
         text.append(f"  before  L  = {full(loss_before)}\n")
         text.append(f"  after   L′ = {full(loss_now)}", style="bold")
-        text.append(f"   ({change:+.6g}{pct})\n", style="dim")
+        text.append(f"   ({change:+.6g}{pct})\n" if np.isfinite(change) else "\n", style="dim")
     else:
         text.append(f"  = {step.numbers()}\n")
         text.append(f"  = {step.value_text()}", style="bold")
@@ -83,6 +84,8 @@ def step_body(trace: Trace, step: Step, before: Step | None = None) -> Text:
         with np.errstate(all="ignore"):
             delta = np.asarray(step.value) - np.asarray(before.value)
         text.append(_change_line(before, delta), style="bold yellow")
+    if step.index in trace.nonfinite_steps:
+        text.append(f"⚠ {trace.diagnosis()}\n", style="bold red")
     if step.note:
         text.append(step.note, style="italic dim")
     text.rstrip()

@@ -63,10 +63,12 @@ class Tape(ScrollView, can_focus=True):
         self.line_of_step: dict[int, int] = {}
         self.current = 0
         self.breakpoints: frozenset[int] = frozenset()
+        self.nonfinite: frozenset[int] = frozenset()
 
     def load(self, trace: Trace) -> None:
         """A new trace (a new network or an edit): rebuild the lines once."""
         self.lines = tape_lines(trace)
+        self.nonfinite = trace.nonfinite_steps
         self.line_of_step = {ln.step: i for i, ln in enumerate(self.lines) if ln.step is not None}
         self.virtual_size = Size(max(len(ln.text) for ln in self.lines) + 3, len(self.lines))
         self.refresh()
@@ -95,10 +97,14 @@ class Tape(ScrollView, can_focus=True):
             mark = "▶" if here else " "
             bp = "●" if line.step in self.breakpoints else " "
             style = base + (Style(bold=True, reverse=True) if here else Style())
+            text = line.text
+            if line.step in self.nonfinite:  # nan/inf: said in text, not only in colour
+                text = "!" + (text[1:] if text.startswith(" ") else text)
+                style += Style(color="red")
             segments = [
                 Segment(mark, base + Style(color=colour, bold=True)),
                 Segment(bp, base + Style(color="red", bold=True)),
-                Segment(line.text, style),
+                Segment(text, style),
             ]
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, base)

@@ -1,0 +1,46 @@
+"""An unexpected error: say what happened and offer to save before anything is lost."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class CrashScreen(ModalScreen[str]):
+    """Returns "save", "keep" or "quit"."""
+
+    DEFAULT_CSS = """
+    CrashScreen { align: center middle; }
+    CrashScreen > Vertical {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: round $error; background: $surface; padding: 0 1;
+    }
+    CrashScreen VerticalScroll { height: auto; max-height: 12; }
+    CrashScreen Horizontal { height: auto; margin-top: 1; }
+    CrashScreen Button { margin-right: 1; }
+    """
+
+    def __init__(self, summary: str, details: str) -> None:
+        super().__init__()
+        self.summary, self.details = summary, details
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Something went wrong inside bpdebug"
+            yield Label(
+                f"{self.summary}\nYour network and its edits are still here; save them "
+                "before anything else."
+            )
+            with VerticalScroll():
+                yield Static(self.details, markup=False)
+            with Horizontal():
+                yield Button("Save network…", id="save", variant="primary")
+                yield Button("Keep working", id="keep")
+                yield Button("Quit", id="quit", variant="error")
+
+    @on(Button.Pressed)
+    def answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "keep")

@@ -1,0 +1,56 @@
+"""Open a network file by name; a bad file is refused inline and nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from ...engine import Network
+from ...netfile import NetworkFileError
+
+
+class OpenScreen(ModalScreen[Network | None]):
+    """Returns the loaded network, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    OpenScreen { align: center middle; }
+    OpenScreen > Vertical {
+        width: 90; max-width: 100%; height: auto; border: round $accent;
+        background: $surface; padding: 0 1;
+    }
+    OpenScreen #error { color: $text-error; }
+    """
+
+    def __init__(self, load: Callable[[str], Network]) -> None:
+        super().__init__()
+        self.load = load
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Open network"
+            yield Label("A .toml or .json file, or a sample's name (enter opens, esc cancels):")
+            yield Input(placeholder="path/to/net.toml", id="path")
+            yield Label("", id="error")
+
+    @on(Input.Submitted)
+    def submit(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.query_one("#error", Label).update("✗ type a file name")
+            return
+        try:
+            network = self.load(text)
+        except NetworkFileError as exc:
+            self.query_one("#error", Label).update(f"✗ {exc}")
+            return
+        self.dismiss(network)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
