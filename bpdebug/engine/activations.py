@@ -18,7 +18,8 @@ Array = NDArray[np.float64]
 def _sigmoid(z: Array, alpha: float = 0.0) -> Array:
     """1 / (1 + e^−z), evaluated without ever exponentiating a positive number."""
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    d = 1.0 + e
+    return np.where(z >= 0, 1.0 / d, e / d)
 
 
 def _sigmoid_prime(z: Array, a: Array, alpha: float = 0.0) -> Array:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .activations import Array, softmax_jvp
 from .losses import Loss
-from .network import Layer, Network, frozen_array
+from .network import Layer, Network, freeze
 
 
 def layer_forward(layer: Layer, a_prev: Array) -> tuple[Array, Array]:
@@ -68,7 +68,10 @@ def hidden_backward(
 def param_grads(delta: Array, a_prev: Array) -> tuple[Array, Array]:
     """∂L/∂W = (1/m) δ a_prevᵀ and ∂L/∂b = the mean of δ's columns."""
     m = delta.shape[1]
-    return (delta @ a_prev.T) / m, delta.mean(axis=1)
+    dW: Array = delta @ a_prev.T
+    dW /= m  # in place: one array of W's size, not two
+    db: Array = np.add.reduce(delta, axis=1) / m  # what delta.mean(axis=1) computes, sooner
+    return dW, db
 
 
 def gradients(net: Network) -> tuple[float, list[tuple[Array, Array]]]:
@@ -92,14 +95,16 @@ def updated_layers(
 ) -> tuple[Layer, ...]:
     """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer."""
     return tuple(
-        Layer(
-            layer.activation,
-            frozen_array(layer.W - lr * dW),
-            frozen_array(layer.b - lr * db),
-            layer.alpha,
-        )
+        Layer(layer.activation, _step(layer.W, dW, lr), _step(layer.b, db, lr), layer.alpha)
         for layer, (dW, db) in zip(layers, grads, strict=True)
     )
+
+
+def _step(theta: Array, grad: Array, lr: float) -> Array:
+    """θ − η·g, bit for bit, computed as (−η·g) + θ in one new array."""
+    new: Array = grad * -lr
+    new += theta
+    return freeze(new)
 
 
 def sgd_step(net: Network) -> tuple[float, Network]:

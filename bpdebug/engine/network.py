@@ -19,6 +19,12 @@ def frozen_array(values: object) -> Array:
     return arr
 
 
+def freeze(arr: Array) -> Array:
+    """Make a freshly computed array read-only in place (no copy: nothing else holds it)."""
+    arr.flags.writeable = False
+    return arr
+
+
 @dataclass(frozen=True)
 class Layer:
     """A dense layer: z = W a_prev + b, a = σ(z). W is n_out × n_in, b has n_out entries."""

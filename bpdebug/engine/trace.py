@@ -1,20 +1,26 @@
 """The trace: one immutable step per value a person would compute by hand.
 
-`build_trace` runs the equations of `backprop` in order and records each result with its
-formula and the operands it reads. The screen is a cursor over this list; it computes nothing.
+`build_trace` runs the equations of `backprop` in order and keeps each result. What each step
+*is* — its symbol, formula, notes and which earlier steps or parameters it reads — depends only
+on the network's shape, so that plan is built once per shape and shared; a trace is the plan
+plus this iteration's values. Steps are assembled from the two when someone looks at them.
+The screen is a cursor over the steps; it computes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from . import backprop
 from .activations import Array
 from .fmt import full, inline, shape_text
-from .network import Layer, Network
+from .losses import LOSSES
+from .network import Network
+from .params import tensor_of
 
 PHASES = ("forward", "backward", "update")
 KINDS = {
@@ -25,13 +31,13 @@ KINDS = {
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
+@lru_cache(maxsize=256)
 def sup(l: int | str) -> str:
     """The layer superscript of the notation: sup(2) == '⁽²⁾'."""
     return f"⁽{str(l).translate(_SUPERSCRIPT)}⁾"
 
 
-@dataclass(frozen=True)
-class Operand:
+class Operand(NamedTuple):
     """A value a step reads: an earlier step's result, a parameter, the data or η."""
 
     name: str
@@ -39,12 +45,18 @@ class Operand:
     step: int | None = None  # index of the step that produced it
     param: str | None = None  # "W2", "b2", "x", "y" or "lr" when it is not a step
 
+    def __eq__(self, other: object) -> bool:
+        """By identity: an operand holds an array, never compared element by element."""
+        return self is other
 
-@dataclass(frozen=True, eq=False)
-class Step:
+    def __hash__(self) -> int:
+        return id(self)
+
+
+class Step(NamedTuple):
     """One recorded value: `symbol relation template(operands)` = `value`."""
 
-    index: int
+    index: int  # type: ignore[assignment]
     phase: str
     layer: int | None
     kind: str
@@ -67,9 +79,8 @@ class Step:
 
     def substituted(self, digits: int = 6) -> str:
         """The formula with the operands' numbers in place and the result after '='."""
-        return (
-            f"{self.symbol} {self.relation} {self.numbers(digits)} = {inline(self.value, digits)}"
-        )
+        result = inline(self.value, digits)
+        return f"{self.symbol} {self.relation} {self.numbers(digits)} = {result}"
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -89,46 +100,424 @@ class Step:
     def __repr__(self) -> str:
         return f"Step({self.index}, {self.phase}, L{self.layer}, {self.kind}: {self.formula})"
 
+    def __eq__(self, other: object) -> bool:
+        """By identity: a step holds an array, never compared element by element."""
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+# ---------------------------------------------------------------- the plan (per network shape)
+
+
+class OperandPlan(NamedTuple):
+    name: str
+    step: int | None  # the step whose value it is, or
+    param: str | None  # the network tensor it is ("W2", "b1", "x", "y", "lr")
+
+
+class StepPlan(NamedTuple):
+    phase: str
+    layer: int | None
+    kind: str
+    symbol: str
+    template: str
+    operands: tuple[OperandPlan, ...]
+    note: str
+    relation: str
+
+
+class Plan(NamedTuple):
+    steps: tuple[StepPlan, ...]
+    where: dict[tuple[str, int | None], int]  # (kind, layer) → step index
+    phase_starts: dict[str, int]
+
+
+class _Planner:
+    """Lists the steps in order, resolving each operand name to the step that produced it."""
+
+    def __init__(self) -> None:
+        self.steps: list[StepPlan] = []
+        self.produced: dict[str, int] = {}
+
+    def step(self, name: str) -> OperandPlan:
+        return OperandPlan(name, self.produced[name], None)
+
+    @staticmethod
+    def param(name: str, key: str) -> OperandPlan:
+        return OperandPlan(name, None, key)
+
+    def add(
+        self,
+        phase: str,
+        layer: int | None,
+        kind: str,
+        symbol: str,
+        template: str,
+        *operands: OperandPlan,
+        note: str = "",
+        relation: str = "=",
+    ) -> None:
+        self.produced[symbol if relation == "=" else f"{symbol}′"] = len(self.steps)
+        self.steps.append(StepPlan(phase, layer, kind, symbol, template, operands, note, relation))
+
+
+# What the plan depends on: per layer (activation, leaky alpha), the loss, the batch size.
+ShapeKey = tuple[tuple[tuple[str, float], ...], str, int]
+
+
+def shape_key(net: Network) -> ShapeKey:
+    layers = tuple(
+        (la.activation, la.alpha if la.activation == "leaky_relu" else 0.0) for la in net.layers
+    )
+    return layers, net.loss, net.batch_size
+
+
+@lru_cache(maxsize=64)
+def plan_for(key: ShapeKey) -> Plan:
+    """The steps of one iteration for networks of this shape, without their values."""
+    layers, loss, m = key
+    p = _Planner()
+    _plan_forward(p, layers, loss, m)
+    _plan_backward(p, layers, loss, m)
+    _plan_update(p, len(layers))
+    index = {(s.kind, s.layer): i for i, s in enumerate(p.steps)}
+    starts: dict[str, int] = {}
+    for i, s in enumerate(p.steps):
+        starts.setdefault(s.phase, i)
+    return Plan(tuple(p.steps), index, starts)
+
+
+def _activation_note(activation: str, alpha: float) -> str:
+    from .activations import ACTIVATIONS
+
+    act = ACTIVATIONS[activation]
+    slope = f", α = {full(alpha)}" if activation == "leaky_relu" else ""
+    return f"σ = {act.name}: σ(z) = {act.definition}, σ′(z) = {act.derivative}{slope}"
+
+
+def _batch_note(m: int) -> str:
+    return f"mean over the batch of {m} examples" if m > 1 else ""
+
+
+def _plan_forward(p: _Planner, layers: tuple[tuple[str, float], ...], loss: str, m: int) -> None:
+    a_prev = p.param("a⁽⁰⁾", "x")
+    for l, (activation, alpha) in enumerate(layers, start=1):
+        p.add(
+            "forward",
+            l,
+            "z",
+            f"z{sup(l)}",
+            "{0} {1} + {2}",
+            p.param(f"W{sup(l)}", f"W{l}"),
+            a_prev,
+            p.param(f"b{sup(l)}", f"b{l}"),
+        )
+        fn = "σ" if activation == "sigmoid" else activation
+        p.add(
+            "forward",
+            l,
+            "a",
+            f"a{sup(l)}",
+            fn + "({0})",
+            p.step(f"z{sup(l)}"),
+            note=_activation_note(activation, alpha),
+        )
+        a_prev = p.step(f"a{sup(l)}")
+    loss_fn = LOSSES[loss]
+    template = loss_fn.template if m == 1 else f"mean[{loss_fn.template}]"
+    note = f"{loss} loss" + (f", {_batch_note(m)}" if m > 1 else "")
+    p.add("forward", None, "loss", "L", template, a_prev, p.param("y", "y"), note=note)
+
+
+def _plan_backward(p: _Planner, layers: tuple[tuple[str, float], ...], loss: str, m: int) -> None:
+    L = len(layers)
+    for l in range(L, 0, -1):
+        activation, alpha = layers[l - 1]
+        if l == L:
+            _plan_output_factors(p, l, activation, alpha, loss)
+        else:
+            p.add(
+                "backward",
+                l,
+                "dL_da",
+                f"∂L/∂a{sup(l)}",
+                "({0})ᵀ {1}",
+                p.param(f"W{sup(l + 1)}", f"W{l + 1}"),
+                p.step(f"δ{sup(l + 1)}"),
+            )
+            _plan_dact(p, l, activation, alpha)
+            _plan_chain_delta(p, l)
+        delta = p.step(f"δ{sup(l)}")
+        a_prev = p.param("a⁽⁰⁾", "x") if l == 1 else p.step(f"a{sup(l - 1)}")
+        if m == 1:
+            p.add("backward", l, "dW", f"∂L/∂W{sup(l)}", "{0} ({1})ᵀ", delta, a_prev)
+            p.add("backward", l, "db", f"∂L/∂b{sup(l)}", "{0}", delta)
+        else:
+            p.add(
+                "backward",
+                l,
+                "dW",
+                f"∂L/∂W{sup(l)}",
+                f"(1/{m}) {{0}} ({{1}})ᵀ",
+                delta,
+                a_prev,
+                note=_batch_note(m),
+            )
+            p.add(
+                "backward",
+                l,
+                "db",
+                f"∂L/∂b{sup(l)}",
+                "mean of the columns of {0}",
+                delta,
+                note=_batch_note(m),
+            )
+
+
+def _plan_output_factors(p: _Planner, l: int, activation: str, alpha: float, loss: str) -> None:
+    loss_fn = LOSSES[loss]
+    a_op, y_op = p.step(f"a{sup(l)}"), p.param("y", "y")
+    p.add(
+        "backward",
+        l,
+        "dL_da",
+        f"∂L/∂a{sup(l)}",
+        loss_fn.grad_template,
+        a_op,
+        y_op,
+        note=f"{loss} loss, per example",
+    )
+    fused = loss_fn.fused_delta is not None and loss_fn.requires_output == activation
+    if activation != "softmax":
+        _plan_dact(p, l, activation, alpha)
+        if fused:
+            p.add(
+                "backward",
+                l,
+                "delta",
+                f"δ{sup(l)}",
+                "{0} − {1}",
+                a_op,
+                y_op,
+                note=f"fused {loss_fn.fused_name}: ∂L/∂a ⊙ σ′(z) simplifies to a − y, "
+                "computed directly so saturated units stay exact",
+            )
+        else:
+            _plan_chain_delta(p, l)
+        return
+    symbol = f"J{sup(l)}ᵀ ∂L/∂a{sup(l)}"
+    if fused:
+        p.add(
+            "backward",
+            l,
+            "dact",
+            symbol,
+            "{0} − {1}",
+            a_op,
+            y_op,
+            note=f"fused {loss_fn.fused_name}: the softmax Jacobian-vector product "
+            "a ⊙ (g − aᵀg) with g = −y/a is exactly a − y",
+        )
+    else:
+        p.add(
+            "backward",
+            l,
+            "dact",
+            symbol,
+            "{1} ⊙ ({0} − {1}ᵀ{0})",
+            p.step(f"∂L/∂a{sup(l)}"),
+            a_op,
+            note="softmax has no elementwise derivative: this is the Jacobian-vector "
+            "product Jᵀg, with J = diag(a) − a aᵀ and g = ∂L/∂a",
+        )
+    p.add(
+        "backward",
+        l,
+        "delta",
+        f"δ{sup(l)}",
+        "{0}",
+        p.step(symbol),
+        note=f"fused {loss_fn.fused_name}" if fused else "δ = Jᵀ ∂L/∂a for softmax",
+    )
+
+
+def _plan_dact(p: _Planner, l: int, activation: str, alpha: float) -> None:
+    from .activations import ACTIVATIONS
+
+    p.add(
+        "backward",
+        l,
+        "dact",
+        f"σ′(z{sup(l)})",
+        ACTIVATIONS[activation].prime_template,
+        p.step(f"z{sup(l)}"),
+        note=_activation_note(activation, alpha),
+    )
+
+
+def _plan_chain_delta(p: _Planner, l: int) -> None:
+    """δ⁽ˡ⁾ = ∂L/∂a⁽ˡ⁾ ⊙ σ′(z⁽ˡ⁾), the chain rule's elementwise step."""
+    p.add(
+        "backward",
+        l,
+        "delta",
+        f"δ{sup(l)}",
+        "{0} ⊙ {1}",
+        p.step(f"∂L/∂a{sup(l)}"),
+        p.step(f"σ′(z{sup(l)})"),
+    )
+
+
+def _plan_update(p: _Planner, depth: int) -> None:
+    lr = p.param("η", "lr")
+    for l in range(1, depth + 1):
+        for name in ("W", "b"):
+            p.add(
+                "update",
+                l,
+                f"{name}_new",
+                f"{name}{sup(l)}",
+                "{0} − {1} {2}",
+                p.param(f"{name}{sup(l)}", f"{name}{l}"),
+                lr,
+                p.step(f"∂L/∂{name}{sup(l)}"),
+                relation="←",
+            )
+    p.add(
+        "update",
+        None,
+        "loss_after",
+        "L′",
+        f"Loss(a{sup(depth)} of the updated network, y)",
+        p.step("L"),
+        note="the loss of the updated parameters on the same data",
+    )
+
+
+# ---------------------------------------------------------------- the values (per iteration)
+
+
+def _values(net: Network) -> tuple[list[Array | float], list[tuple[Array, Array]]]:
+    """Every step's value, in the plan's order, and the gradients (for the update)."""
+    values: list[Array | float] = []
+    zs, activations = [], [net.x]
+    for layer in net.layers:
+        z, a = backprop.layer_forward(layer, activations[-1])
+        values += (z, a)
+        zs.append(z)
+        activations.append(a)
+    loss_fn = net.loss_fn
+    values.append(backprop.batch_loss(loss_fn, zs[-1], activations[-1], net.y))
+    L = net.depth
+    grads: list[tuple[Array, Array]] = [(np.empty(0), np.empty(0))] * L
+    delta = np.empty(0)
+    for l in range(L, 0, -1):
+        layer, z, a = net.layers[l - 1], zs[l - 1], activations[l]
+        if l == L:
+            dL_da, dact, delta = backprop.output_backward(layer, loss_fn, z, a, net.y)
+        else:
+            dL_da, dact, delta = backprop.hidden_backward(layer, net.layers[l].W, delta, z, a)
+        dW, db = backprop.param_grads(delta, activations[l - 1])
+        values += (dL_da, dact, delta, dW, db)
+        grads[l - 1] = (dW, db)
+    return values, grads
+
+
+def build_trace(net: Network) -> Trace:
+    """Record one iteration: forward, loss, backward (output layer down), update, loss after."""
+    with np.errstate(all="ignore"):  # non-finite values are shown and reported, not warned
+        values, grads = _values(net)
+        new_layers = backprop.updated_layers(net.layers, grads, net.learning_rate)
+        for new in new_layers:
+            values += (new.W, new.b)
+        updated = net.with_layers(new_layers)
+        loss_after = backprop.loss_of(updated)
+        values.append(loss_after)
+    for v in values:
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+    return Trace(net, plan_for(shape_key(net)), tuple(values), updated)
+
 
 @dataclass(frozen=True, eq=False)
 class Trace:
-    """One gradient-descent iteration of `network`, as an ordered tuple of steps."""
+    """One gradient-descent iteration of `network`: its plan and the value of every step."""
 
     network: Network
-    steps: tuple[Step, ...]
-    loss: float
-    loss_after: float
+    plan: Plan
+    values: tuple[Array | float, ...]
     updated: Network  # the network after this iteration's update
 
+    @property
+    def loss(self) -> float:
+        return float(self.values[self.plan.where[("loss", None)]])
+
+    @property
+    def loss_after(self) -> float:
+        return float(self.values[-1])
+
     def __len__(self) -> int:
-        return len(self.steps)
+        return len(self.values)
 
     def __getitem__(self, index: int) -> Step:
-        return self.steps[index]
+        """Step `index`, assembled from the plan and the values the first time it is asked for."""
+        cache = self._cache
+        step = cache.get(index)
+        if step is None:
+            step = cache[index] = self._assemble(index)
+        return step
 
     @cached_property
+    def _cache(self) -> dict[int, Step]:
+        return {}
+
+    def _assemble(self, index: int) -> Step:
+        sp = self.plan.steps[index]
+        ops = tuple(
+            Operand(op.name, self.values[op.step], op.step, None)
+            if op.step is not None
+            else Operand(op.name, tensor_of(self.network, op.param or ""), None, op.param)
+            for op in sp.operands
+        )
+        return Step(
+            index,
+            sp.phase,
+            sp.layer,
+            sp.kind,
+            sp.symbol,
+            sp.template,
+            self.values[index],
+            ops,
+            sp.note,
+            sp.relation,
+        )
+
+    @cached_property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(self[i] for i in range(len(self)))
+
+    @property
     def phase_starts(self) -> dict[str, int]:
-        starts: dict[str, int] = {}
-        for step in self.steps:
-            starts.setdefault(step.phase, step.index)
-        return starts
+        return self.plan.phase_starts
 
     def find(self, kind: str, layer: int | None = None) -> Step:
         """The step of `kind` at `layer` (e.g. find('delta', 1))."""
-        for step in self.steps:
-            if step.kind == kind and step.layer == layer:
-                return step
-        raise KeyError(f"no {kind} step at layer {layer}")
+        index = self.plan.where.get((kind, layer))
+        if index is None:
+            raise KeyError(f"no {kind} step at layer {layer}")
+        return self[index]
 
     @cached_property
     def nonfinite_steps(self) -> frozenset[int]:
         """The indices of the steps whose value holds nan or ±inf."""
-        return frozenset(s.index for s in self.steps if not np.all(np.isfinite(s.value)))
+        return frozenset(i for i, v in enumerate(self.values) if not np.all(np.isfinite(v)))
 
     def first_nonfinite(self) -> Step | None:
         """The first step whose value holds nan or ±inf, if any."""
         bad = self.nonfinite_steps
-        return self.steps[min(bad)] if bad else None
+        return self[min(bad)] if bad else None
 
     def diagnosis(self) -> str:
         """Where the first non-finite value appeared and which operand it came from ('' if none)."""
@@ -168,331 +557,3 @@ class Trace:
             f"{where}: its operands are finite, the largest is {step.operands[k].name} "
             f"(|x| up to {sizes[k]:.3g}), so the result overflowed"
         )
-
-
-class _Recorder:
-    """Appends steps, numbering them and remembering which step produced each symbol."""
-
-    def __init__(self) -> None:
-        self.steps: list[Step] = []
-        self.produced: dict[str, int] = {}
-
-    def op(self, name: str, value: Array | float, param: str | None = None) -> Operand:
-        return Operand(
-            name, value, step=self.produced.get(name) if param is None else None, param=param
-        )
-
-    def add(
-        self,
-        phase: str,
-        layer: int | None,
-        kind: str,
-        symbol: str,
-        template: str,
-        value: Array | float,
-        *operands: Operand,
-        note: str = "",
-        relation: str = "=",
-    ) -> Array | float:
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False
-        index = len(self.steps)
-        self.steps.append(
-            Step(index, phase, layer, kind, symbol, template, value, operands, note, relation)
-        )
-        self.produced[symbol if kind not in ("W_new", "b_new") else f"{symbol}′"] = index
-        return value
-
-
-def build_trace(net: Network) -> Trace:
-    """Record one iteration: forward, loss, backward (output layer down), update, loss after."""
-    with np.errstate(all="ignore"):  # non-finite values are shown and reported, not warned
-        rec = _Recorder()
-        zs, activations = _record_forward(rec, net)
-        loss = float(rec.steps[-1].value)
-        grads = _record_backward(rec, net, zs, activations)
-        updated_layers = backprop.updated_layers(net.layers, grads, net.learning_rate)
-        updated = net.with_layers(updated_layers)
-        loss_after = _record_update(rec, net, updated_layers, grads, updated)
-    return Trace(net, tuple(rec.steps), loss, loss_after, updated)
-
-
-def _batch_note(net: Network) -> str:
-    return f"mean over the batch of {net.batch_size} examples" if net.batch_size > 1 else ""
-
-
-def _record_forward(rec: _Recorder, net: Network) -> tuple[list[Array], list[Array]]:
-    zs: list[Array] = []
-    activations = [net.x]
-    a_prev = rec.op("a⁽⁰⁾", net.x, param="x")
-    for l, layer in enumerate(net.layers, start=1):
-        z, a = backprop.layer_forward(layer, activations[-1])
-        rec.add(
-            "forward",
-            l,
-            "z",
-            f"z{sup(l)}",
-            "{0} {1} + {2}",
-            z,
-            rec.op(f"W{sup(l)}", layer.W, param=f"W{l}"),
-            a_prev,
-            rec.op(f"b{sup(l)}", layer.b, param=f"b{l}"),
-        )
-        act = layer.act
-        fn = "σ" if act.name == "sigmoid" else act.name
-        rec.add(
-            "forward",
-            l,
-            "a",
-            f"a{sup(l)}",
-            fn + "({0})",
-            a,
-            rec.op(f"z{sup(l)}", z),
-            note=_activation_note(layer),
-        )
-        zs.append(z)
-        activations.append(a)
-        a_prev = rec.op(f"a{sup(l)}", a)
-    loss_fn = net.loss_fn
-    per_example = loss_fn.value(zs[-1], activations[-1], net.y)
-    template = loss_fn.template if net.batch_size == 1 else f"mean[{loss_fn.template}]"
-    rec.add(
-        "forward",
-        None,
-        "loss",
-        "L",
-        template,
-        float(per_example.mean()),
-        rec.op(f"a{sup(net.depth)}", activations[-1]),
-        rec.op("y", net.y, param="y"),
-        note=f"{loss_fn.name} loss" + (f", {_batch_note(net)}" if net.batch_size > 1 else ""),
-    )
-    return zs, activations
-
-
-def _activation_note(layer: Layer) -> str:
-    act = layer.act
-    alpha = f", α = {full(layer.alpha)}" if act.name == "leaky_relu" else ""
-    return f"σ = {act.name}: σ(z) = {act.definition}, σ′(z) = {act.derivative}{alpha}"
-
-
-def _record_backward(
-    rec: _Recorder, net: Network, zs: list[Array], activations: list[Array]
-) -> list[tuple[Array, Array]]:
-    L = net.depth
-    grads: list[tuple[Array, Array]] = [(np.empty(0), np.empty(0))] * L
-    for l in range(L, 0, -1):
-        layer = net.layers[l - 1]
-        z, a = zs[l - 1], activations[l]
-        if l == L:
-            dL_da, dact, delta = backprop.output_backward(layer, net.loss_fn, z, a, net.y)
-            _record_output_factors(rec, net, layer, z, a, dL_da, dact, delta)
-        else:
-            W_next, delta_next = net.layers[l].W, delta
-            dL_da, dact, delta = backprop.hidden_backward(layer, W_next, delta_next, z, a)
-            rec.add(
-                "backward",
-                l,
-                "dL_da",
-                f"∂L/∂a{sup(l)}",
-                "({0})ᵀ {1}",
-                dL_da,
-                rec.op(f"W{sup(l + 1)}", W_next, param=f"W{l + 1}"),
-                rec.op(f"δ{sup(l + 1)}", delta_next),
-            )
-            _record_dact(rec, l, layer, z, a, dact)
-            _record_chain_delta(rec, l, delta, dL_da, dact)
-        dW, db = backprop.param_grads(delta, activations[l - 1])
-        _record_param_grads(rec, net, l, delta, activations[l - 1], dW, db)
-        grads[l - 1] = (dW, db)
-    return grads
-
-
-def _record_output_factors(
-    rec: _Recorder,
-    net: Network,
-    layer: Layer,
-    z: Array,
-    a: Array,
-    dL_da: Array,
-    dact: Array,
-    delta: Array,
-) -> None:
-    l = net.depth
-    loss_fn = net.loss_fn
-    a_op, y_op = rec.op(f"a{sup(l)}", a), rec.op("y", net.y, param="y")
-    rec.add(
-        "backward",
-        l,
-        "dL_da",
-        f"∂L/∂a{sup(l)}",
-        loss_fn.grad_template,
-        dL_da,
-        a_op,
-        y_op,
-        note=f"{loss_fn.name} loss, per example",
-    )
-    fused = loss_fn.fused_delta is not None and loss_fn.requires_output == layer.activation
-    if layer.act.elementwise:
-        _record_dact(rec, l, layer, z, a, dact)
-        if fused:
-            rec.add(
-                "backward",
-                l,
-                "delta",
-                f"δ{sup(l)}",
-                "{0} − {1}",
-                delta,
-                a_op,
-                y_op,
-                note=f"fused {loss_fn.fused_name}: ∂L/∂a ⊙ σ′(z) simplifies to a − y, "
-                "computed directly so saturated units stay exact",
-            )
-        else:
-            _record_chain_delta(rec, l, delta, dL_da, dact)
-        return
-    symbol = f"J{sup(l)}ᵀ ∂L/∂a{sup(l)}"
-    if fused:
-        rec.add(
-            "backward",
-            l,
-            "dact",
-            symbol,
-            "{0} − {1}",
-            dact,
-            a_op,
-            y_op,
-            note=f"fused {loss_fn.fused_name}: the softmax Jacobian-vector product "
-            "a ⊙ (g − aᵀg) with g = −y/a is exactly a − y",
-        )
-    else:
-        rec.add(
-            "backward",
-            l,
-            "dact",
-            symbol,
-            "{1} ⊙ ({0} − {1}ᵀ{0})",
-            dact,
-            rec.op(f"∂L/∂a{sup(l)}", dL_da),
-            a_op,
-            note="softmax has no elementwise derivative: this is the Jacobian-vector "
-            "product Jᵀg, with J = diag(a) − a aᵀ and g = ∂L/∂a",
-        )
-    rec.add(
-        "backward",
-        l,
-        "delta",
-        f"δ{sup(l)}",
-        "{0}",
-        delta,
-        rec.op(symbol, dact),
-        note=f"fused {loss_fn.fused_name}" if fused else "δ = Jᵀ ∂L/∂a for softmax",
-    )
-
-
-def _record_chain_delta(rec: _Recorder, l: int, delta: Array, dL_da: Array, dact: Array) -> None:
-    """δ⁽ˡ⁾ = ∂L/∂a⁽ˡ⁾ ⊙ σ′(z⁽ˡ⁾), the chain rule's elementwise step."""
-    rec.add(
-        "backward",
-        l,
-        "delta",
-        f"δ{sup(l)}",
-        "{0} ⊙ {1}",
-        delta,
-        rec.op(f"∂L/∂a{sup(l)}", dL_da),
-        rec.op(f"σ′(z{sup(l)})", dact),
-    )
-
-
-def _record_dact(rec: _Recorder, l: int, layer: Layer, z: Array, a: Array, dact: Array) -> None:
-    rec.add(
-        "backward",
-        l,
-        "dact",
-        f"σ′(z{sup(l)})",
-        layer.act.prime_template,
-        dact,
-        rec.op(f"z{sup(l)}", z),
-        note=_activation_note(layer),
-    )
-
-
-def _record_param_grads(
-    rec: _Recorder, net: Network, l: int, delta: Array, a_prev: Array, dW: Array, db: Array
-) -> None:
-    m = net.batch_size
-    delta_op = rec.op(f"δ{sup(l)}", delta)
-    a_op = rec.op(f"a{sup(l - 1)}", a_prev, param="x" if l == 1 else None)
-    if m == 1:
-        rec.add("backward", l, "dW", f"∂L/∂W{sup(l)}", "{0} ({1})ᵀ", dW, delta_op, a_op)
-        rec.add("backward", l, "db", f"∂L/∂b{sup(l)}", "{0}", db, delta_op)
-    else:
-        rec.add(
-            "backward",
-            l,
-            "dW",
-            f"∂L/∂W{sup(l)}",
-            f"(1/{m}) {{0}} ({{1}})ᵀ",
-            dW,
-            delta_op,
-            a_op,
-            note=_batch_note(net),
-        )
-        rec.add(
-            "backward",
-            l,
-            "db",
-            f"∂L/∂b{sup(l)}",
-            "mean of the columns of {0}",
-            db,
-            delta_op,
-            note=_batch_note(net),
-        )
-
-
-def _record_update(
-    rec: _Recorder,
-    net: Network,
-    new_layers: tuple[Layer, ...],
-    grads: list[tuple[Array, Array]],
-    updated: Network,
-) -> float:
-    lr = rec.op("η", net.learning_rate, param="lr")
-    for l, (layer, new) in enumerate(zip(net.layers, new_layers, strict=True), start=1):
-        rec.add(
-            "update",
-            l,
-            "W_new",
-            f"W{sup(l)}",
-            "{0} − {1} {2}",
-            new.W,
-            rec.op(f"W{sup(l)}", layer.W, param=f"W{l}"),
-            lr,
-            rec.op(f"∂L/∂W{sup(l)}", grads[l - 1][0]),
-            relation="←",
-        )
-        rec.add(
-            "update",
-            l,
-            "b_new",
-            f"b{sup(l)}",
-            "{0} − {1} {2}",
-            new.b,
-            rec.op(f"b{sup(l)}", layer.b, param=f"b{l}"),
-            lr,
-            rec.op(f"∂L/∂b{sup(l)}", grads[l - 1][1]),
-            relation="←",
-        )
-    loss_after = backprop.loss_of(updated)
-    template = f"Loss(a{sup(net.depth)} of the updated network, y)"
-    rec.add(
-        "update",
-        None,
-        "loss_after",
-        "L′",
-        template,
-        loss_after,
-        rec.op("L", float(rec.steps[rec.produced["L"]].value)),
-        note="the loss of the updated parameters on the same data",
-    )
-    return loss_after

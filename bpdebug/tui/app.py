@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -135,7 +135,7 @@ class BPDebugApp(App[None]):
         Binding("q", "quit", "Quit", tooltip="quit (asks first if there are unsaved changes)"),
     ]
 
-    cursor: reactive[int] = reactive(0, bindings=True, init=False)
+    cursor: var[int] = var(0, init=False)  # a var: no full-screen repaint, the widgets redraw
 
     def __init__(self, network: Network, limits: Limits | None = None) -> None:
         super().__init__()
@@ -236,8 +236,11 @@ class BPDebugApp(App[None]):
             self.show_step(keep_scroll)
         self.query_one(LossPlot).show(self.losses, self.iteration)
 
-    def watch_cursor(self) -> None:
+    def watch_cursor(self, old: int, new: int) -> None:
         self.show_step()
+        last = len(self.trace) - 1
+        if (old in (0, last)) != (new in (0, last)):
+            self.refresh_bindings()  # Next/Prev dim at the ends; the Footer redraws only then
 
     def show_step(self, keep_scroll: bool = False) -> None:
         step = self.trace[self.cursor]
@@ -254,9 +257,7 @@ class BPDebugApp(App[None]):
         loss = short(self.trace.loss, 8)
         if self.before is not None and self.before.loss != self.trace.loss:
             loss = f"{short(self.before.loss, 8)} → {loss} (edit)"
-        self.sub_title = (
-            f"iteration {self.iteration} · L = {loss} · step {self.cursor + 1}/{len(self.trace)}"
-        )
+        self.sub_title = f"iteration {self.iteration} · L = {loss}"  # the step is in its panel
         value = get_value(self.network, self.selected)
         self.query_one(EditBar).show(
             self.selected.label(), value, self.nudge, len(self.undo_stack), self.dirty

@@ -11,6 +11,8 @@ from ...engine.fmt import full, short
 class EditBar(Static):
     DEFAULT_CSS = "EditBar { height: 1; padding: 0 1; background: $boost; }"
 
+    shown = ""
+
     def show(self, label: str, value: float, nudge: float, edits: int, dirty: bool) -> None:
         text = Text()
         text.append("✎ ", style="bold")
@@ -19,4 +21,6 @@ class EditBar(Static):
         text.append(f"{edits} change{'s' if edits != 1 else ''}", style="dim")
         if dirty:
             text.append(" · unsaved", style="bold")
-        self.update(text)
+        if text.plain != self.shown:
+            self.shown = text.plain
+            self.update(text, layout=False)  # always one line

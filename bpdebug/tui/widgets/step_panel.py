@@ -97,7 +97,9 @@ class StepPanel(Static):
 
     text = Text()
 
-    def show(self, trace: Trace, step: Step, before: Step | None = None) -> None:
+    def on_mount(self) -> None:
         self.border_title = "Step"
+
+    def show(self, trace: Trace, step: Step, before: Step | None = None) -> None:
         self.text = step_header(trace, step) + Text("\n") + step_body(trace, step, before)
-        self.update(self.text)
+        self.update(self.text, layout=False)  # a fixed height: no layout pass per step

@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine import Trace
+from .cached_styles import CachedStyles
 from .diagram import ARROWS
 
 
@@ -39,7 +40,7 @@ def tape_lines(trace: Trace) -> list[TapeLine]:
     return lines
 
 
-class Tape(ScrollView, can_focus=True):
+class Tape(CachedStyles, ScrollView, can_focus=True):
     """Shows the trace's steps; click one, or move with ↑/↓ when focused, to go there."""
 
     DEFAULT_CSS = "Tape { height: 1fr; }"
@@ -69,23 +70,30 @@ class Tape(ScrollView, can_focus=True):
         """A new trace (a new network or an edit): rebuild the lines once."""
         self.lines = tape_lines(trace)
         self.nonfinite = trace.nonfinite_steps
+        self.refresh()
         self.line_of_step = {ln.step: i for i, ln in enumerate(self.lines) if ln.step is not None}
         self.virtual_size = Size(max(len(ln.text) for ln in self.lines) + 3, len(self.lines))
         self.refresh()
 
     def show(self, current: int, breakpoints: frozenset[int]) -> None:
+        """Mark `current`; only the lines whose marks changed are redrawn."""
+        changed = {current, self.current} | (breakpoints ^ self.breakpoints)
         self.current, self.breakpoints = current, breakpoints
         line = self.line_of_step.get(current, 0)
         top, height = self.scroll_offset.y, self.size.height
         if height and not top <= line < top + height:
             self.scroll_to(y=max(line - height // 3, 0), animate=False)
-        self.refresh()
+            self.refresh()
+            return
+        for step in changed:
+            if step in self.line_of_step:
+                self.refresh_line(self.line_of_step[step])
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
         width = self.size.width
-        base = self.rich_style
+        base = self.style_of()
         if index >= len(self.lines):
             return Strip.blank(width, base)
         line = self.lines[index]

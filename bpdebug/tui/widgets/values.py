@@ -25,6 +25,7 @@ from ...engine import Step
 from ...engine.activations import Array
 from ...engine.fmt import shape_text
 from ...engine.params import ParamRef, ref_for
+from .cached_styles import CachedStyles
 
 CELL = 12  # characters per matrix entry
 LABEL = 6  # the row-number gutter, which stays put when scrolling sideways
@@ -114,7 +115,7 @@ def format_cell(v: float, role: str = "read", selected: bool = False) -> str:
     return ("▸" if selected else " ") + text + " "
 
 
-class ValuesView(ScrollView, can_focus=True):
+class ValuesView(CachedStyles, ScrollView, can_focus=True):
     """Scrolls through the blocks of the current step, rendering only what is visible."""
 
     COMPONENT_CLASSES = {
@@ -175,10 +176,22 @@ class ValuesView(ScrollView, can_focus=True):
             y += block.height
         widest = max(b.matrix.shape[1] for b in self.blocks)
         title = max(len(b.title) for b in self.blocks)
-        self.virtual_size = Size(max(LABEL + widest * CELL, title + 1), y)
+        self.set_virtual_size(Size(max(LABEL + widest * CELL, title + 1), y))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False)
         self.refresh()
+
+    def set_virtual_size(self, size: Size) -> None:
+        """Resize the scrollable area; ask for a layout pass only if a scrollbar appears or
+        goes (setting `virtual_size` directly always asks, which costs a frame's worth)."""
+        if size == self.virtual_size:
+            return
+        bars = (self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._refresh_scrollbars()
+        self._scroll_update(size)
+        if (self.show_vertical_scrollbar, self.show_horizontal_scrollbar) != bars:
+            self.refresh(layout=True)
 
     # ------------------------------------------------------------------ drawing
 
@@ -186,7 +199,7 @@ class ValuesView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         line = y + scroll_y
         width = self.size.width
-        base = self.rich_style
+        base = self.style_of()
         if not self.blocks or line >= self.virtual_size.height:
             return Strip.blank(width, base)
         b = bisect_right(self.starts, line) - 1
@@ -206,12 +219,12 @@ class ValuesView(ScrollView, can_focus=True):
 
     def _cell_style(self, block: Block, v: float, selected: bool) -> Style:
         if selected:
-            return self.get_component_rich_style("values--selected")
+            return self.style_of("values--selected")
         if not math.isfinite(v):
-            return self.get_component_rich_style("values--bad")
+            return self.style_of("values--bad")
         if block.role == "delta" and v:
-            return self.get_component_rich_style("values--changed")
-        return self.get_component_rich_style(f"values--{block.role}")
+            return self.style_of("values--changed")
+        return self.style_of(f"values--{block.role}")
 
     def _row(self, block: Block, r: int | None, scroll_x: int, width: int) -> Strip:
         """The gutter, then only the columns between scroll_x and scroll_x + width."""
@@ -219,7 +232,7 @@ class ValuesView(ScrollView, can_focus=True):
         data_w = max(width - LABEL, 0)
         first = scroll_x // CELL
         last = min(n_cols, (scroll_x + data_w) // CELL + 1)
-        gutter_style = self.get_component_rich_style("values--gutter")
+        gutter_style = self.style_of("values--gutter")
         gutter = f"{r:>{LABEL - 2}} │" if r is not None else " " * LABEL
         segments = [Segment(gutter, gutter_style)]
         sel = self._selected_cell(block)
@@ -235,7 +248,7 @@ class ValuesView(ScrollView, can_focus=True):
             )
         offset = scroll_x - first * CELL
         body = Strip(segments[1:]).crop(offset, offset + data_w)
-        return Strip.join([Strip(segments[:1]), body]).extend_cell_length(width, self.rich_style)
+        return Strip.join([Strip(segments[:1]), body]).extend_cell_length(width, self.style_of())
 
     def _selected_cell(self, block: Block) -> tuple[int, int] | None:
         ref = self.selected

@@ -1,0 +1,375 @@
+"""bpdebug's benchmarks: every figure next to a baseline measured in the same run, as a ratio.
+
+    python benchmarks/run.py            # all of them (about a minute on 2 cores)
+    python benchmarks/run.py --quick    # fewer repeats
+    python benchmarks/run.py --write    # also rewrite benchmarks/RESULTS.md
+
+Machines are shared and noisy: absolute times drift, ratios measured side by side hold.
+Key-to-frame is the time from posting a key event to the last frame composited after it,
+measured by hooking the app's display call (never pilot.press, which idles ~60 ms a key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from bare_app import BareApp  # noqa: E402
+from nets import NETS, small_deep  # noqa: E402
+from textual import events  # noqa: E402
+
+from bpdebug.engine import ACTIVATIONS, LOSSES, Network, build_trace, train  # noqa: E402
+from bpdebug.report import trace_text  # noqa: E402
+from bpdebug.tui.app import make_app  # noqa: E402
+
+Row = tuple[str, float, str, float, float, str]  # figure, value, unit, baseline, ratio, target
+
+# ---------------------------------------------------------------- helpers
+
+
+def median_time(fn: Callable[[], object], number: int, repeat: int) -> float:
+    """Seconds per call: the median over `repeat` runs of `number` calls."""
+    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number
+
+
+def bare_forward_backward(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The same math as the engine with nothing recorded: a hand-written loop, Nielsen-style."""
+    acts, zs = [net.x], []
+    for layer in net.layers:
+        z = layer.W @ acts[-1] + layer.b[:, None]
+        zs.append(z)
+        acts.append(ACTIVATIONS[layer.activation].fn(z, layer.alpha))
+    loss = LOSSES[net.loss]
+    out = net.layers[-1]
+    if loss.fused_delta is not None and loss.requires_output == out.activation:
+        delta = acts[-1] - net.y
+    elif out.activation == "softmax":
+        g = loss.grad(zs[-1], acts[-1], net.y)
+        delta = acts[-1] * (g - (acts[-1] * g).sum(axis=0, keepdims=True))
+    else:
+        delta = loss.grad(zs[-1], acts[-1], net.y) * out.act.prime(zs[-1], acts[-1], out.alpha)
+    m = net.x.shape[1]
+    grads = []
+    for l in range(net.depth - 1, -1, -1):
+        grads.append((delta @ acts[l].T / m, delta.sum(axis=1) / m))
+        if l:
+            layer = net.layers[l - 1]
+            delta = (net.layers[l].W.T @ delta) * layer.act.prime(zs[l - 1], acts[l], layer.alpha)
+    return grads[::-1]
+
+
+def bare_sgd(net: Network, iterations: int) -> None:
+    """A bare NumPy SGD loop on mutable copies of the parameters."""
+    Ws = [layer.W.copy() for layer in net.layers]
+    bs = [layer.b.copy() for layer in net.layers]
+    current = net
+    for _ in range(iterations):
+        grads = bare_forward_backward(current)
+        for W, b, (dW, db) in zip(Ws, bs, grads, strict=True):
+            W -= net.learning_rate * dW
+            b -= net.learning_rate * db
+        current = net.with_layers(
+            tuple(
+                type(la)(la.activation, W, b, la.alpha)
+                for la, W, b in zip(net.layers, Ws, bs, strict=True)
+            )
+        )
+
+
+def torch_forward_backward(net: Network) -> Callable[[], object] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    Ws = [torch.tensor(la.W, requires_grad=True) for la in net.layers]
+    bs = [torch.tensor(la.b, requires_grad=True) for la in net.layers]
+    x, y = torch.tensor(net.x), torch.tensor(net.y)
+    fns = {
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "sigmoid": torch.sigmoid,
+        "identity": lambda z: z,
+        "softmax": lambda z: z,
+    }
+
+    def step() -> object:
+        a = x
+        for W, b, la in zip(Ws, bs, net.layers, strict=True):
+            a = fns[la.activation](W @ a + b[:, None])
+        if net.loss == "cross_entropy":
+            loss = -(y * torch.log_softmax(a, dim=0)).sum(dim=0).mean()
+        elif net.loss == "binary_cross_entropy":
+            loss = torch.nn.functional.binary_cross_entropy(a, y, reduction="sum") / y.shape[1]
+        else:
+            loss = ((a - y) ** 2).mean(dim=0).mean()
+        for t in (*Ws, *bs):
+            t.grad = None
+        loss.backward()
+        return loss
+
+    return step
+
+
+# ---------------------------------------------------------------- start-up
+
+
+def startup(runs: int) -> tuple[float, float]:
+    """Whole-process seconds to the first full frame: bpdebug's default net vs the bare app."""
+    probe = [sys.executable, str(HERE / "startup_probe.py")]
+    times: dict[str, list[float]] = {"bpdebug": [], "bare": []}
+    for _ in range(runs):
+        for which in ("bare", "bpdebug"):  # interleaved, so drift hits both alike
+            t0 = time.perf_counter()
+            subprocess.run([*probe, which], check=True, capture_output=True)
+            times[which].append(time.perf_counter() - t0)
+    return statistics.median(times["bpdebug"]), statistics.median(times["bare"])
+
+
+# ---------------------------------------------------------------- key to frame
+
+
+class FrameClock:
+    """Records when the app hands a composited frame to its driver."""
+
+    def __init__(self, app: Any) -> None:
+        self.frames: list[float] = []
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            if renderable is not None:
+                self.frames.append(time.perf_counter())
+            original(screen, renderable)
+
+        app._display = display
+
+
+async def key_to_frame(
+    app: Any, keys: list[str], presses: int, before: Callable[[], None]
+) -> float:
+    """Median seconds from posting a key to the last frame it caused."""
+    async with app.run_test(size=(100, 32)) as pilot:
+        before()
+        await pilot.pause()
+        clock = FrameClock(app)
+        latencies = []
+        for k in range(presses):
+            key = keys[k % len(keys)]
+            clock.frames.clear()
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            t0 = time.perf_counter()
+            app._driver.send_message(event)
+            deadline = t0 + 2.0
+            while time.perf_counter() < deadline:  # settle: no new frame for 40 ms
+                await asyncio.sleep(0.002)
+                if clock.frames and time.perf_counter() - clock.frames[-1] > 0.04:
+                    break
+            if clock.frames:
+                latencies.append(clock.frames[-1] - t0)
+        return statistics.median(latencies)
+
+
+def frames(presses: int) -> list[Row]:
+    rows: list[Row] = []
+    bare = asyncio.run(key_to_frame(BareApp(), ["n"], presses, lambda: None))
+    rows.append(("key to frame, bare Textual Static app", bare * 1e3, "ms", bare * 1e3, 1.0, ""))
+    step_222 = 0.0
+    for name, make in NETS.items():
+        net = make()
+        for where in ("start", "end"):
+            app = make_app(net)
+            go = (
+                (lambda a=app: a.go(1))
+                if where == "start"
+                else (lambda a=app: a.go(len(a.trace) - 2))
+            )
+            t = asyncio.run(key_to_frame(app, ["n", "p"], presses, go))
+            if name == "2-2-2" and where == "start":
+                step_222 = t
+            rows.append(
+                (
+                    f"step key to frame, {name}, at the {where}",
+                    t * 1e3,
+                    "ms",
+                    bare * 1e3,
+                    t / bare,
+                    "≤ 5× bare",
+                )
+            )
+        rows.append(
+            (
+                f"  {name} step vs 2-2-2 step",
+                t * 1e3,
+                "ms",
+                step_222 * 1e3,
+                t / step_222,
+                "≤ 1.5× (784-128-10)",
+            )
+        )
+        app = make_app(net)
+        t = asyncio.run(key_to_frame(app, ["plus", "minus"], presses, lambda a=app: a.go(3)))
+        rows.append(
+            (
+                f"edit (nudge) to frame, {name}",
+                t * 1e3,
+                "ms",
+                step_222 * 1e3,
+                t / step_222,
+                "≤ 2× a 2-2-2 step",
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- engine
+
+
+def engine(repeat: int) -> list[Row]:
+    rows: list[Row] = []
+    nets = {**{k: f() for k, f in NETS.items()}, "2-8-8-1": small_deep()}
+    for name, net in nets.items():
+        number = 20 if name == "784-128-10" else 300
+        t_trace = median_time(lambda n=net: build_trace(n), number, repeat)
+        t_bare = median_time(lambda n=net: bare_forward_backward(n), number, repeat)
+        rows.append(
+            (
+                f"trace build, {name}",
+                t_trace * 1e6,
+                "µs",
+                t_bare * 1e6,
+                t_trace / t_bare,
+                "≤ 1.5× bare fwd+bwd",
+            )
+        )
+        torch_step = torch_forward_backward(net)
+        if torch_step is not None:
+            t_torch = median_time(torch_step, number, repeat)
+            rows.append(
+                (
+                    f"  vs torch autograd, {name}",
+                    t_trace * 1e6,
+                    "µs",
+                    t_torch * 1e6,
+                    t_trace / t_torch,
+                    "< 1× torch",
+                )
+            )
+    for name, net in nets.items():
+        iterations = 20 if name == "784-128-10" else 300
+        t_train = median_time(lambda n=net, k=iterations: train(n, k), 1, repeat) / iterations
+        t_bare = median_time(lambda n=net, k=iterations: bare_sgd(n, k), 1, repeat) / iterations
+        rows.append(
+            (
+                f"training, {name} (iterations/s)",
+                1 / t_train,
+                "it/s",
+                1 / t_bare,
+                t_bare / t_train,
+                "≥ 0.7× bare SGD",
+            )
+        )
+    return rows
+
+
+def memory() -> list[Row]:
+    """Peak memory of building and printing the trace vs the arrays the trace must hold."""
+    net = NETS["784-128-10"]()
+    tracemalloc.start()
+    trace = build_trace(net)
+    trace_text(trace)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    held = {id(v): v.nbytes for v in trace.values if isinstance(v, np.ndarray)}
+    for layer in (*net.layers, *trace.updated.layers):
+        held.update({id(layer.W): layer.W.nbytes, id(layer.b): layer.b.nbytes})
+    held.update({id(net.x): net.x.nbytes, id(net.y): net.y.nbytes})
+    need = sum(held.values())
+    return [
+        (
+            "peak memory, bpdebug trace 784-128-10",
+            peak / 2**20,
+            "MiB",
+            need / 2**20,
+            peak / need,
+            "≤ 2× the arrays held",
+        )
+    ]
+
+
+# ---------------------------------------------------------------- report
+
+
+def verdict(ratio: float, target: str) -> str:
+    if not target:
+        return ""
+    bound = float(target.split("×")[0].split()[-1])
+    ok = ratio <= bound if ("≤" in target or "<" in target) else ratio >= bound
+    return "ok" if ok else "MISSED"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| figure | bpdebug | baseline | ratio | target | |", "|---|---:|---:|---:|---|---|"]
+    for figure, value, unit, base, ratio, target in rows:
+        lines.append(
+            f"| {figure} | {value:,.3g} {unit} | {base:,.3g} {unit} | {ratio:.2f}× | "
+            f"{target} | {verdict(ratio, target)} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    runs, presses, repeat = (3, 12, 3) if args.quick else (7, 30, 5)
+    rows: list[Row] = []
+    t_app, t_bare = startup(runs)
+    rows.append(
+        (
+            "start-up to first frame (whole process)",
+            t_app * 1e3,
+            "ms",
+            t_bare * 1e3,
+            t_app / t_bare,
+            "≤ 1.4× bare",
+        )
+    )
+    rows += frames(presses)
+    rows += engine(repeat)
+    rows += memory()
+    report = table(rows)
+    print(report)
+    if args.write:
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        import textual
+
+        header = (
+            f"# Benchmark results\n\n`python benchmarks/run.py` on {datetime.date.today()}"
+            f" — {machine}, NumPy {np.__version__}, Textual {textual.__version__}.\n"
+            "Ratios are measured side by side in one run; absolute times drift.\n\n"
+        )
+        (HERE / "RESULTS.md").write_text(header + report + "\n")
+
+
+if __name__ == "__main__":
+    main()
