@@ -34,7 +34,7 @@ async def test_opens_on_the_first_forward_step() -> None:
     async with app.run_test(size=(100, 32)):
         assert app.cursor == 0
         assert app.title == "Two-layer example"
-        assert app.sub_title == "iteration 0 · L = 0.29837111"
+        assert app.query_one("#title").text == "Two-layer example — iteration 0 · L = 0.29837111"
         text = panel(app)
         assert text.startswith("▶ FORWARD   step 1 of 20 · layer 1 · weighted input")
         assert "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾" in text
@@ -136,8 +136,6 @@ async def test_stepping_back_from_the_end_visits_every_step() -> None:
         app.action_step(-1)  # at the start, previous stays put
         assert app.cursor == 0
         await pilot.pause()
-        assert app.check_action("step", (-1,)) is None
-        assert app.check_action("step", (1,)) is True
 
 
 async def test_breakpoints_stop_where_set_and_nowhere_else() -> None:

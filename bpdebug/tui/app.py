@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from ..engine import Network, Trace, build_trace
 from ..engine.fmt import full, short
@@ -34,7 +34,7 @@ from .screens import (
     TrainResult,
     TrainScreen,
 )
-from .widgets import EditBar, LossPlot, NetworkDiagram, StepPanel, Tape, ValuesView
+from .widgets import EditBar, LossPlot, NetworkDiagram, StepPanel, Tape, TitleBar, ValuesView
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
 
@@ -152,6 +152,7 @@ class BPDebugApp(App[None]):
         self.before: Trace | None = None  # the trace before the latest edit, for differences
         self.selected = ParamRef("W", 1, 0, 0)
         self.nudge = 0.1
+        self.status = ""  # the title bar's "iteration k · L = …"
 
     @property
     def network(self) -> Network:
@@ -160,7 +161,7 @@ class BPDebugApp(App[None]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar(id="title")
         with Vertical(id="side"):
             yield Tape(id="tape")
             yield LossPlot(id="loss")
@@ -236,11 +237,10 @@ class BPDebugApp(App[None]):
             self.show_step(keep_scroll)
         self.query_one(LossPlot).show(self.losses, self.iteration)
 
-    def watch_cursor(self, old: int, new: int) -> None:
+    def watch_cursor(self) -> None:
+        # Next/Prev are not dimmed at the ends: re-checking bindings rebuilds the Footer,
+        # which costs more than a whole step. The step panel's "step k of N" says where.
         self.show_step()
-        last = len(self.trace) - 1
-        if (old in (0, last)) != (new in (0, last)):
-            self.refresh_bindings()  # Next/Prev dim at the ends; the Footer redraws only then
 
     def show_step(self, keep_scroll: bool = False) -> None:
         step = self.trace[self.cursor]
@@ -257,7 +257,8 @@ class BPDebugApp(App[None]):
         loss = short(self.trace.loss, 8)
         if self.before is not None and self.before.loss != self.trace.loss:
             loss = f"{short(self.before.loss, 8)} → {loss} (edit)"
-        self.sub_title = f"iteration {self.iteration} · L = {loss}"  # the step is in its panel
+        self.status = f"iteration {self.iteration} · L = {loss}"  # the step is in its panel
+        self.query_one(TitleBar).show(self.trace.network.name or "bpdebug", self.status)
         value = get_value(self.network, self.selected)
         self.query_one(EditBar).show(
             self.selected.label(), value, self.nudge, len(self.undo_stack), self.dirty
@@ -269,14 +270,6 @@ class BPDebugApp(App[None]):
         return self.network is not self.saved
 
     # ------------------------------------------------------------------ actions
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Dim Next/Previous in the Footer where there is nowhere to go."""
-        if action == "step" and parameters:
-            delta = int(parameters[0])  # type: ignore[call-overload]
-            target = self.cursor + delta
-            return True if 0 <= target < len(self.trace) else None
-        return True
 
     def go(self, index: int) -> None:
         self.cursor = min(max(index, 0), len(self.trace) - 1)

@@ -5,6 +5,7 @@ from .edit_bar import EditBar
 from .loss_plot import LossPlot
 from .step_panel import StepPanel
 from .tape import Tape
+from .title_bar import TitleBar
 from .values import ValuesView
 
-__all__ = ["EditBar", "LossPlot", "NetworkDiagram", "StepPanel", "Tape", "ValuesView"]
+__all__ = ["EditBar", "LossPlot", "NetworkDiagram", "StepPanel", "Tape", "TitleBar", "ValuesView"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
 from textual.widget import Widget
 
 
@@ -26,3 +28,16 @@ class CachedStyles(Widget):
     def notify_style_update(self) -> None:
         self.__dict__.pop("_style_cache", None)
         super().notify_style_update()
+
+
+def set_virtual_size(view: ScrollView, size: Size) -> None:
+    """Resize a scroll view's content; ask for a layout pass only if a scrollbar appears or
+    goes (assigning `virtual_size` always asks, which costs more than the rest of a step)."""
+    if size == view.virtual_size:
+        return
+    bars = (view.show_vertical_scrollbar, view.show_horizontal_scrollbar)
+    view.set_reactive(ScrollView.virtual_size, size)
+    view._refresh_scrollbars()
+    view._scroll_update(size)
+    if (view.show_vertical_scrollbar, view.show_horizontal_scrollbar) != bars:
+        view.refresh(layout=True)

@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine import Trace
-from .cached_styles import CachedStyles
+from .cached_styles import CachedStyles, set_virtual_size
 from .diagram import ARROWS
 
 
@@ -70,9 +70,8 @@ class Tape(CachedStyles, ScrollView, can_focus=True):
         """A new trace (a new network or an edit): rebuild the lines once."""
         self.lines = tape_lines(trace)
         self.nonfinite = trace.nonfinite_steps
-        self.refresh()
         self.line_of_step = {ln.step: i for i, ln in enumerate(self.lines) if ln.step is not None}
-        self.virtual_size = Size(max(len(ln.text) for ln in self.lines) + 3, len(self.lines))
+        set_virtual_size(self, Size(max(len(ln.text) for ln in self.lines) + 3, len(self.lines)))
         self.refresh()
 
     def show(self, current: int, breakpoints: frozenset[int]) -> None:

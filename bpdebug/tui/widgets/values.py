@@ -25,7 +25,7 @@ from ...engine import Step
 from ...engine.activations import Array
 from ...engine.fmt import shape_text
 from ...engine.params import ParamRef, ref_for
-from .cached_styles import CachedStyles
+from .cached_styles import CachedStyles, set_virtual_size
 
 CELL = 12  # characters per matrix entry
 LABEL = 6  # the row-number gutter, which stays put when scrolling sideways
@@ -176,22 +176,10 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
             y += block.height
         widest = max(b.matrix.shape[1] for b in self.blocks)
         title = max(len(b.title) for b in self.blocks)
-        self.set_virtual_size(Size(max(LABEL + widest * CELL, title + 1), y))
+        set_virtual_size(self, Size(max(LABEL + widest * CELL, title + 1), y))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False)
         self.refresh()
-
-    def set_virtual_size(self, size: Size) -> None:
-        """Resize the scrollable area; ask for a layout pass only if a scrollbar appears or
-        goes (setting `virtual_size` directly always asks, which costs a frame's worth)."""
-        if size == self.virtual_size:
-            return
-        bars = (self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
-        self.set_reactive(ScrollView.virtual_size, size)
-        self._refresh_scrollbars()
-        self._scroll_update(size)
-        if (self.show_vertical_scrollbar, self.show_horizontal_scrollbar) != bars:
-            self.refresh(layout=True)
 
     # ------------------------------------------------------------------ drawing
 
