@@ -7,7 +7,6 @@ Nothing here runs code from a file: tomllib and json only, no pickle, no eval.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tomli_w
 
 from .atomic import write_atomically
 from .engine import ACTIVATIONS, LOSSES, Layer, Network, frozen_array
@@ -115,6 +113,12 @@ def load_network(path: str | os.PathLike[str], limits: Limits = Limits()) -> Net
 # ---------------------------------------------------------------- validation
 
 
+def _close_matches(word: str, choices: Sequence[str], n: int = 1) -> list[str]:
+    import difflib  # only when something is misspelled
+
+    return difflib.get_close_matches(word, choices, n=n)
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
@@ -145,7 +149,7 @@ class _Validator:
     def check_keys(self, table: dict[str, Any], allowed: Sequence[str], where: str) -> None:
         for key in table:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
+                close = _close_matches(str(key), allowed, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 path = f"{where}.{key}" if where else str(key)
                 raise self.fail(path, f"unknown key{hint}; expected one of {', '.join(allowed)}")
@@ -164,7 +168,7 @@ class _Validator:
         if not isinstance(value, str):
             raise self.fail(key, f"expected a name, got {_kind(value)}")
         if value not in choices:
-            close = difflib.get_close_matches(value, list(choices), n=1)
+            close = _close_matches(value, list(choices), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise self.fail(key, f"unknown {value!r}{hint}; expected one of {', '.join(choices)}")
         return value
@@ -286,7 +290,7 @@ def _examples(v: _Validator, value: Any, key: str) -> list[list[float]]:
 
 
 def _layers(v: _Validator, docs: list[Any], n_in: int, seed: int | None) -> list[Layer]:
-    rng = np.random.default_rng(0 if seed is None else seed)
+    draws = _SeededDraws(seed)
     layers: list[Layer] = []
     params = 0
     for i, item in enumerate(docs):
@@ -301,7 +305,7 @@ def _layers(v: _Validator, docs: list[Any], n_in: int, seed: int | None) -> list
             if activation != "leaky_relu":
                 raise v.fail(f"{key}.alpha", f"alpha applies to leaky_relu only, not {activation}")
             alpha = v.number(doc["alpha"], f"{key}.alpha", 0.0, 1.0)
-        W, b = _layer_params(v, doc, key, n_in, rng)
+        W, b = _layer_params(v, doc, key, n_in, draws)
         params += W.size + b.size
         if params > v.limits.max_params:
             raise v.fail(
@@ -314,8 +318,22 @@ def _layers(v: _Validator, docs: list[Any], n_in: int, seed: int | None) -> list
     return layers
 
 
+class _SeededDraws:
+    """The file's random generator, made on first use: most files give W and b outright."""
+
+    def __init__(self, seed: int | None) -> None:
+        self.seed = 0 if seed is None else seed
+        self._rng: np.random.Generator | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
+
+
 def _layer_params(
-    v: _Validator, doc: dict[str, Any], key: str, n_in: int, rng: np.random.Generator
+    v: _Validator, doc: dict[str, Any], key: str, n_in: int, draws: _SeededDraws
 ) -> tuple[Any, Any]:
     has_w, has_b, has_units = "W" in doc, "b" in doc, "units" in doc
     if has_units:
@@ -335,7 +353,7 @@ def _layer_params(
                 f"{v.limits.max_params:,} (raise it with --max-params)",
             )
         init = v.name(doc.get("init", "xavier"), f"{key}.init", dict.fromkeys(INITS))
-        return init_params(units, n_in, init, rng)
+        return init_params(units, n_in, init, draws.rng)
     if "init" in doc:
         raise v.fail(f"{key}.init", "init applies to layers given by units")
     if not (has_w and has_b):
@@ -412,6 +430,8 @@ def _toml_value(value: Any) -> str:
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, float):
         return repr(value)
+    import tomli_w  # only when saving
+
     return tomli_w.dumps({"v": value})[4:].rstrip("\n")
 
 

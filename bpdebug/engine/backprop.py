@@ -74,13 +74,20 @@ def param_grads(delta: Array, a_prev: Array) -> tuple[Array, Array]:
     return dW, db
 
 
+def output_delta(layer: Layer, loss: Loss, z: Array, a: Array, y: Array) -> Array:
+    """δ⁽ᴸ⁾ alone: the fused form skips ∂L/∂a and σ′, which only a trace shows."""
+    if loss.fused_delta is not None and loss.requires_output == layer.activation:
+        return loss.fused_delta(z, a, y)
+    return output_backward(layer, loss, z, a, y)[2]
+
+
 def gradients(net: Network) -> tuple[float, list[tuple[Array, Array]]]:
     """The loss and every (∂L/∂W, ∂L/∂b), without recording anything."""
     zs, activations = forward(net.layers, net.x)
     L = net.depth
     loss = batch_loss(net.loss_fn, zs[-1], activations[-1], net.y)
     grads: list[tuple[Array, Array]] = [(np.empty(0), np.empty(0))] * L
-    _, _, delta = output_backward(net.layers[-1], net.loss_fn, zs[-1], activations[-1], net.y)
+    delta = output_delta(net.layers[-1], net.loss_fn, zs[-1], activations[-1], net.y)
     for l in range(L - 1, -1, -1):
         if l < L - 1:
             _, _, delta = hidden_backward(

@@ -23,17 +23,7 @@ from ..engine.params import EditError, ParamRef, all_refs, get_value, parse_valu
 from ..netfile import Limits, NetworkFileError, load_network, save_network
 from ..samples import SAMPLES_DIR, resolve, sample_names, sample_path, sample_summary
 from . import cursor as moves
-from .screens import (
-    ConfirmScreen,
-    CrashScreen,
-    EditScreen,
-    GoToScreen,
-    HelpScreen,
-    OpenScreen,
-    SaveScreen,
-    TrainResult,
-    TrainScreen,
-)
+from . import screens
 from .widgets import EditBar, LossPlot, NetworkDiagram, StepPanel, Tape, TitleBar, ValuesView
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
@@ -192,7 +182,7 @@ class BPDebugApp(App[None]):
         try:
             await super()._dispatch_message(message)
         except Exception as error:
-            if not self.ready or self.crashes >= 10 or isinstance(self.screen, CrashScreen):
+            if not self.ready or self.crashes >= 10 or isinstance(self.screen, screens.CrashScreen):
                 raise
             self.crashes += 1
             details = "".join(traceback.format_exception(error))[-5000:]
@@ -205,7 +195,7 @@ class BPDebugApp(App[None]):
             elif choice == "quit":
                 self.exit(return_code=1, message=details)
 
-        self.push_screen(CrashScreen(summary, details), answered)
+        self.push_screen(screens.CrashScreen(summary, details), answered)
 
     def on_resize(self) -> None:
         """Fit the layout to the terminal: shrink, then drop panels, then say it is too small."""
@@ -307,10 +297,10 @@ class BPDebugApp(App[None]):
             if index is not None:
                 self.go(index)
 
-        self.push_screen(GoToScreen(len(self.trace)), chosen)
+        self.push_screen(screens.GoToScreen(len(self.trace)), chosen)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(list(self.BINDINGS)))  # type: ignore[arg-type]
+        self.push_screen(screens.HelpScreen(list(self.BINDINGS)))
 
     def on_tape_step_selected(self, message: Tape.StepSelected) -> None:
         self.go(message.index)
@@ -355,7 +345,9 @@ class BPDebugApp(App[None]):
                 self.change_network(network)
 
         current = full(get_value(self.network, self.selected))
-        self.push_screen(EditScreen(self.selected.label(), current, self.apply_text), edited)
+        self.push_screen(
+            screens.EditScreen(self.selected.label(), current, self.apply_text), edited
+        )
 
     def action_nudge(self, sign: int) -> None:
         value = get_value(self.network, self.selected) + sign * self.nudge
@@ -399,7 +391,7 @@ class BPDebugApp(App[None]):
         self.advance(self.trace.updated, [self.trace.loss, self.trace.loss_after])
 
     def action_train_many(self) -> None:
-        def trained(result: TrainResult | None) -> None:
+        def trained(result: screens.TrainResult | None) -> None:
             if result is None:
                 return
             self.advance(result.network, result.losses)
@@ -410,7 +402,7 @@ class BPDebugApp(App[None]):
                 f"L {short(result.losses[0])} → {short(result.losses[-1])}"
             )
 
-        self.push_screen(TrainScreen(self.network), trained)
+        self.push_screen(screens.TrainScreen(self.network), trained)
 
     # ------------------------------------------------------------------ saving and quitting
 
@@ -449,7 +441,7 @@ class BPDebugApp(App[None]):
             if then is not None:
                 then()
 
-        screen = SaveScreen(self.save_suggestion(), self.source, self.write_network)
+        screen = screens.SaveScreen(self.save_suggestion(), self.source, self.write_network)
         self.push_screen(screen, saved)
 
     def ask_to_discard(self, question: str, proceed: Callable[[], None]) -> None:
@@ -465,7 +457,7 @@ class BPDebugApp(App[None]):
                 proceed()
 
         answers = [("save", "Save first"), ("discard", "Discard changes"), ("cancel", "Cancel")]
-        self.push_screen(ConfirmScreen(question, answers), answered)
+        self.push_screen(screens.ConfirmScreen(question, answers), answered)
 
     async def action_quit(self) -> None:
         self.ask_to_discard("There are unsaved changes. Save them before quitting?", self.exit)
@@ -488,7 +480,9 @@ class BPDebugApp(App[None]):
                 question = f"There are unsaved changes. Save them before opening {network.name}?"
                 self.ask_to_discard(question, lambda: self.replace_network(network))
 
-        self.push_screen(OpenScreen(lambda text: load_network(resolve(text), self.limits)), opened)
+        self.push_screen(
+            screens.OpenScreen(lambda text: load_network(resolve(text), self.limits)), opened
+        )
 
     def replace_network(self, network: Network) -> None:
         """Start afresh on another network: no breakpoints, history or edits carry over."""

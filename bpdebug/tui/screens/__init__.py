@@ -1,22 +1,26 @@
-"""Modal dialogs, one a file."""
+"""Modal dialogs, one a file. Loaded on first use: the first frame needs none of them."""
 
-from .confirm import ConfirmScreen
-from .crash import CrashScreen
-from .edit import EditScreen
-from .goto import GoToScreen
-from .help import HelpScreen
-from .open import OpenScreen
-from .save import SaveScreen
-from .train import TrainResult, TrainScreen
+from __future__ import annotations
 
-__all__ = [
-    "CrashScreen",
-    "OpenScreen",
-    "ConfirmScreen",
-    "EditScreen",
-    "GoToScreen",
-    "HelpScreen",
-    "SaveScreen",
-    "TrainResult",
-    "TrainScreen",
-]
+import importlib
+from typing import Any
+
+_MODULES = {
+    "ConfirmScreen": "confirm",
+    "CrashScreen": "crash",
+    "EditScreen": "edit",
+    "GoToScreen": "goto",
+    "HelpScreen": "help",
+    "OpenScreen": "open",
+    "SaveScreen": "save",
+    "TrainResult": "train",
+    "TrainScreen": "train",
+}
+
+__all__ = list(_MODULES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULES:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)

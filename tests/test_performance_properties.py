@@ -1,0 +1,90 @@
+"""The properties that keep every key fast (timings live in benchmarks/, not in tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+import bpdebug.tui.app as app_module
+from bpdebug.engine import build_trace
+from bpdebug.engine.trace import plan_for, shape_key
+from bpdebug.netfile import load_network
+from bpdebug.samples import sample_path
+from bpdebug.tui.app import make_app
+from bpdebug.tui.widgets import Tape, ValuesView
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the traces the app builds."""
+    calls: list[int] = []
+
+    def counting(net):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return build_trace(net)
+
+    monkeypatch.setattr(app_module, "build_trace", counting)
+    return calls
+
+
+async def test_stepping_never_rebuilds_the_trace(counted: list[int]) -> None:
+    app = make_app(load_network(sample_path("deep")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        counted.clear()
+        trace = app.trace
+        for _ in range(len(trace) + 3):
+            app.action_step(1)
+        app.action_previous_layer()
+        app.action_phase("backward")
+        await pilot.pause()
+        assert counted == [] and app.trace is trace
+
+
+async def test_training_builds_one_trace_not_one_per_iteration(counted: list[int]) -> None:
+    app = make_app(load_network(sample_path("xor")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        counted.clear()
+        await pilot.press("T", "home", "ctrl+k", "2", "0", "0", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.iteration == 200
+        assert len(counted) == 1  # the trace of iteration 200, for the screen
+
+
+async def test_a_step_redraws_only_the_tape_lines_whose_marks_changed() -> None:
+    app = make_app(load_network(sample_path("deep")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        tape = app.query_one(Tape)
+        app.go(3)
+        await pilot.pause()
+        drawn: list[int] = []
+        original = tape.render_line
+
+        def spy(y: int):  # type: ignore[no-untyped-def]
+            drawn.append(y)
+            return original(y)
+
+        tape.render_line = spy  # type: ignore[method-assign]
+        app.action_step(1)
+        await pilot.pause()
+        assert 0 < len(drawn) <= 2  # the old current line and the new one
+
+
+async def test_large_values_format_only_visible_cells() -> None:
+    app = make_app(load_network(sample_path("wide")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        app.go(app.trace.find("z", 1).index)  # reads W⁽¹⁾ 32×64 and x 64×16
+        await pilot.pause()
+        values = app.query_one(ValuesView)
+        values.cells_formatted = 0
+        values.refresh()
+        await pilot.pause()
+        visible = values.size.height * (values.size.width // 12 + 1)
+        total = sum(b.matrix.size for b in values.blocks)
+        assert 0 < values.cells_formatted <= visible < total
+
+
+def test_one_plan_per_network_shape() -> None:
+    """What each step is (symbols, formulas, wiring) is computed once per shape and shared."""
+    net = load_network(sample_path("xor"))
+    a, b = build_trace(net), build_trace(net.with_layers(net.layers))
+    assert a.plan is b.plan is plan_for(shape_key(net))
