@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..engine import Network, Trace, build_trace
 from ..engine.fmt import full, short
@@ -24,7 +24,17 @@ from ..netfile import Limits, NetworkFileError, load_network, save_network
 from ..samples import SAMPLES_DIR, resolve, sample_names, sample_path, sample_summary
 from . import cursor as moves
 from . import screens
-from .widgets import EditBar, LossPlot, NetworkDiagram, StepPanel, Tape, TitleBar, ValuesView
+from .widgets import (
+    EditBar,
+    KeyBar,
+    LossPlot,
+    NetworkDiagram,
+    StepPanel,
+    Tape,
+    TitleBar,
+    ValuesView,
+)
+from .widgets.key_bar import key_hints
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
 
@@ -161,7 +171,7 @@ class BPDebugApp(App[None]):
             yield ValuesView(id="values")
             yield EditBar(id="editbar")
         yield Static(id="too-small")
-        yield Footer()
+        yield KeyBar(key_hints(self.BINDINGS), id="keys")  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.query_one("#tape").border_title = "Tape"

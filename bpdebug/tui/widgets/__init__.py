@@ -2,10 +2,20 @@
 
 from .diagram import NetworkDiagram
 from .edit_bar import EditBar
+from .key_bar import KeyBar
 from .loss_plot import LossPlot
 from .step_panel import StepPanel
 from .tape import Tape
 from .title_bar import TitleBar
 from .values import ValuesView
 
-__all__ = ["EditBar", "LossPlot", "NetworkDiagram", "StepPanel", "Tape", "TitleBar", "ValuesView"]
+__all__ = [
+    "KeyBar",
+    "EditBar",
+    "LossPlot",
+    "NetworkDiagram",
+    "StepPanel",
+    "Tape",
+    "TitleBar",
+    "ValuesView",
+]
