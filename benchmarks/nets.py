@@ -26,6 +26,8 @@ def dense(
     x = rng.uniform(0.0, 1.0, (sizes[0], m))
     if loss == "cross_entropy":
         y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
+    elif loss == "binary_cross_entropy":
+        y = rng.integers(0, 2, (sizes[-1], m)).astype(np.float64)
     else:
         y = rng.normal(0.0, 1.0, (sizes[-1], m))
     return Network(tuple(layers), loss, 0.1, frozen_array(x), frozen_array(y), name=name)

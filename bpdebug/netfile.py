@@ -24,7 +24,7 @@ from .engine.network import INITS, init_params
 
 TOP_KEYS = ("name", "loss", "learning_rate", "seed", "data", "layers")
 DATA_KEYS = ("x", "y")
-LAYER_KEYS = ("activation", "W", "b", "units", "init", "alpha")
+LAYER_KEYS = ("activation", "W", "b", "units", "init", "alpha", "frozen")
 
 
 @dataclass(frozen=True)
@@ -313,9 +313,19 @@ def _layers(v: _Validator, docs: list[Any], n_in: int, seed: int | None) -> list
                 f"brings the parameter count to {params:,}; the limit is "
                 f"{v.limits.max_params:,} (raise it with --max-params)",
             )
-        layers.append(Layer(activation, W, b, alpha))
+        layers.append(Layer(activation, W, b, alpha, _frozen(v, doc.get("frozen", []), key)))
         n_in = W.shape[0]
     return layers
+
+
+def _frozen(v: _Validator, value: Any, key: str) -> frozenset[str]:
+    """`frozen = ["b"]` or `["W", "b"]`: parameters the update leaves as they are."""
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise v.fail(f"{key}.frozen", f'expected a list like ["W", "b"], got {_kind(value)}')
+    unknown = [x for x in value if x not in ("W", "b")]
+    if unknown:
+        raise v.fail(f"{key}.frozen", f"unknown parameter {unknown[0]!r}; expected W or b")
+    return frozenset(value)
 
 
 class _SeededDraws:
@@ -419,6 +429,8 @@ def network_to_document(net: Network) -> dict[str, Any]:
             item["alpha"] = layer.alpha
         item["W"] = layer.W.tolist()
         item["b"] = layer.b.tolist()
+        if layer.frozen:
+            item["frozen"] = sorted(layer.frozen)
         layers.append(item)
     doc["layers"] = layers
     return doc

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import random_network, valid_pairs
 
-from bpdebug.engine import Layer, Network, build_trace, frozen_array
+from bpdebug.engine import Layer, Network, build_trace, frozen_array, train
 from bpdebug.engine.backprop import gradients, output_backward
 
 EXPECTED_3_LAYER = [
@@ -170,3 +170,45 @@ def test_nonfinite_values_are_found_not_raised() -> None:
         trace = build_trace(bad)
     first = trace.first_nonfinite()
     assert first is not None and first.index <= trace.find("loss").index
+
+
+def test_frozen_biases_reproduce_the_published_worked_example(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Mazur's 2-2-2 example updates the weights only. His post prints L = 0.291027924 after
+    one round, but his own published weights give 0.2910277737 (checked by hand): the
+    weights are what we reproduce, to the 8-9 digits he prints, and that loss to 1e-9."""
+    from bpdebug.netfile import load_network, save_network
+    from bpdebug.samples import sample_path
+
+    text = (
+        sample_path("two_layer")
+        .read_text()
+        .replace("b = [0.35, 0.35]", 'b = [0.35, 0.35]\nfrozen = ["b"]')
+        .replace("b = [0.60, 0.60]", 'b = [0.60, 0.60]\nfrozen = ["b"]')
+    )
+    f = tmp_path / "mazur.toml"
+    f.write_text(text)
+    net = load_network(f)
+    trace = build_trace(net)
+    assert trace.loss_after == pytest.approx(0.2910277737, abs=1e-9)
+    published = {
+        (1, 0, 0): 0.149780716,
+        (1, 0, 1): 0.19956143,
+        (1, 1, 0): 0.24975114,
+        (1, 1, 1): 0.29950229,
+        (2, 0, 0): 0.35891648,
+        (2, 0, 1): 0.408666186,
+        (2, 1, 0): 0.511301270,
+        (2, 1, 1): 0.561370121,
+    }
+    for (l, i, j), w in published.items():
+        assert trace.find("W_new", l).value[i, j] == pytest.approx(w, abs=1e-8)
+    for l in (1, 2):
+        kept = trace.find("b_new", l)
+        assert kept.value is net.layers[l - 1].b
+        assert "frozen" in kept.note and kept.formula == f"b⁽{'¹²'[l - 1]}⁾ ← b⁽{'¹²'[l - 1]}⁾"
+    assert trace.find("W_new", 2).value[0, 0] == pytest.approx(0.35891648, abs=1e-8)
+    trained, _ = train(net, 5)
+    for layer, original in zip(trained.layers, net.layers, strict=True):
+        assert layer.b is original.b and layer.frozen == frozenset({"b"})
+    again = load_network(save_network(trained, tmp_path / "saved.toml"))
+    assert again.same_as(trained) and again.layers[0].frozen == frozenset({"b"})

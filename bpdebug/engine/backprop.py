@@ -100,9 +100,15 @@ def gradients(net: Network) -> tuple[float, list[tuple[Array, Array]]]:
 def updated_layers(
     layers: tuple[Layer, ...], grads: list[tuple[Array, Array]], lr: float
 ) -> tuple[Layer, ...]:
-    """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer."""
+    """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer (a frozen one keeps its value)."""
     return tuple(
-        Layer(layer.activation, _step(layer.W, dW, lr), _step(layer.b, db, lr), layer.alpha)
+        Layer(
+            layer.activation,
+            layer.W if "W" in layer.frozen else _step(layer.W, dW, lr),
+            layer.b if "b" in layer.frozen else _step(layer.b, db, lr),
+            layer.alpha,
+            layer.frozen,
+        )
         for layer, (dW, db) in zip(layers, grads, strict=True)
     )
 

@@ -33,6 +33,7 @@ class Layer:
     W: Array
     b: Array
     alpha: float = 0.01  # leaky_relu slope for z ≤ 0; ignored by the other activations
+    frozen: frozenset[str] = frozenset()  # "W" and/or "b": kept as they are by the update
 
     @property
     def act(self) -> Activation:
@@ -101,7 +102,7 @@ class Network:
             return False
         pairs = [(self.x, other.x), (self.y, other.y)]
         for mine, theirs in zip(self.layers, other.layers, strict=True):
-            if mine.activation != theirs.activation:
+            if mine.activation != theirs.activation or mine.frozen != theirs.frozen:
                 return False
             if mine.activation == "leaky_relu" and mine.alpha != theirs.alpha:
                 return False

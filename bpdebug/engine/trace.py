@@ -164,24 +164,24 @@ class _Planner:
 
 
 # What the plan depends on: per layer (activation, leaky alpha), the loss, the batch size.
-ShapeKey = tuple[tuple[tuple[str, float], ...], str, int]
+ShapeKey = tuple[tuple[tuple[str, float], ...], str, int, tuple[frozenset[str], ...]]
 
 
 def shape_key(net: Network) -> ShapeKey:
     layers = tuple(
         (la.activation, la.alpha if la.activation == "leaky_relu" else 0.0) for la in net.layers
     )
-    return layers, net.loss, net.batch_size
+    return layers, net.loss, net.batch_size, tuple(la.frozen for la in net.layers)
 
 
 @lru_cache(maxsize=64)
 def plan_for(key: ShapeKey) -> Plan:
     """The steps of one iteration for networks of this shape, without their values."""
-    layers, loss, m = key
+    layers, loss, m, frozen = key
     p = _Planner()
     _plan_forward(p, layers, loss, m)
     _plan_backward(p, layers, loss, m)
-    _plan_update(p, len(layers))
+    _plan_update(p, len(layers), frozen)
     index = {(s.kind, s.layer): i for i, s in enumerate(p.steps)}
     starts: dict[str, int] = {}
     for i, s in enumerate(p.steps):
@@ -370,17 +370,30 @@ def _plan_chain_delta(p: _Planner, l: int) -> None:
     )
 
 
-def _plan_update(p: _Planner, depth: int) -> None:
+def _plan_update(p: _Planner, depth: int, frozen: tuple[frozenset[str], ...]) -> None:
     lr = p.param("η", "lr")
     for l in range(1, depth + 1):
         for name in ("W", "b"):
+            old = p.param(f"{name}{sup(l)}", f"{name}{l}")
+            if name in frozen[l - 1]:
+                p.add(
+                    "update",
+                    l,
+                    f"{name}_new",
+                    f"{name}{sup(l)}",
+                    "{0}",
+                    old,
+                    relation="←",
+                    note=f"{name}{sup(l)} is frozen in the network file: the update keeps it",
+                )
+                continue
             p.add(
                 "update",
                 l,
                 f"{name}_new",
                 f"{name}{sup(l)}",
                 "{0} − {1} {2}",
-                p.param(f"{name}{sup(l)}", f"{name}{l}"),
+                old,
                 lr,
                 p.step(f"∂L/∂{name}{sup(l)}"),
                 relation="←",

@@ -58,7 +58,9 @@ def step_body(trace: Trace, step: Step, before: Step | None = None) -> Text:
     what the result was before the latest edit."""
     text = Text()
     text.append(step.formula + "\n", style="bold")
-    if step.kind in ("W_new", "b_new"):
+    if step.kind in ("W_new", "b_new") and len(step.operands) == 1:  # a frozen parameter
+        text.append(f"  kept {step.symbol:<10}= {inline(step.value)}\n", style="bold")
+    elif step.kind in ("W_new", "b_new"):
         old, lr, grad = step.operands
         for label, name, value in (
             ("old ", old.name, old.value),
