@@ -29,40 +29,60 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
 def _limit_flags(parser: argparse.ArgumentParser) -> None:
     d = Limits()
     g = parser.add_argument_group("limits (checked before anything is allocated)")
     g.add_argument(
         "--max-units",
-        type=int,
+        type=_positive_int,
         default=d.max_units,
         metavar="N",
         help=f"largest layer given by units (default {d.max_units:,})",
     )
     g.add_argument(
         "--max-examples",
-        type=int,
+        type=_positive_int,
         default=d.max_examples,
         metavar="N",
         help=f"most examples in data (default {d.max_examples:,})",
     )
     g.add_argument(
         "--max-params",
-        type=int,
+        type=_positive_int,
         default=d.max_params,
         metavar="N",
         help=f"most parameters in all (default {d.max_params:,})",
     )
     g.add_argument(
         "--max-file-bytes",
-        type=int,
+        type=_positive_int,
         default=d.max_file_bytes,
         metavar="N",
         help=f"largest network file (default {d.max_file_bytes:,})",
     )
     g.add_argument(
         "--max-magnitude",
-        type=float,
+        type=_positive_float,
         default=d.max_magnitude,
         metavar="X",
         help=f"largest |number| in a file (default {d.max_magnitude:g})",

@@ -106,6 +106,8 @@ def load_network(path: str | os.PathLike[str], limits: Limits = Limits()) -> Net
     """Read, parse and validate a network file."""
     p = Path(path)
     text = _read_text(p, limits)
+    if not text.strip():
+        raise NetworkFileError(str(p), "", "the file is empty")
     doc = parse_document(text, str(p), file_format(p, text))
     return network_from_document(doc, str(p), limits)
 

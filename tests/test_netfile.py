@@ -34,6 +34,7 @@ BAD_FILES = {
     "output layer, got sigmoid",
     "data_count_mismatch.toml": "data.y: has 1 example; data.x has 2",
     "deeply_nested.json": "nested too deeply to be a network file",
+    "empty.toml": "the file is empty",
     "empty_data.toml": "data.x: is empty",
     "empty_layers.toml": "layers: expected a list of one or more [[layers]] tables",
     "huge_weight.toml": "layers[1].W[0][1]: 1e+300 is larger than the limit of 1e+09 "
@@ -261,8 +262,17 @@ def test_check_exits_1_above_tolerance(capsys: pytest.CaptureFixture[str]) -> No
             "bpdebug check: --tolerance must be a positive number",
         ),
         (
+            ["--max-units", "-5", "xor"],
+            "bpdebug: argument --max-units: must be at least 1, got -5 (see --help)",
+        ),
+        (
+            ["trace", "xor", "--max-magnitude", "nan"],
+            "bpdebug trace: argument --max-magnitude: must be a positive finite number, got nan "
+            "(see --help)",
+        ),
+        (
             ["check", "xor", "--max-units", "many"],
-            "bpdebug check: argument --max-units: invalid int value: 'many' (see --help)",
+            "bpdebug check: argument --max-units: expected a whole number, got 'many' (see --help)",
         ),
     ],
 )
