@@ -98,6 +98,9 @@ def torch_forward_backward(net: Network) -> Callable[[], object] | None:
         import torch
     except ImportError:
         return None
+    # One thread, as NumPy's small matrices use here: torch's idle worker threads otherwise
+    # spin on the second core and slow every NumPy figure measured after them.
+    torch.set_num_threads(1)
     Ws = [torch.tensor(la.W, requires_grad=True) for la in net.layers]
     bs = [torch.tensor(la.b, requires_grad=True) for la in net.layers]
     x, y = torch.tensor(net.x), torch.tensor(net.y)
