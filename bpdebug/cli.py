@@ -17,7 +17,7 @@ from .samples import DEFAULT_SAMPLE, resolve, sample_names
 if TYPE_CHECKING:
     from .engine import Network
 
-COMMANDS = ("trace", "check", "snapshot")
+COMMANDS = ("trace", "check", "snapshot", "explain")
 
 
 class UsageError(Exception):
@@ -140,6 +140,11 @@ def _command_parser(command: str) -> _Parser:
             metavar="TOL",
             help="largest relative error accepted (default 1e-6)",
         )
+    elif command == "explain":
+        p.description = "Write one iteration as a worked solution a teacher could hand out."
+        p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown")
+        p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+        p.add_argument("--force", action="store_true", help="replace an existing --output file")
     elif command == "snapshot":
         p.description = "Run the debugger headless, press KEYS, save the screen."
         p.add_argument("--keys", default="", help="space-separated key names, e.g. 'n n ] 2'")
@@ -193,6 +198,29 @@ def _run_check(args: argparse.Namespace) -> int:
     return 0 if report.max_error <= args.tolerance else 1
 
 
+def _run_explain(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .atomic import write_atomically
+    from .engine import build_trace
+    from .explain import FORMATS
+
+    text = FORMATS[args.format](build_trace(load(args.net, _limits(args))))
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise UsageError(f"bpdebug explain: {out} already exists (use --force to replace it)")
+    if not out.parent.is_dir():
+        raise UsageError(f"bpdebug explain: {out}: the folder {out.parent} does not exist")
+    try:
+        write_atomically(out, text, overwrite=args.force)
+    except OSError as exc:
+        raise UsageError(f"bpdebug explain: {out}: cannot write: {exc.strerror or exc}") from None
+    return 0
+
+
 def _run_snapshot(args: argparse.Namespace) -> int:
     from .tui.snapshot import run_snapshot
 
@@ -211,7 +239,12 @@ def _run_app(args: argparse.Namespace) -> int:
 def dispatch(argv: Sequence[str]) -> int:
     if argv and argv[0] in COMMANDS:
         args = _command_parser(argv[0]).parse_args(argv[1:])
-        runner = {"trace": _run_trace, "check": _run_check, "snapshot": _run_snapshot}[argv[0]]
+        runner = {
+            "trace": _run_trace,
+            "explain": _run_explain,
+            "check": _run_check,
+            "snapshot": _run_snapshot,
+        }[argv[0]]
         return int(runner(args))
     return _run_app(_open_parser().parse_args(argv))
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import backprop
 from .activations import Array
-from .fmt import full, inline, shape_text
+from .fmt import INLINE_MAX, full, inline, shape_text
 from .losses import LOSSES
 from .network import Network
 from .params import tensor_of
@@ -73,9 +73,11 @@ class Step(NamedTuple):
         names = [op.name for op in self.operands]
         return f"{self.symbol} {self.relation} {self.template.format(*names)}"
 
-    def numbers(self, digits: int = 6) -> str:
+    def numbers(self, digits: int = 6, max_entries: int = INLINE_MAX) -> str:
         """The right-hand side with each operand's number in place of its name."""
-        return self.template.format(*(inline(op.value, digits) for op in self.operands))
+        return self.template.format(
+            *(inline(op.value, digits, max_entries) for op in self.operands)
+        )
 
     def substituted(self, digits: int = 6) -> str:
         """The formula with the operands' numbers in place and the result after '='."""

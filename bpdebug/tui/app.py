@@ -131,6 +131,13 @@ class BPDebugApp(App[None]):
         ),
         Binding("ctrl+s", "save", "Save", tooltip="save the network to a new file"),
         Binding("o", "open", "Open", show=False, tooltip="open a network file or sample by name"),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            show=False,
+            tooltip="export a worked solution (markdown) and an SVG of this screen, here",
+        ),
         Binding("question_mark", "help", "Help", tooltip="this help"),
         Binding("q", "quit", "Quit", tooltip="quit (asks first if there are unsaved changes)"),
     ]
@@ -484,6 +491,28 @@ class BPDebugApp(App[None]):
         question = f"There are unsaved changes. Save them before opening {network.name or path}?"
         self.ask_to_discard(question, lambda: self.replace_network(network))
 
+    def action_export(self) -> None:
+        """Write NAME-worked.md (the whole iteration) and NAME-stepK.svg (this screen) here."""
+        from ..atomic import write_atomically
+        from ..explain import explain_markdown
+
+        stem = Path(self.network.source).stem if self.network.source else "network"
+        written = []
+        for name, text in (
+            (f"{stem}-worked.md", explain_markdown(self.trace)),
+            (f"{stem}-step{self.cursor + 1}.svg", self.export_screenshot()),
+        ):
+            path = _free_name(Path.cwd() / name)
+            try:
+                write_atomically(path, text)
+            except OSError as exc:
+                self.notify(
+                    f"{path}: {exc.strerror or exc}", title="Not exported", severity="error"
+                )
+                return
+            written.append(path.name)
+        self.notify("Exported " + " and ".join(written))
+
     def action_open(self) -> None:
         def opened(network: Network | None) -> None:
             if network is not None:
@@ -554,6 +583,15 @@ class BPDebugApp(App[None]):
                     "the parameter to edit or nudge",
                     lambda r=ref: self.select(r),
                 )
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `path` with -2, -3, … before the suffix: never an existing file."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
 
 
 def make_app(network: Network, limits: Limits | None = None) -> BPDebugApp:

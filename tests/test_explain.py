@@ -1,0 +1,130 @@
+"""Worked solutions: golden files for two nets, the numbers in them, a well-formed HTML page."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from bpdebug.cli import main
+from bpdebug.engine import build_trace
+from bpdebug.explain import FORMATS, to_latex
+from bpdebug.netfile import load_network
+from bpdebug.samples import sample_path
+
+GOLDEN = Path(__file__).parent / "explain"
+
+
+@pytest.mark.parametrize("name", ["two_layer", "softmax_classifier"])
+@pytest.mark.parametrize("fmt,ext", [("markdown", "md"), ("latex", "tex")])
+def test_explain_matches_its_golden_file(
+    name: str, fmt: str, ext: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The golden files were read through by hand; a change to them must be deliberate."""
+    assert main(["explain", name, "--format", fmt]) == 0
+    assert capsys.readouterr().out == (GOLDEN / f"{name}.{ext}").read_text()
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_explain_has_every_step_and_the_numbers(fmt: str) -> None:
+    trace = build_trace(load_network(sample_path("two_layer")))
+    text = FORMATS[fmt](trace)
+    for step in trace.steps:
+        assert f"Step {step.index + 1} " + ("---" if fmt == "latex" else "—") in text
+        assert to_latex(step.formula) in text
+    assert "0.2983711087600027" in text and "0.28047144679143016" in text
+    assert r"\begin{bmatrix}0.00877135 \\ 0.00995425\end{bmatrix}" in text  # δ⁽¹⁾
+    assert r"\frac{\partial L}{\partial W^{(1)}}" in text
+    if fmt == "latex":
+        assert text.startswith(r"\documentclass{article}") and text.rstrip().endswith(
+            r"\end{document}"
+        )
+        assert "η" not in text and "σ" not in text  # pdflatex-safe: symbols became math
+
+
+class _Strict(HTMLParser):
+    """Fails on mismatched tags: a browser-free well-formedness check."""
+
+    VOID = {"meta", "br", "link", "img", "hr", "input"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+
+@pytest.mark.parametrize("name", ["two_layer", "xor", "wide"])
+def test_explain_html_is_well_formed(name: str) -> None:
+    trace = build_trace(load_network(sample_path(name)))
+    page = FORMATS["html"](trace)
+    parser = _Strict()
+    parser.feed(page)
+    parser.close()
+    assert parser.stack == []
+    assert page.count("<h3>") == len(trace)
+    assert "δ⁽¹⁾ = ∂L/∂a⁽¹⁾ ⊙ σ′(z⁽¹⁾)" in page
+
+
+def test_explain_output_never_replaces_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sheet.md"
+    assert main(["explain", "xor", "--output", str(out)]) == 0
+    first = out.read_text()
+    assert first.startswith("# Worked solution: XOR")
+    out.write_text("mine")
+    assert main(["explain", "xor", "--output", str(out)]) == 2
+    assert "already exists (use --force to replace it)" in capsys.readouterr().err
+    assert out.read_text() == "mine"
+    assert main(["explain", "xor", "--output", str(out), "--force"]) == 0
+    assert out.read_text() == first
+
+
+async def test_the_app_exports_a_worked_solution_and_the_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bpdebug.explain import explain_markdown
+    from bpdebug.tui.app import make_app
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(load_network(sample_path("xor")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("2", "x")
+        await pilot.press("x")  # a second export never replaces the first
+        await pilot.pause()
+        assert (tmp_path / "xor-worked.md").read_text() == explain_markdown(app.trace)
+        assert (tmp_path / "xor-step6.svg").read_text().startswith("<svg")
+        assert (tmp_path / "xor-worked-2.md").exists() and (tmp_path / "xor-step6-2.svg").exists()
+
+
+@pytest.mark.parametrize("name", ["two_layer", "softmax_classifier", "leaky_bce", "wide"])
+def test_latex_is_plain_ascii_for_pdflatex(name: str) -> None:
+    """pdflatex stops at the first Unicode symbol it has no glyph for: none may remain."""
+    text = FORMATS["latex"](build_trace(load_network(sample_path(name))))
+    assert {c for c in text if not c.isascii()} == set()
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+@pytest.mark.parametrize("name", ["two_layer", "leaky_bce"])
+def test_latex_compiles(name: str, tmp_path: Path) -> None:
+    tex = tmp_path / f"{name}.tex"
+    tex.write_text(FORMATS["latex"](build_trace(load_network(sample_path(name)))))
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert (tmp_path / f"{name}.pdf").stat().st_size > 1000
