@@ -24,6 +24,7 @@ from ..netfile import Limits, NetworkFileError, load_network, save_network
 from ..samples import SAMPLES_DIR, resolve, sample_names, sample_path, sample_summary
 from . import cursor as moves
 from . import screens
+from .conditions import Condition, ConditionError, next_stop, parse_condition, previous_stop
 from .widgets import (
     EditBar,
     KeyBar,
@@ -76,6 +77,13 @@ class BPDebugApp(App[None]):
         Binding("end", "last", "Last", show=False, tooltip="last step"),
         Binding("g", "go_to", "Go to", show=False, tooltip="go to a step by number"),
         Binding("b", "toggle_breakpoint", "Break", tooltip="toggle a breakpoint on this step"),
+        Binding(
+            "B",
+            "breakpoints",
+            "Breakpoints",
+            show=False,
+            tooltip="list breakpoints and conditions; add one (nonfinite, vanishing delta 1e-6…)",
+        ),
         Binding(
             "c",
             "continue",
@@ -151,6 +159,7 @@ class BPDebugApp(App[None]):
         self.ready = False
         self.trace: Trace = build_trace(network)
         self.breakpoints: frozenset[int] = frozenset()
+        self.conditions: tuple[Condition, ...] = ()
         self.iteration = 0
         self.losses: list[float] = [self.trace.loss]
         self.undo_stack: list[Snapshot] = []
@@ -304,10 +313,35 @@ class BPDebugApp(App[None]):
         self.query_one(Tape).show(self.cursor, self.breakpoints)
 
     def action_continue(self) -> None:
-        self.go(moves.next_breakpoint(self.breakpoints, self.cursor, len(self.trace) - 1))
+        self.go(next_stop(self.trace, self.cursor, self.breakpoints, self.conditions))
 
     def action_continue_back(self) -> None:
-        self.go(moves.previous_breakpoint(self.breakpoints, self.cursor))
+        self.go(previous_stop(self.trace, self.cursor, self.breakpoints, self.conditions))
+
+    def add_condition(self, text: str) -> None:
+        """Add a conditional breakpoint (from the palette); a bad one is said, not added."""
+        try:
+            condition = parse_condition(text, self.network.depth)
+        except ConditionError as exc:
+            self.notify(str(exc), title="No breakpoint", severity="error")
+            return
+        if condition.text not in {c.text for c in self.conditions}:
+            self.conditions = (*self.conditions, condition)
+        self.notify(f"Breaks when {condition.text}: c continues to it")
+
+    def action_breakpoints(self) -> None:
+        def closed(result: tuple[frozenset[int], tuple[Condition, ...]] | None) -> None:
+            if result is not None:
+                self.breakpoints, self.conditions = result
+                self.query_one(Tape).show(self.cursor, self.breakpoints)
+
+        dialog = screens.BreakpointsScreen(
+            self.trace,
+            self.breakpoints,
+            self.conditions,
+            lambda text: parse_condition(text, self.network.depth),
+        )
+        self.push_screen(dialog, closed)
 
     def action_go_to(self) -> None:
         def chosen(index: int | None) -> None:
@@ -527,6 +561,7 @@ class BPDebugApp(App[None]):
         """Start afresh on another network: no breakpoints, history or edits carry over."""
         trace = build_trace(network)
         self.breakpoints = frozenset()
+        self.conditions = ()
         self.iteration = 0
         self.losses = [trace.loss]
         self.undo_stack.clear()
@@ -563,6 +598,20 @@ class BPDebugApp(App[None]):
             "Toggle breakpoint", "on the current step", self.action_toggle_breakpoint
         )
         yield SystemCommand("Continue to the next breakpoint", "or the end", self.action_continue)
+        yield SystemCommand("Breakpoints…", "list, remove, add conditions", self.action_breakpoints)
+        for text, help_text in (
+            ("nonfinite", "the first nan or inf"),
+            ("vanishing delta 1e-6", "max |δ| below 1e-6"),
+            ("vanishing dW 1e-6", "max |∂L/∂W| below 1e-6"),
+            ("exploding delta 1e3", "max |δ| above 1e3"),
+            ("exploding dW 1e3", "max |∂L/∂W| above 1e3"),
+            ("dead relu", "a relu unit with z ≤ 0 for the whole batch"),
+            *((f"phase {p}", f"any {p} step") for p in ("forward", "backward", "update")),
+            *((f"layer {l}", f"any step of layer {l}") for l in range(1, self.network.depth + 1)),
+        ):
+            yield SystemCommand(
+                f"Break when: {text}", help_text, lambda t=text: self.add_condition(t)
+            )
         for name in sample_names():
             yield SystemCommand(
                 f"Open sample: {name}",

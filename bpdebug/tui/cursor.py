@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import lru_cache
 
 from ..engine import Trace
@@ -39,15 +38,3 @@ def previous_group(trace: Trace, index: int) -> int:
     """The start of this group if inside it, else the start of the group before."""
     earlier = [s for s in group_starts(trace) if s < index]
     return earlier[-1] if earlier else 0
-
-
-def next_breakpoint(breakpoints: Iterable[int], index: int, last: int) -> int:
-    """The nearest breakpoint after `index`, or the last step if there is none."""
-    after = [b for b in breakpoints if b > index]
-    return min(after) if after else last
-
-
-def previous_breakpoint(breakpoints: Iterable[int], index: int) -> int:
-    """The nearest breakpoint before `index`, or the first step if there is none."""
-    before = [b for b in breakpoints if b < index]
-    return max(before) if before else 0

@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 _MODULES = {
+    "BreakpointsScreen": "breakpoints",
     "ConfirmScreen": "confirm",
     "CrashScreen": "crash",
     "EditScreen": "edit",

@@ -1,0 +1,102 @@
+"""The breakpoints panel: every breakpoint and condition, each removable; add a condition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from ...engine import Trace
+from ..conditions import Condition, ConditionError
+
+Result = tuple[frozenset[int], tuple[Condition, ...]]
+
+
+class BreakpointsScreen(ModalScreen[Result]):
+    """Returns the breakpoints and conditions as the user left them (escape closes)."""
+
+    BINDINGS = [Binding("escape", "close", "Close"), Binding("delete", "remove", "Remove")]
+    DEFAULT_CSS = """
+    BreakpointsScreen { align: center middle; }
+    BreakpointsScreen > Vertical {
+        width: 80; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    BreakpointsScreen OptionList { height: auto; max-height: 12; }
+    BreakpointsScreen #error { color: $text-error; }
+    """
+
+    def __init__(
+        self,
+        trace: Trace,
+        breakpoints: frozenset[int],
+        conditions: tuple[Condition, ...],
+        parse: Callable[[str], Condition],
+    ) -> None:
+        super().__init__()
+        self.trace, self.breakpoints, self.conditions = trace, breakpoints, conditions
+        self.parse = parse
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Breakpoints (del removes, esc closes)"
+            yield OptionList(id="list")
+            yield Label(
+                "Add a condition: nonfinite · vanishing delta 1e-6 · exploding dW 1e3 · "
+                "dead relu · layer 2 · phase backward"
+            )
+            yield Input(placeholder="condition", id="condition")
+            yield Label("", id="error")
+
+    def on_mount(self) -> None:
+        self.refill()
+        self.query_one(Input).focus()
+
+    def refill(self) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for i in sorted(self.breakpoints):
+            options.add_option(Option(f"● step {i + 1}: {self.trace[i].formula}", id=f"s{i}"))
+        for k, c in enumerate(self.conditions):
+            options.add_option(Option(f"◆ when {c.text}", id=f"c{k}"))
+        if not self.breakpoints and not self.conditions:
+            options.add_option(
+                Option("(none yet: b on a step, or add a condition below)", disabled=True)
+            )
+        else:
+            options.highlighted = 0
+
+    @on(Input.Submitted)
+    def add(self, event: Input.Submitted) -> None:
+        try:
+            condition = self.parse(event.value)
+        except ConditionError as exc:
+            self.query_one("#error", Label).update(f"✗ {exc}")
+            return
+        if condition.text not in {c.text for c in self.conditions}:
+            self.conditions = (*self.conditions, condition)
+        self.query_one("#error", Label).update("")
+        event.input.value = ""
+        self.refill()
+
+    def action_remove(self) -> None:
+        """Remove the highlighted breakpoint or condition (when the list has the focus)."""
+        options = self.query_one(OptionList)
+        option = options.highlighted_option
+        if option is None or option.id is None:
+            return
+        if option.id.startswith("s"):
+            self.breakpoints = self.breakpoints - {int(option.id[1:])}
+        else:
+            k = int(option.id[1:])
+            self.conditions = self.conditions[:k] + self.conditions[k + 1 :]
+        self.refill()
+
+    def action_close(self) -> None:
+        self.dismiss((self.breakpoints, self.conditions))
