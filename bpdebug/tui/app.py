@@ -82,7 +82,7 @@ class BPDebugApp(App[None]):
             "breakpoints",
             "Breakpoints",
             show=False,
-            tooltip="list breakpoints and conditions; add one (nonfinite, vanishing delta 1e-6…)",
+            tooltip="breakpoints panel: list, remove, add conditions",
         ),
         Binding(
             "c",
