@@ -65,3 +65,24 @@ def sample(request: pytest.FixtureRequest) -> Network:
 @pytest.fixture
 def sample_by_name():  # type: ignore[no-untyped-def]
     return lambda name: load_network(sample_path(name))
+
+
+def deep_tanh_net() -> Network:
+    """10 tanh layers (8-…-8-2): 8⁸·2 paths from a first-layer weight."""
+    rng = np.random.default_rng(0)
+    sizes = [8] * 10 + [2]
+    layers = tuple(
+        Layer(
+            "tanh" if k < 9 else "identity",
+            frozen_array(rng.normal(0, 0.35, (sizes[k + 1], sizes[k]))),
+            frozen_array(np.zeros(sizes[k + 1])),
+        )
+        for k in range(10)
+    )
+    return Network(
+        layers,
+        "mse",
+        0.1,
+        frozen_array(rng.normal(0, 1, (8, 4))),
+        frozen_array(rng.normal(0, 1, (2, 4))),
+    )

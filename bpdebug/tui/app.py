@@ -127,6 +127,13 @@ class BPDebugApp(App[None]):
             show=False,
             tooltip="make the nudge step 10× smaller",
         ),
+        Binding(
+            "w",
+            "why",
+            "Why",
+            show=False,
+            tooltip="why: the selected W or b's gradient as the chain rule along every path",
+        ),
         Binding("u", "undo", "Undo", tooltip="undo the last edit or training"),
         Binding("U,ctrl+r", "redo", "Redo", show=False, tooltip="redo what was undone"),
         Binding("t", "train_one", "Train", tooltip="apply this update: the next iteration"),
@@ -328,6 +335,28 @@ class BPDebugApp(App[None]):
         if condition.text not in {c.text for c in self.conditions}:
             self.conditions = (*self.conditions, condition)
         self.notify(f"Breaks when {condition.text}: c continues to it")
+
+    def action_why(self) -> None:
+        from ..engine.chain import chain_for
+
+        ref = self.selected
+        if ref.tensor not in ("W", "b"):
+            self.notify(
+                f"{ref.label()} is not a weight or a bias: select one (tab, arrows)",
+                title="No chain",
+                severity="warning",
+            )
+            return
+        step = self.trace.find("dW" if ref.tensor == "W" else "db", ref.layer)
+        symbol = f"∂L/∂{ref.label()}"
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.go(index)
+
+        self.push_screen(
+            screens.ChainScreen(chain_for(self.trace, ref), symbol, step.index), chosen
+        )
 
     def action_breakpoints(self) -> None:
         def closed(result: tuple[frozenset[int], tuple[Condition, ...]] | None) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 _MODULES = {
     "BreakpointsScreen": "breakpoints",
+    "ChainScreen": "chain",
     "ConfirmScreen": "confirm",
     "CrashScreen": "crash",
     "EditScreen": "edit",

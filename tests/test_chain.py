@@ -1,0 +1,88 @@
+"""The chain view: the sum over paths of the chain-rule products is the dW/db entry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import random_network, valid_pairs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bpdebug.engine import build_trace
+from bpdebug.engine.chain import chain_for
+from bpdebug.engine.params import ParamRef
+from bpdebug.netfile import load_network
+from bpdebug.samples import sample_path
+from bpdebug.tui.app import make_app
+from bpdebug.tui.screens import ChainScreen
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    pair=st.sampled_from(valid_pairs()),
+    depth=st.integers(1, 4),
+    m=st.sampled_from([1, 3]),
+    pick=st.integers(0, 10**6),
+)
+def test_the_paths_sum_to_the_gradient(
+    seed: int, pair: tuple[str, str], depth: int, m: int, pick: int
+) -> None:
+    net = random_network(seed, depth, m, *pair)
+    trace = build_trace(net)
+    l = pick % depth + 1
+    layer = net.layers[l - 1]
+    i = pick % layer.n_out
+    ref = ParamRef("W", l, i, pick % layer.n_in) if pick % 2 else ParamRef("b", l, i)
+    chain = chain_for(trace, ref)
+    assert abs(chain.total - chain.gradient) <= 1e-12 * max(1e-12, abs(chain.gradient)) + 1e-300
+    assert chain.n_paths == int(np.prod([la.n_out for la in net.layers[l:]]))
+
+
+def test_the_scalar_chain_is_the_textbook_product() -> None:
+    """∂L/∂w⁽¹⁾ = ∂L/∂a⁽²⁾ · ∂a⁽²⁾/∂z⁽²⁾ · ∂z⁽²⁾/∂a⁽¹⁾ · ∂a⁽¹⁾/∂z⁽¹⁾ · ∂z⁽¹⁾/∂w⁽¹⁾."""
+    trace = build_trace(load_network(sample_path("scalar_chain")))
+    chain = chain_for(trace, ParamRef("W", 1, 0, 0))
+    (path,) = chain.paths
+    assert [f.symbol for f in path.factors] == [
+        "∂L/∂a⁽²⁾₀",
+        "σ′(z⁽²⁾)₀",
+        "W⁽²⁾[0,0]",
+        "σ′(z⁽¹⁾)₀",
+        "x₀",
+    ]
+    assert [f.step for f in path.factors] == [
+        trace.find("dL_da", 2).index,
+        trace.find("dact", 2).index,
+        None,
+        trace.find("dact", 1).index,
+        None,
+    ]
+    values = [f.value for f in path.factors]
+    assert values[2] == 1.2 and values[4] == 0.5
+    assert float(np.prod(values)) == pytest.approx(chain.gradient, rel=1e-15)
+    assert chain.gradient == trace.find("dW", 1).value[0, 0]
+
+
+def test_too_many_paths_are_summarised() -> None:
+    from conftest import deep_tanh_net
+
+    trace = build_trace(deep_tanh_net())
+    chain = chain_for(trace, ParamRef("W", 1, 0, 0))
+    assert chain.paths == () and chain.n_paths == 8**8 * 2
+    assert chain.total == chain.gradient == trace.find("dW", 1).value[0, 0]
+
+
+async def test_w_opens_the_chain_and_enter_jumps_to_a_factor() -> None:
+    app = make_app(load_network(sample_path("two_layer")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        app.go(5)
+        await pilot.press("w")
+        assert isinstance(app.screen, ChainScreen)
+        assert app.screen.chain.n_paths == 2
+        await pilot.press("enter")  # the first factor of the largest path is highlighted
+        assert not isinstance(app.screen, ChainScreen)
+        assert app.cursor == app.trace.find("dL_da", 2).index
+        app.select(ParamRef("x", None, 0, 0))
+        await pilot.press("w")
+        assert not isinstance(app.screen, ChainScreen)  # x is data: said, no chain
