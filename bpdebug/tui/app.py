@@ -17,8 +17,9 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..engine import Network, Trace, build_trace
+from ..engine import Network, Step, Trace, build_trace
 from ..engine.fmt import full, short
+from ..engine.gradcheck import CheckReport, check_gradients
 from ..engine.params import EditError, ParamRef, all_refs, get_value, parse_value, set_value
 from ..netfile import Limits, NetworkFileError, load_network, save_network
 from ..samples import SAMPLES_DIR, resolve, sample_names, sample_path, sample_summary
@@ -36,8 +37,10 @@ from .widgets import (
     ValuesView,
 )
 from .widgets.key_bar import key_hints
+from .widgets.values import Block, as_matrix
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
+CHECK_MAX_PARAMS = 5_000  # finite differences in the app: 2 forward passes per parameter
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,13 @@ class BPDebugApp(App[None]):
             show=False,
             tooltip="why: the selected W or b's gradient as the chain rule along every path",
         ),
+        Binding(
+            "f",
+            "toggle_check",
+            "Check",
+            show=False,
+            tooltip="gradient check: central differences beside ∂L/∂W and ∂L/∂b",
+        ),
         Binding("u", "undo", "Undo", tooltip="undo the last edit or training"),
         Binding("U,ctrl+r", "redo", "Redo", show=False, tooltip="redo what was undone"),
         Binding("t", "train_one", "Train", tooltip="apply this update: the next iteration"),
@@ -175,6 +185,8 @@ class BPDebugApp(App[None]):
         self.before: Trace | None = None  # the trace before the latest edit, for differences
         self.selected = ParamRef("W", 1, 0, 0)
         self.nudge = 0.1
+        self.checking = False  # show finite differences beside ∂L/∂W and ∂L/∂b
+        self._report: tuple[Trace, CheckReport] | None = None
         self.status = ""  # the title bar's "iteration k · L = …"
 
     @property
@@ -270,10 +282,61 @@ class BPDebugApp(App[None]):
         before = self.before[self.cursor] if self.before is not None else None
         tall = self.size.height >= 30
         self.query_one(NetworkDiagram).show(self.trace, step, max_rows=6 if tall else 3)
-        self.query_one(StepPanel).show(self.trace, step, before)
-        self.query_one(ValuesView).show(step, before, self.selected, keep_scroll)
+        extra_blocks, extra_line = self.gradient_check_view(step)
+        self.query_one(StepPanel).show(self.trace, step, before, extra_line)
+        self.query_one(ValuesView).show(step, before, self.selected, keep_scroll, extra_blocks)
         self.query_one(Tape).show(self.cursor, self.breakpoints)
         self.show_edit_state()
+
+    # ------------------------------------------------------------------ gradient check
+
+    def action_toggle_check(self) -> None:
+        self.checking = not self.checking
+        self.show_step(keep_scroll=True)
+        state = "on: ∂L/∂W and ∂L/∂b steps show central differences" if self.checking else "off"
+        self.notify(f"Gradient check {state}")
+
+    def gradient_report(self) -> CheckReport | None:
+        """The finite-difference check of this trace's network, made once per trace."""
+        if self.network.n_params > CHECK_MAX_PARAMS:
+            return None
+        if self._report is None or self._report[0] is not self.trace:
+            self._report = (self.trace, check_gradients(self.network))
+        return self._report[1]
+
+    def gradient_check_view(self, step: Step) -> tuple[tuple[Block, ...], str]:
+        """At a dW/db step with the check on: ĝ and the relative error, and the cost line."""
+        if not self.checking or step.kind not in ("dW", "db"):
+            return (), ""
+        report = self.gradient_report()
+        if report is None:
+            return (), (
+                f"gradient check: {self.network.n_params:,} parameters are more than "
+                f"{CHECK_MAX_PARAMS:,}; run bpdebug check on the file"
+            )
+        name = f"{'W' if step.kind == 'dW' else 'b'}{step.layer}"
+        tensor = next(t for t in report.tensors if t.name == name)
+        blocks = (
+            Block(
+                f"≈ ĝ = (L(θ+h) − L(θ−h)) / 2h  {tensor.numeric.size} entries",
+                "numeric",
+                as_matrix(tensor.numeric),
+            ),
+            Block(
+                "  relative error |g − ĝ| / max(|g|, |ĝ|, 1e-4·max(1, |L|))",
+                "error",
+                as_matrix(tensor.error),
+            ),
+        )
+        line = (
+            f"✓ finite differences agree: max relative error {tensor.max_error:.1e}. "
+            f"Backprop: 1 forward + 1 backward pass ({report.backprop_seconds * 1e3:.2f} ms);"
+            f" differences: {report.forward_passes:,} forward passes "
+            f"({report.numeric_seconds * 1e3:.1f} ms)"
+        )
+        if not tensor.max_error <= 1e-6:
+            line = "✗" + line[1:].replace("agree", "disagree")
+        return blocks, line
 
     def show_edit_state(self) -> None:
         """The header's iteration, loss (before → after an edit) and step; the edit bar."""

@@ -102,6 +102,9 @@ class StepPanel(Static):
     def on_mount(self) -> None:
         self.border_title = "Step"
 
-    def show(self, trace: Trace, step: Step, before: Step | None = None) -> None:
-        self.text = step_header(trace, step) + Text("\n") + step_body(trace, step, before)
+    def show(self, trace: Trace, step: Step, before: Step | None = None, extra: str = "") -> None:
+        body = step_body(trace, step, before)
+        if extra:  # the gradient check's verdict
+            body.append("\n" + extra, style="bold green" if extra.startswith("✓") else "bold red")
+        self.text = step_header(trace, step) + Text("\n") + body
         self.update(self.text, layout=False)  # a fixed height: no layout pass per step

@@ -108,6 +108,8 @@ def format_cell(v: float, role: str = "read", selected: bool = False) -> str:
     """One entry, right-aligned. Non-finite entries carry '!', the selected one '▸'."""
     if not math.isfinite(v):
         text = f"{str(v) + '!':>{CELL - 2}}"
+    elif role == "error":
+        text = f"{v:>{CELL - 2}.1e}"
     elif role == "delta":
         text = f"{v:>+{CELL - 2}.4g}" if v else f"{'·':>{CELL - 2}}"
     else:
@@ -119,6 +121,8 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
     """Scrolls through the blocks of the current step, rendering only what is visible."""
 
     COMPONENT_CLASSES = {
+        "values--numeric",
+        "values--error",
         "values--read",
         "values--result",
         "values--gutter",
@@ -138,6 +142,8 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
     ValuesView > .values--gutter { color: $text-muted; }
     ValuesView > .values--bad { color: $text-error; text-style: bold reverse; }
     ValuesView > .values--selected { text-style: bold reverse; }
+    ValuesView > .values--numeric { color: $text-success; }
+    ValuesView > .values--error { color: $text-muted; }
     """
     BINDINGS = [
         Binding("up", "move_cell(-1, 0)", "Up", show=False),
@@ -166,8 +172,9 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         before: Step | None = None,
         selected: ParamRef | None = None,
         keep_scroll: bool = False,
+        extra: tuple[Block, ...] = (),
     ) -> None:
-        self.blocks = blocks_for(step, before)
+        self.blocks = blocks_for(step, before) + list(extra)
         self.selected = selected
         self.starts = []
         y = 0
