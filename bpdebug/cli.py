@@ -17,7 +17,7 @@ from .samples import DEFAULT_SAMPLE, resolve, sample_names
 if TYPE_CHECKING:
     from .engine import Network
 
-COMMANDS = ("trace", "check", "snapshot", "explain")
+COMMANDS = ("trace", "check", "snapshot", "explain", "import-torch")
 
 
 class UsageError(Exception):
@@ -124,6 +124,26 @@ def _open_parser() -> _Parser:
 
 def _command_parser(command: str) -> _Parser:
     p = _Parser(prog=f"bpdebug {command}")
+    if command == "import-torch":
+        p.description = (
+            "Convert a PyTorch nn.Sequential of Linear layers and activations, "
+            "with its weights, into a network file. Runs the named module."
+        )
+        p.add_argument(
+            "model",
+            metavar="MODULE_OR_FILE",
+            help="model.py or package.module, with :NAME for the attribute (default: model)",
+        )
+        p.add_argument("--output", "-o", metavar="FILE.toml", help="default: NAME.toml here")
+        p.add_argument(
+            "--loss",
+            default=None,
+            choices=("quadratic", "mse", "binary_cross_entropy", "cross_entropy"),
+            help="default: cross_entropy after a Softmax, else mse",
+        )
+        p.add_argument("--learning-rate", type=_positive_float, default=0.1)
+        p.add_argument("--force", action="store_true", help="replace an existing output file")
+        return p
     p.add_argument("net", metavar="NET", help=NET_HELP)
     if command == "trace":
         p.description = "Print every step of one gradient-descent iteration."
@@ -221,6 +241,50 @@ def _run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_import_torch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .import_torch import ImportTorchError, load_model, network_from_sequential
+    from .netfile import save_network
+
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "bpdebug import-torch: torch is not installed "
+            "(pip install torch, or pip install 'bpdebug[torch]')"
+        ) from None
+    try:
+        model = load_model(args.model)
+        name = args.model.partition(":")[2] or Path(args.model.partition(":")[0]).stem
+        loss = args.loss
+        if loss is None:
+            import torch.nn as nn
+
+            last = list(model)[-1] if isinstance(model, nn.Sequential) and len(model) else None
+            loss = "cross_entropy" if isinstance(last, nn.Softmax) else "mse"
+        net = network_from_sequential(model, loss, args.learning_rate, name)
+    except ImportTorchError as exc:
+        raise UsageError(f"bpdebug import-torch: {exc}") from None
+    out = Path(args.output or f"{name}.toml")
+    try:
+        save_network(
+            net,
+            out,
+            overwrite=args.force,
+            comment=f"Imported by bpdebug import-torch from {args.model}.\n"
+            "data is a placeholder (one example of zeros): put your own x and y here.",
+        )
+    except FileExistsError:
+        raise UsageError(f"bpdebug import-torch: {out} already exists (use --force)") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"bpdebug import-torch: {out}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    print(f"wrote {out}: {net!r}")
+    return 0
+
+
 def _run_snapshot(args: argparse.Namespace) -> int:
     from .tui.snapshot import run_snapshot
 
@@ -242,6 +306,7 @@ def dispatch(argv: Sequence[str]) -> int:
         runner = {
             "trace": _run_trace,
             "explain": _run_explain,
+            "import-torch": _run_import_torch,
             "check": _run_check,
             "snapshot": _run_snapshot,
         }[argv[0]]
