@@ -135,7 +135,7 @@ class BPDebugApp(App[None]):
             "why",
             "Why",
             show=False,
-            tooltip="why: the selected W or b's gradient as the chain rule along every path",
+            tooltip="why this gradient: the chain rule along every path (a W or b)",
         ),
         Binding(
             "f",
@@ -171,6 +171,7 @@ class BPDebugApp(App[None]):
 
     def __init__(self, network: Network, limits: Limits | None = None) -> None:
         super().__init__()
+        self.animation_level = "none"  # a debugger jumps: no scrolling animations to wait for
         self.limits = limits or Limits()
         self.crashes = 0  # unexpected errors reported in a dialog instead of a traceback
         self.ready = False

@@ -8,17 +8,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...engine import Trace
 from ..conditions import Condition, ConditionError
+from .dialog import Dialog
 
 Result = tuple[frozenset[int], tuple[Condition, ...]]
 
 
-class BreakpointsScreen(ModalScreen[Result]):
+class BreakpointsScreen(Dialog[Result]):
     """Returns the breakpoints and conditions as the user left them (escape closes)."""
 
     BINDINGS = [Binding("escape", "close", "Close"), Binding("delete", "remove", "Remove")]

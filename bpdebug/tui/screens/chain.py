@@ -6,12 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...engine.chain import Chain
 from ...engine.fmt import full, short
+from .dialog import Dialog
 
 
 def chain_options(chain: Chain, symbol: str, grad_step: int) -> list[Option | None]:
@@ -55,7 +55,7 @@ def chain_options(chain: Chain, symbol: str, grad_step: int) -> list[Option | No
     return lines
 
 
-class ChainScreen(ModalScreen[int | None]):
+class ChainScreen(Dialog[int | None]):
     """Returns the step to jump to (enter on a factor), or None."""
 
     BINDINGS = [Binding("escape", "close", "Close")]

@@ -6,11 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from .dialog import Dialog
 
-class ConfirmScreen(ModalScreen[str]):
+
+class ConfirmScreen(Dialog[str]):
     """Returns the id of the chosen answer."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

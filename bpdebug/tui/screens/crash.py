@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from .dialog import Dialog
 
-class CrashScreen(ModalScreen[str]):
+
+class CrashScreen(Dialog[str]):
     """Returns "save", "keep" or "quit"."""
 
     DEFAULT_CSS = """

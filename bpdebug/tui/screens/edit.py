@@ -8,14 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from ...engine import Network
 from ...engine.params import EditError
+from .dialog import Dialog
 
 
-class EditScreen(ModalScreen[Network | None]):
+class EditScreen(Dialog[Network | None]):
     """Returns the edited network, or None when cancelled. Nothing changes until it is valid."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

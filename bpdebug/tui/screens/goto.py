@@ -6,11 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from .dialog import Dialog
 
-class GoToScreen(ModalScreen[int | None]):
+
+class GoToScreen(Dialog[int | None]):
     """Returns the chosen step's index (0-based), or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

@@ -8,14 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from ...engine import Network
 from ...netfile import NetworkFileError
+from .dialog import Dialog
 
 
-class OpenScreen(ModalScreen[Network | None]):
+class OpenScreen(Dialog[Network | None]):
     """Returns the loaded network, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

@@ -9,13 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from .confirm import ConfirmScreen
+from .dialog import Dialog
 
 
-class SaveScreen(ModalScreen[Path | None]):
+class SaveScreen(Dialog[Path | None]):
     """Returns the path saved to, or None. A failed save says why and keeps the dialog open."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

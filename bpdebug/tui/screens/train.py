@@ -8,12 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar
 from textual.worker import get_current_worker
 
 from ...engine import Network
 from ...engine.backprop import loss_of, training
+from .dialog import Dialog
 
 MAX_ITERATIONS = 1_000_000
 
@@ -25,7 +25,7 @@ class TrainResult:
     stopped: bool  # the user stopped it before the count was reached
 
 
-class TrainScreen(ModalScreen[TrainResult | None]):
+class TrainScreen(Dialog[TrainResult | None]):
     """Asks how many iterations (default 100), runs them, returns the result (None: cancelled)."""
 
     BINDINGS = [Binding("escape", "stop", "Stop / cancel")]

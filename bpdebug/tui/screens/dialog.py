@@ -1,0 +1,26 @@
+"""The base of every dialog: a ModalScreen that can be dismissed once, and only from the top.
+
+Textual's `dismiss` pops whatever screen is on top and calls the result callback each time it
+is called. Two quick keys (escape twice, enter then escape) can both reach a dialog before it
+is gone; without this guard the second would apply the result again and pop the debugger's
+own screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from textual.await_complete import AwaitComplete
+from textual.screen import ModalScreen
+
+ResultType = TypeVar("ResultType")
+
+
+class Dialog(ModalScreen[ResultType]):
+    _dismissed = False
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        if self._dismissed or self.app.screen is not self:
+            return AwaitComplete()
+        self._dismissed = True
+        return super().dismiss(result)
