@@ -12,21 +12,8 @@ import re
 
 from .engine import Network, Step, Trace
 from .engine.fmt import full, inline
+from .engine.trace import KIND_TITLES
 from .report import PHASE_TITLES, describe
-
-KIND_TITLES = {
-    "z": "weighted input",
-    "a": "activation",
-    "loss": "loss",
-    "dL_da": "∂L/∂a",
-    "dact": "activation derivative",
-    "delta": "error δ",
-    "dW": "weight gradient",
-    "db": "bias gradient",
-    "W_new": "weight update",
-    "b_new": "bias update",
-    "loss_after": "loss after the update",
-}
 
 _SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹ˡᴸ⁻⁺", "0123456789lL-+")
 _PLAIN = [

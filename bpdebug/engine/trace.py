@@ -28,6 +28,20 @@ KINDS = {
     "backward": ("dL_da", "dact", "delta", "dW", "db"),
     "update": ("W_new", "b_new", "loss_after"),
 }
+# What each kind of step computes, in words (the step panel's header, the worked solutions).
+KIND_TITLES = {
+    "z": "weighted input",
+    "a": "activation",
+    "loss": "loss",
+    "dL_da": "∂L/∂a",
+    "dact": "activation derivative",
+    "delta": "error δ",
+    "dW": "weight gradient",
+    "db": "bias gradient",
+    "W_new": "weight update",
+    "b_new": "bias update",
+    "loss_after": "loss after the update",
+}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 

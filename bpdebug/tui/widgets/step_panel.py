@@ -8,22 +8,10 @@ from textual.widgets import Static
 
 from ...engine import Step, Trace
 from ...engine.fmt import INLINE_MAX, full, inline
+from ...engine.trace import KIND_TITLES
 from .diagram import ARROWS
 
 PHASE_MARK = {"forward": "▶ FORWARD", "backward": "◀ BACKWARD", "update": "⟳ UPDATE"}
-KIND_NAMES = {
-    "z": "weighted input",
-    "a": "activation",
-    "loss": "loss",
-    "dL_da": "∂L/∂a",
-    "dact": "activation derivative",
-    "delta": "error δ",
-    "dW": "weight gradient",
-    "db": "bias gradient",
-    "W_new": "weight update",
-    "b_new": "bias update",
-    "loss_after": "loss after the update",
-}
 
 
 def _differs(new: object, old: object) -> bool:
@@ -47,7 +35,7 @@ def step_header(trace: Trace, step: Step) -> Text:
     text = Text()
     text.append(PHASE_MARK[step.phase], style=f"bold {colour}")
     text.append(
-        f"   step {step.index + 1} of {len(trace)} · {where} · {KIND_NAMES[step.kind]}",
+        f"   step {step.index + 1} of {len(trace)} · {where} · {KIND_TITLES[step.kind]}",
         style="bold",
     )
     return text
