@@ -7,12 +7,6 @@ from functools import lru_cache
 from ..engine import Trace
 
 
-def group_of(trace: Trace, index: int) -> tuple[str, int | None]:
-    """The (phase, layer) group a step belongs to: one block of the tape."""
-    step = trace[index]
-    return step.phase, step.layer
-
-
 @lru_cache(maxsize=16)
 def group_starts(trace: Trace) -> tuple[int, ...]:
     """The index of the first step of each (phase, layer) group, in order (cached per trace)."""
