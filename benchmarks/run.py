@@ -35,6 +35,7 @@ from bare_app import BareApp  # noqa: E402
 from nets import NETS, small_deep  # noqa: E402
 from textual import events  # noqa: E402
 
+from bpdebug.allocator import keep_freed_memory  # noqa: E402
 from bpdebug.engine import ACTIVATIONS, LOSSES, Network, build_trace, train  # noqa: E402
 from bpdebug.report import trace_text  # noqa: E402
 from bpdebug.tui.app import make_app  # noqa: E402
@@ -50,13 +51,17 @@ def median_time(fn: Callable[[], object], number: int, repeat: int) -> float:
 
 
 def bare_forward_backward(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The same math as the engine with nothing recorded: a hand-written loop, Nielsen-style."""
+    """The same math as the engine with nothing recorded: a hand-written loop, Nielsen-style.
+
+    Its forward pass ends at the loss value, as torch's must (and as the trace's does).
+    """
     acts, zs = [net.x], []
     for layer in net.layers:
         z = layer.W @ acts[-1] + layer.b[:, None]
         zs.append(z)
         acts.append(ACTIVATIONS[layer.activation].fn(z, layer.alpha))
     loss = LOSSES[net.loss]
+    loss.value(zs[-1], acts[-1], net.y).mean()
     out = net.layers[-1]
     if loss.fused_delta is not None and loss.requires_output == out.activation:
         delta = acts[-1] - net.y
@@ -342,6 +347,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
+    keep_freed_memory()  # as the bpdebug command does first (bpdebug/allocator.py)
     runs, presses, repeat = (3, 12, 3) if args.quick else (7, 30, 5)
     rows: list[Row] = []
     t_app, t_bare = startup(runs)

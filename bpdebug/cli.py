@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
+from .allocator import keep_freed_memory
 from .netfile import Limits, NetworkFileError, load_network
 from .samples import DEFAULT_SAMPLE, resolve, sample_names
 
@@ -316,6 +317,7 @@ def dispatch(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    keep_freed_memory()
     try:
         return dispatch(argv)
     except (UsageError, NetworkFileError) as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, ProgressBar
 
 from bpdebug.engine import build_trace, train
 from bpdebug.engine.backprop import sgd_step
@@ -180,6 +180,24 @@ async def test_train_n_iterations_matches_the_engine_and_plots_n_plus_one_points
         assert app.losses == losses and len(app.losses) == 26
         plot = app.query_one("#loss")
         assert plot.border_title == "Loss · iteration 25"
+
+
+async def test_escape_stops_a_long_training_run_and_keeps_what_it_did() -> None:
+    app = app_for("xor")
+    async with app.run_test(size=(100, 32)) as pilot:
+        net = app.network
+        await pilot.press("T")
+        await type_into(pilot, "1000000")
+        while app.screen.query_one(ProgressBar).progress < 100:  # under way
+            await pilot.pause(0.01)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, TrainScreen)
+        done = app.iteration
+        assert 100 <= done < 1_000_000
+        assert len(app.losses) == done + 1
+        assert app.network.same_as(train(net, done)[0])  # stopped between whole iterations
 
 
 async def test_train_dialog_refuses_a_bad_count() -> None:

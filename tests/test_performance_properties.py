@@ -88,3 +88,25 @@ def test_one_plan_per_network_shape() -> None:
     net = load_network(sample_path("xor"))
     a, b = build_trace(net), build_trace(net.with_layers(net.layers))
     assert a.plan is b.plan is plan_for(shape_key(net))
+
+
+def test_the_loss_after_the_update_is_computed_when_first_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """L′ is the next iteration's forward pass: building a trace does not pay for it."""
+    from bpdebug.engine import backprop
+
+    forwards: list[int] = []
+    real_loss_of = backprop.loss_of
+    monkeypatch.setattr(backprop, "loss_of", lambda net: forwards.append(1) or real_loss_of(net))
+    net = load_network(sample_path("two_layer"))
+    trace = build_trace(net)
+    assert forwards == [] and len(trace) == 20
+    assert trace[5].value is trace.recorded[5]  # other steps do not need it either
+    assert forwards == []
+    last = trace[-1]
+    assert last is trace[19] and last.kind == "loss_after"
+    assert last.value == trace.loss_after == real_loss_of(trace.updated)
+    assert forwards == [1]  # once, then kept
+    with pytest.raises(IndexError):
+        trace[20]

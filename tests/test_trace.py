@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -212,3 +213,27 @@ def test_frozen_biases_reproduce_the_published_worked_example(tmp_path) -> None:
         assert layer.b is original.b and layer.frozen == frozenset({"b"})
     again = load_network(save_network(trained, tmp_path / "saved.toml"))
     assert again.same_as(trained) and again.layers[0].frozen == frozenset({"b"})
+
+
+@pytest.mark.parametrize("out_act,loss", valid_pairs())
+def test_training_in_place_matches_the_trace_update_bit_for_bit(out_act: str, loss: str) -> None:
+    """`train` updates private copies in place; each of its iterations is the trace's update."""
+    net = random_network(7, 3, 4, out_act, loss, lr=0.3)
+    net = net.with_layers(
+        (net.layers[0], replace(net.layers[1], frozen=frozenset({"W"})), net.layers[2])
+    )
+    expected, losses = net, []
+    for _ in range(4):
+        trace = build_trace(expected)
+        losses.append(trace.loss)
+        expected = trace.updated
+    trained, history = train(net, 4)
+    assert trained.same_as(expected)
+    assert history == [*losses, build_trace(expected).loss]
+    assert trained.layers[1].W is net.layers[1].W  # frozen: kept, not copied
+    assert all(layer.W.flags.writeable is False for layer in trained.layers)
+    assert all(
+        layer.W is not original.W
+        for layer, original in zip(trained.layers, net.layers, strict=True)
+        if "W" not in original.frozen
+    )

@@ -18,8 +18,7 @@ Array = NDArray[np.float64]
 def _sigmoid(z: Array, alpha: float = 0.0) -> Array:
     """1 / (1 + e^−z), evaluated without ever exponentiating a positive number."""
     e = np.exp(-np.abs(z))
-    d = 1.0 + e
-    return np.where(z >= 0, 1.0 / d, e / d)
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)  # 1/(1 + e^−z) for z ≥ 0, e^z/(1 + e^z) below
 
 
 def _sigmoid_prime(z: Array, a: Array, alpha: float = 0.0) -> Array:

@@ -5,7 +5,8 @@ Shapes: a_prev is n_in × m, W is n_out × n_in, z/a/δ are n_out × m, y is n_L
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,7 +34,8 @@ def forward(layers: tuple[Layer, ...], x: Array) -> tuple[list[Array], list[Arra
 
 def batch_loss(loss: Loss, z: Array, a: Array, y: Array) -> float:
     """The mean over the batch of the per-example losses."""
-    return float(loss.value(z, a, y).mean())
+    per_example = loss.value(z, a, y)
+    return float(np.add.reduce(per_example) / per_example.size)  # .mean()'s sum, sooner
 
 
 def loss_of(net: Network, layers: tuple[Layer, ...] | None = None) -> float:
@@ -65,13 +67,49 @@ def hidden_backward(
     return dL_da, dact, dL_da * dact
 
 
-def param_grads(delta: Array, a_prev: Array) -> tuple[Array, Array]:
-    """∂L/∂W = (1/m) δ a_prevᵀ and ∂L/∂b = the mean of δ's columns."""
-    m = delta.shape[1]
-    dW: Array = delta @ a_prev.T
-    dW /= m  # in place: one array of W's size, not two
-    db: Array = np.add.reduce(delta, axis=1) / m  # what delta.mean(axis=1) computes, sooner
-    return dW, db
+class Layout(NamedTuple):
+    """Where each layer's W and b sit in one flat vector of all the parameters, in order.
+
+    Gradients and updates are computed into such vectors: dividing by m and the update
+    θ − η·g are then one NumPy call for the whole network, not two per parameter.
+    """
+
+    spans: tuple[tuple[int, int, int, int, int], ...]  # (W start, b start, b end, n_out, n_in)
+    size: int
+
+
+@lru_cache(maxsize=64)
+def layout(shapes: tuple[tuple[int, int], ...]) -> Layout:
+    """The layout for layers whose W have these shapes."""
+    spans, start = [], 0
+    for n_out, n_in in shapes:
+        b_start = start + n_out * n_in
+        spans.append((start, b_start, b_start + n_out, n_out, n_in))
+        start = b_start + n_out
+    return Layout(tuple(spans), start)
+
+
+def layout_of(layers: tuple[Layer, ...]) -> Layout:
+    return layout(tuple(layer.W.shape for layer in layers))
+
+
+def unflatten(flat: Array, lay: Layout) -> list[tuple[Array, Array]]:
+    """Views of `flat` shaped as every layer's (W, b)."""
+    return [(flat[w:b].reshape(n_out, n_in), flat[b:e]) for w, b, e, n_out, n_in in lay.spans]
+
+
+def flatten(layers: tuple[Layer, ...]) -> Array:
+    """Every layer's W and b in one new flat vector (the layout's order)."""
+    return np.concatenate([p.reshape(-1) for layer in layers for p in (layer.W, layer.b)])
+
+
+def param_sums(delta: Array, a_prev: Array, dW: Array, db: Array) -> None:
+    """m·∂L/∂W = δ a_prevᵀ into dW and m·∂L/∂b = the sum of δ's columns into db.
+
+    The caller divides the flat vector holding them by m once, for every layer.
+    """
+    np.matmul(delta, a_prev.T, out=dW)
+    np.add.reduce(delta, axis=1, out=db)
 
 
 def output_delta(layer: Layer, loss: Loss, z: Array, a: Array, y: Array) -> Array:
@@ -81,40 +119,50 @@ def output_delta(layer: Layer, loss: Loss, z: Array, a: Array, y: Array) -> Arra
     return output_backward(layer, loss, z, a, y)[2]
 
 
-def gradients(net: Network) -> tuple[float, list[tuple[Array, Array]]]:
-    """The loss and every (∂L/∂W, ∂L/∂b), without recording anything."""
+def flat_gradients(net: Network, lay: Layout) -> tuple[float, Array]:
+    """The loss and every (∂L/∂W, ∂L/∂b) in one flat vector, without recording anything."""
     zs, activations = forward(net.layers, net.x)
     L = net.depth
     loss = batch_loss(net.loss_fn, zs[-1], activations[-1], net.y)
-    grads: list[tuple[Array, Array]] = [(np.empty(0), np.empty(0))] * L
+    flat = np.empty(lay.size)
+    grads = unflatten(flat, lay)
     delta = output_delta(net.layers[-1], net.loss_fn, zs[-1], activations[-1], net.y)
     for l in range(L - 1, -1, -1):
         if l < L - 1:
             _, _, delta = hidden_backward(
                 net.layers[l], net.layers[l + 1].W, delta, zs[l], activations[l + 1]
             )
-        grads[l] = param_grads(delta, activations[l])
-    return loss, grads
+        param_sums(delta, activations[l], *grads[l])
+    flat /= net.batch_size
+    return loss, flat
 
 
-def updated_layers(
-    layers: tuple[Layer, ...], grads: list[tuple[Array, Array]], lr: float
-) -> tuple[Layer, ...]:
-    """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer (a frozen one keeps its value)."""
-    return tuple(
-        Layer(
-            layer.activation,
-            layer.W if "W" in layer.frozen else _step(layer.W, dW, lr),
-            layer.b if "b" in layer.frozen else _step(layer.b, db, lr),
-            layer.alpha,
-            layer.frozen,
-        )
-        for layer, (dW, db) in zip(layers, grads, strict=True)
-    )
+def gradients(net: Network) -> tuple[float, list[tuple[Array, Array]]]:
+    """The loss and every (∂L/∂W, ∂L/∂b), without recording anything."""
+    lay = layout_of(net.layers)
+    loss, flat = flat_gradients(net, lay)
+    return loss, unflatten(flat, lay)
 
 
-def _step(theta: Array, grad: Array, lr: float) -> Array:
-    """θ − η·g, bit for bit, computed as (−η·g) + θ in one new array."""
+def updated_params(
+    layers: tuple[Layer, ...], flat_grad: Array, lay: Layout, lr: float
+) -> list[tuple[Array, Array]]:
+    """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer (a frozen one keeps its array)."""
+    return keep_frozen(layers, unflatten(descend(flatten(layers), flat_grad, lr), lay))
+
+
+def keep_frozen(
+    layers: tuple[Layer, ...], new: list[tuple[Array, Array]]
+) -> list[tuple[Array, Array]]:
+    """`new`, except that a parameter frozen in the network file keeps its own array."""
+    return [
+        (layer.W if "W" in layer.frozen else W, layer.b if "b" in layer.frozen else b)
+        for layer, (W, b) in zip(layers, new, strict=True)
+    ]
+
+
+def descend(theta: Array, grad: Array, lr: float) -> Array:
+    """θ − η·g, bit for bit, computed as (−η·g) + θ in one new read-only array."""
     new: Array = grad * -lr
     new += theta
     return freeze(new)
@@ -122,28 +170,60 @@ def _step(theta: Array, grad: Array, lr: float) -> Array:
 
 def sgd_step(net: Network) -> tuple[float, Network]:
     """One gradient-descent iteration: the loss before it, and the updated network."""
-    loss, grads = gradients(net)
-    return loss, net.with_layers(updated_layers(net.layers, grads, net.learning_rate))
+    lay = layout_of(net.layers)
+    loss, flat_grad = flat_gradients(net, lay)
+    return loss, net.with_params(updated_params(net.layers, flat_grad, lay, net.learning_rate))
 
 
-def training(net: Network) -> Iterator[tuple[float, Network]]:
-    """Endless gradient descent: yields (loss before the update, updated network) each time.
+class Descent:
+    """Gradient descent that records nothing: iterations nobody looks at cost only arithmetic.
 
-    No trace is recorded: iterations nobody looks at cost only the arithmetic.
+    The parameters live in one private, writable flat vector that the working network's W and
+    b are views of; an iteration updates it in place with two NumPy calls (θ += −η·g is bit for
+    bit the trace's (−η·g) + θ). `network()` hands out a frozen copy when someone wants one.
     """
-    while True:
+
+    def __init__(self, net: Network) -> None:
+        self._start = net
+        self._layout = layout_of(net.layers)
+        self._theta = flatten(net.layers)  # a new array: ours to change
+        self._work = net.with_params(unflatten(self._theta, self._layout))
+        self._minus_lr = -net.learning_rate
+        trained = np.ones(self._layout.size, dtype=bool)
+        for layer, (W, b) in zip(net.layers, unflatten(trained, self._layout), strict=True):
+            W[...] = "W" not in layer.frozen
+            b[...] = "b" not in layer.frozen
+        self._trained = None if trained.all() else trained  # where the update may write
+
+    def run(self, iterations: int) -> list[float]:
+        """`iterations` updates in place: the loss before each one."""
+        losses = []
+        theta, lay, work, trained = self._theta, self._layout, self._work, self._trained
+        with np.errstate(all="ignore"):  # nan/inf are the learner's to see, not warnings
+            for _ in range(iterations):
+                loss, grad = flat_gradients(work, lay)
+                grad *= self._minus_lr  # the gradient is ours alone: scale it in place
+                if trained is None:
+                    theta += grad
+                else:  # frozen entries stay bit for bit, even when the gradient is nan
+                    np.add(theta, grad, out=theta, where=trained)
+                losses.append(loss)
+        return losses
+
+    def loss(self) -> float:
+        """The loss of the current parameters."""
         with np.errstate(all="ignore"):
-            loss, net = sgd_step(net)
-        yield loss, net
+            return loss_of(self._work)
+
+    def network(self) -> Network:
+        """The current parameters as an immutable network (a copy: later steps don't touch it)."""
+        new = unflatten(freeze(self._theta.copy()), self._layout)
+        return self._start.with_params(keep_frozen(self._start.layers, new))
 
 
 def train(net: Network, iterations: int) -> tuple[Network, list[float]]:
     """Run `iterations` updates: the final network and its loss history (iterations + 1 points)."""
-    losses: list[float] = []
-    steps = training(net)
-    for _ in range(iterations):
-        loss, net = next(steps)
-        losses.append(loss)
-    with np.errstate(all="ignore"):
-        losses.append(loss_of(net))
-    return net, losses
+    descent = Descent(net)
+    losses = descent.run(iterations)
+    losses.append(descent.loss())
+    return descent.network(), losses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,13 +16,13 @@ INITS = ("xavier", "he", "normal")
 def frozen_array(values: object) -> Array:
     """A read-only float64 copy: nothing downstream can mutate a network in place."""
     arr = np.array(values, dtype=np.float64)
-    arr.flags.writeable = False
+    arr.setflags(write=False)
     return arr
 
 
 def freeze(arr: Array) -> Array:
     """Make a freshly computed array read-only in place (no copy: nothing else holds it)."""
-    arr.flags.writeable = False
+    arr.setflags(write=False)
     return arr
 
 
@@ -88,6 +89,15 @@ class Network:
         """The same network with other layers (spelled out: `replace` is slow in a loop)."""
         return Network(
             layers, self.loss, self.learning_rate, self.x, self.y, self.name, self.seed, self.source
+        )
+
+    def with_params(self, params: Sequence[tuple[Array, Array]]) -> Network:
+        """The same network with each layer's (W, b) replaced, in order."""
+        return self.with_layers(
+            tuple(
+                Layer(layer.activation, W, b, layer.alpha, layer.frozen)
+                for layer, (W, b) in zip(self.layers, params, strict=True)
+            )
         )
 
     def same_as(self, other: Network) -> bool:

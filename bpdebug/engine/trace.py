@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -428,8 +428,8 @@ def _plan_update(p: _Planner, depth: int, frozen: tuple[frozenset[str], ...]) ->
 # ---------------------------------------------------------------- the values (per iteration)
 
 
-def _values(net: Network) -> tuple[list[Array | float], list[tuple[Array, Array]]]:
-    """Every step's value, in the plan's order, and the gradients (for the update)."""
+def _values(net: Network) -> list[Array | float]:
+    """Every step's value but L′, in the plan's order."""
     values: list[Array | float] = []
     zs, activations = [], [net.x]
     for layer in net.layers:
@@ -439,8 +439,10 @@ def _values(net: Network) -> tuple[list[Array | float], list[tuple[Array, Array]
         activations.append(a)
     loss_fn = net.loss_fn
     values.append(backprop.batch_loss(loss_fn, zs[-1], activations[-1], net.y))
+    lay = backprop.layout_of(net.layers)
+    flat_grad = np.empty(lay.size)
+    grads = backprop.unflatten(flat_grad, lay)
     L = net.depth
-    grads: list[tuple[Array, Array]] = [(np.empty(0), np.empty(0))] * L
     delta = np.empty(0)
     for l in range(L, 0, -1):
         layer, z, a = net.layers[l - 1], zs[l - 1], activations[l]
@@ -448,26 +450,26 @@ def _values(net: Network) -> tuple[list[Array | float], list[tuple[Array, Array]
             dL_da, dact, delta = backprop.output_backward(layer, loss_fn, z, a, net.y)
         else:
             dL_da, dact, delta = backprop.hidden_backward(layer, net.layers[l].W, delta, z, a)
-        dW, db = backprop.param_grads(delta, activations[l - 1])
-        values += (dL_da, dact, delta, dW, db)
-        grads[l - 1] = (dW, db)
-    return values, grads
+        backprop.param_sums(delta, activations[l - 1], *grads[l - 1])
+        values += (dL_da, dact, delta, *grads[l - 1])
+    flat_grad /= net.batch_size
+    for v in values:  # the update below makes its own values read-only
+        if type(v) is np.ndarray:
+            v.setflags(write=False)
+    new = backprop.updated_params(net.layers, flat_grad, lay, net.learning_rate)
+    values += (p for pair in new for p in pair)
+    return values
 
 
 def build_trace(net: Network) -> Trace:
-    """Record one iteration: forward, loss, backward (output layer down), update, loss after."""
+    """Record one iteration: forward, loss, backward (output layer down), update.
+
+    The last step, L′, is the loss of the updated network: the next iteration's forward pass.
+    The trace computes it the first time someone asks for it, not here.
+    """
     with np.errstate(all="ignore"):  # non-finite values are shown and reported, not warned
-        values, grads = _values(net)
-        new_layers = backprop.updated_layers(net.layers, grads, net.learning_rate)
-        for new in new_layers:
-            values += (new.W, new.b)
-        updated = net.with_layers(new_layers)
-        loss_after = backprop.loss_of(updated)
-        values.append(loss_after)
-    for v in values:
-        if isinstance(v, np.ndarray):
-            v.flags.writeable = False
-    return Trace(net, plan_for(shape_key(net)), tuple(values), updated)
+        values = _values(net)
+    return Trace(net, plan_for(shape_key(net)), tuple(values))
 
 
 @dataclass(frozen=True, eq=False)
@@ -476,26 +478,46 @@ class Trace:
 
     network: Network
     plan: Plan
-    values: tuple[Array | float, ...]
-    updated: Network  # the network after this iteration's update
+    recorded: tuple[Array | float, ...]  # every step's value but the last (L′)
+
+    @cached_property
+    def updated(self) -> Network:
+        """The network after this iteration's update (its parameters are the update steps)."""
+        new = cast(tuple[Array, ...], self.recorded[len(self.recorded) - 2 * self.network.depth :])
+        return self.network.with_params(list(zip(new[::2], new[1::2], strict=True)))
 
     @property
     def loss(self) -> float:
-        return float(self.values[self.plan.where[("loss", None)]])
+        return float(self.recorded[self.plan.where[("loss", None)]])
 
-    @property
+    @cached_property
     def loss_after(self) -> float:
-        return float(self.values[-1])
+        """L′: the loss of the updated parameters on the same data (one more forward pass)."""
+        with np.errstate(all="ignore"):
+            return backprop.loss_of(self.updated)
+
+    @cached_property
+    def values(self) -> tuple[Array | float, ...]:
+        """Every step's value, in order."""
+        return (*self.recorded, self.loss_after)
+
+    def value(self, index: int) -> Array | float:
+        """Step `index`'s value (computing L′ only when it is the one asked for)."""
+        return self.recorded[index] if index < len(self.recorded) else self.loss_after
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.recorded) + 1
 
     def __getitem__(self, index: int) -> Step:
         """Step `index`, assembled from the plan and the values the first time it is asked for."""
-        cache = self._cache
-        step = cache.get(index)
+        step = self._cache.get(index)
         if step is None:
-            step = cache[index] = self._assemble(index)
+            n = len(self)
+            if not -n <= index < n:
+                raise IndexError(f"step {index} of a {n}-step trace")
+            if index < 0:
+                return self[index + n]
+            step = self._cache[index] = self._assemble(index)
         return step
 
     @cached_property
@@ -505,7 +527,7 @@ class Trace:
     def _assemble(self, index: int) -> Step:
         sp = self.plan.steps[index]
         ops = tuple(
-            Operand(op.name, self.values[op.step], op.step, None)
+            Operand(op.name, self.value(op.step), op.step, None)
             if op.step is not None
             else Operand(op.name, tensor_of(self.network, op.param or ""), None, op.param)
             for op in sp.operands
@@ -517,7 +539,7 @@ class Trace:
             sp.kind,
             sp.symbol,
             sp.template,
-            self.values[index],
+            self.value(index),
             ops,
             sp.note,
             sp.relation,
