@@ -117,9 +117,7 @@ async def test_keys_reach_forward_backward_and_update_steps(
             assert line in text
         expected_column = layer if layer is not None else app.network.depth + 1
         assert active_layer(app) == expected_column
-        assert f"▶{layer if layer is not None else 'L'}◀" in str(
-            app.query_one(NetworkDiagram).render()
-        )
+        assert f"▶{layer if layer is not None else 'L'}◀" in str(app.query_one(NetworkDiagram).text)
 
 
 async def test_stepping_back_from_the_end_visits_every_step() -> None:
@@ -136,6 +134,21 @@ async def test_stepping_back_from_the_end_visits_every_step() -> None:
         app.action_step(-1)  # at the start, previous stays put
         assert app.cursor == 0
         await pilot.pause()
+
+
+async def test_the_tape_scrolls_to_keep_the_current_step_in_view() -> None:
+    app = app_for("deep")
+    async with app.run_test(size=(100, 32)) as pilot:
+        tape = app.query_one(Tape)
+        assert len(tape.lines) > tape.size.height  # the tape is longer than its panel
+        for where in (len(app.trace) - 1, 0, len(app.trace) // 2):
+            app.go(where)
+            await pilot.pause()
+            top = tape.scroll_offset.y
+            assert top <= tape.line_of_step[where] < top + tape.size.height
+            row = tape.line_of_step[where] - top
+            assert tape.render_line(row).text.startswith("▶")
+        assert tape.scroll_offset.y > 0
 
 
 async def test_breakpoints_stop_where_set_and_nowhere_else() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ...engine import Step, Trace
+from .cached_styles import CachedStyles
 
 SHORT = {
     "identity": "id",
@@ -26,6 +28,7 @@ LOSS_SHORT = {
 }
 FORWARD, BACKWARD, UPDATE = "#5b9bf0", "#e8575a", "#43b581"
 ARROWS = {"forward": ("─▶", FORWARD), "backward": ("◀─", BACKWARD), "update": ("  ", UPDATE)}
+SUBTITLES = {"forward": "forward ─▶", "backward": "◀─ backward", "update": "update"}
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,12 @@ def _unit_cells(units: int, rows: int) -> list[str]:
     return ["○"] * shown + ["⋮", f"×{units}"][: rows - shown]
 
 
-class NetworkDiagram(Widget):
-    """Draws `render_diagram` for the step it is given; computes nothing itself."""
+class NetworkDiagram(CachedStyles, Widget):
+    """Draws `render_diagram` for the step it is given; computes nothing itself.
+
+    A Line API widget: the diagram depends only on the network's shape, the active column and
+    the phase, so most steps leave it as it is, and a redraw hands over ready-made strips.
+    """
 
     DEFAULT_CSS = "NetworkDiagram { height: 1fr; }"
 
@@ -117,6 +124,9 @@ class NetworkDiagram(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.trace, self.step = trace, step
         self.unit_rows = 0
+        self._drawn: tuple[object, ...] = ()
+        self._strips: list[Strip] = []
+        self._pictures: dict[tuple[object, ...], list[Strip]] = {}  # a network has few
 
     def show(self, trace: Trace, step: Step, max_rows: int = 6) -> None:
         rows = min(max(trace.network.sizes), max_rows)
@@ -124,12 +134,42 @@ class NetworkDiagram(Widget):
             self.unit_rows = rows
             self.styles.height = 2 + rows + 2  # name and kind rows, units, border
         self.trace, self.step = trace, step
-        self.border_subtitle = {
-            "forward": "forward ─▶",
-            "backward": "◀─ backward",
-            "update": "update",
-        }[step.phase]
-        self.refresh()
+        subtitle = SUBTITLES[step.phase]
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
+        if self._key() != self._drawn:
+            self.refresh()
 
-    def render(self) -> Text:
+    def _key(self) -> tuple[object, ...]:
+        """What the picture depends on: the network's shape, the active column, the phase."""
+        net = self.trace.network
+        shape = (net.sizes, net.loss, *(layer.activation for layer in net.layers))
+        return (shape, active_column(self.step, net.depth + 2), self.step.phase, self.size)
+
+    @property
+    def text(self) -> Text:
+        """The diagram as it is drawn now."""
         return render_diagram(self.trace, self.step, self.size.width, self.size.height)
+
+    def render_line(self, y: int) -> Strip:
+        key = self._key()
+        if key != self._drawn:
+            self._drawn = key
+            strips = self._pictures.get(key)
+            if strips is None:
+                if len(self._pictures) > 256:
+                    self._pictures.clear()
+                console, base = self.app.console, self.style_of()
+                strips = self._pictures[key] = [
+                    Strip(line.render(console), line.cell_len).apply_style(base)
+                    for line in self.text.split("\n")
+                ]
+            self._strips = strips
+        width = self.size.width
+        if y < len(self._strips):
+            return self._strips[y].extend_cell_length(width, self.style_of()).crop(0, width)
+        return Strip.blank(width, self.style_of())
+
+    def notify_style_update(self) -> None:
+        self._drawn, self._pictures = (), {}  # a theme change: draw again with its colours
+        super().notify_style_update()

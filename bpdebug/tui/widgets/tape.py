@@ -43,7 +43,7 @@ def tape_lines(trace: Trace) -> list[TapeLine]:
 class Tape(CachedStyles, ScrollView, can_focus=True):
     """Shows the trace's steps; click one, or move with ↑/↓ when focused, to go there."""
 
-    DEFAULT_CSS = "Tape { height: 1fr; }"
+    DEFAULT_CSS = "Tape { height: 1fr; overflow-y: auto; }"
     BINDINGS = [
         Binding("up", "move(-1)", "Step back", show=False),
         Binding("down", "move(1)", "Step on", show=False),
