@@ -45,9 +45,17 @@ Row = tuple[str, float, str, float, float, str]  # figure, value, unit, baseline
 # ---------------------------------------------------------------- helpers
 
 
-def median_time(fn: Callable[[], object], number: int, repeat: int) -> float:
-    """Seconds per call: the median over `repeat` runs of `number` calls."""
-    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number
+def side_by_side(fns: list[Callable[[], object]], number: int, repeat: int) -> list[float]:
+    """Seconds per call of each function: the median over `repeat` rounds of `number` calls,
+    the functions taking turns within each round so that drift hits them all alike."""
+    timers = [timeit.Timer(fn) for fn in fns]
+    for timer in timers:
+        timer.timeit(max(1, number // 10))  # warm up: caches, first-touch pages
+    rounds: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for timer, times in zip(timers, rounds, strict=True):
+            times.append(timer.timeit(number) / number)
+    return [statistics.median(times) for times in rounds]
 
 
 def bare_forward_backward(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -254,8 +262,14 @@ def engine(repeat: int) -> list[Row]:
     nets = {**{k: f() for k, f in NETS.items()}, "2-8-8-1": small_deep()}
     for name, net in nets.items():
         number = 20 if name == "784-128-10" else 300
-        t_trace = median_time(lambda n=net: build_trace(n), number, repeat)
-        t_bare = median_time(lambda n=net: bare_forward_backward(n), number, repeat)
+        torch_step = torch_forward_backward(net)
+        fns: list[Callable[[], object]] = [
+            lambda n=net: build_trace(n),
+            lambda n=net: bare_forward_backward(n),
+        ]
+        t_trace, t_bare, *t_others = side_by_side(
+            fns + ([torch_step] if torch_step else []), number, repeat
+        )
         rows.append(
             (
                 f"trace build, {name}",
@@ -266,9 +280,7 @@ def engine(repeat: int) -> list[Row]:
                 "≤ 1.5× bare fwd+bwd",
             )
         )
-        torch_step = torch_forward_backward(net)
-        if torch_step is not None:
-            t_torch = median_time(torch_step, number, repeat)
+        for t_torch in t_others:
             rows.append(
                 (
                     f"  vs torch autograd, {name}",
@@ -281,8 +293,12 @@ def engine(repeat: int) -> list[Row]:
             )
     for name, net in nets.items():
         iterations = 20 if name == "784-128-10" else 300
-        t_train = median_time(lambda n=net, k=iterations: train(n, k), 1, repeat) / iterations
-        t_bare = median_time(lambda n=net, k=iterations: bare_sgd(n, k), 1, repeat) / iterations
+        t_train, t_bare = side_by_side(
+            [lambda n=net, k=iterations: train(n, k), lambda n=net, k=iterations: bare_sgd(n, k)],
+            1,
+            repeat,
+        )
+        t_train, t_bare = t_train / iterations, t_bare / iterations
         rows.append(
             (
                 f"training, {name} (iterations/s)",
@@ -348,7 +364,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
     keep_freed_memory()  # as the bpdebug command does first (bpdebug/allocator.py)
-    runs, presses, repeat = (3, 12, 3) if args.quick else (7, 30, 5)
+    runs, presses, repeat = (3, 12, 5) if args.quick else (9, 30, 15)
     rows: list[Row] = []
     t_app, t_bare = startup(runs)
     rows.append(

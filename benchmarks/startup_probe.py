@@ -1,13 +1,16 @@
 """Start an app headless, let it draw its first full frame, exit. Timed from outside.
 
-python benchmarks/startup_probe.py bpdebug   # the real entry: default network
+python benchmarks/startup_probe.py bpdebug   # the real entry, `bpdebug` on the default network
 python benchmarks/startup_probe.py bare      # the bare Textual app
 """
 
 from __future__ import annotations
 
 import sys
+from functools import partialmethod
 from pathlib import Path
+
+from textual.app import App
 
 
 async def _exit_after_first_frame(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -16,18 +19,19 @@ async def _exit_after_first_frame(pilot) -> None:  # type: ignore[no-untyped-def
 
 
 def main() -> None:
+    # Whichever app runs does so headless, at a fixed size, and exits once idle.
+    App.run = partialmethod(  # type: ignore[method-assign]
+        App.run, headless=True, size=(100, 32), auto_pilot=_exit_after_first_frame
+    )
     if sys.argv[1] == "bare":
         sys.path.insert(0, str(Path(__file__).parent))
         from bare_app import BareApp
 
-        app = BareApp()
+        BareApp().run()
     else:
-        from bpdebug.netfile import load_network
-        from bpdebug.samples import DEFAULT_SAMPLE, sample_path
-        from bpdebug.tui.app import make_app
+        from bpdebug.cli import main as bpdebug
 
-        app = make_app(load_network(sample_path(DEFAULT_SAMPLE)))
-    app.run(headless=True, size=(100, 32), auto_pilot=_exit_after_first_frame)
+        sys.exit(bpdebug([]))
 
 
 if __name__ == "__main__":

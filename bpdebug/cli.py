@@ -6,6 +6,7 @@ Every bad file or argument is one line on stderr and exit status 2, never a trac
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
@@ -293,10 +294,18 @@ def _run_snapshot(args: argparse.Namespace) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from .tui.app import make_app
+    # Start-up makes many long-lived objects and little garbage: collecting while it runs
+    # only walks them again and again (measured: ~50 ms of start-up). Frozen afterwards, the
+    # collector leaves them alone for good.
+    gc.disable()
+    try:
+        from .tui.app import make_app
 
-    limits = _limits(args)
-    app = make_app(load(args.net, limits), limits)
+        limits = _limits(args)
+        app = make_app(load(args.net, limits), limits)
+        gc.freeze()
+    finally:
+        gc.enable()
     app.run()
     return app.return_code or 0
 

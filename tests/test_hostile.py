@@ -70,3 +70,17 @@ async def test_the_open_dialog_refuses_a_bad_file_inline() -> None:
         await pilot.press("enter")
         assert not isinstance(app.screen, OpenScreen)
         assert app.network is not network and app.network.name == "Deep relu/tanh"
+
+
+def test_a_bad_file_leaves_the_process_collecting_garbage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Start-up pauses the garbage collector; a file that fails to load must not leave it off."""
+    import gc
+
+    from bpdebug.cli import main
+
+    bad = str(ROOT / "tests/bad_nets/binary_garbage.toml")
+    assert main([bad]) == 2
+    assert gc.isenabled()
+    assert capsys.readouterr().err.startswith(f"bpdebug: {bad}: ")
