@@ -31,13 +31,28 @@ class CachedStyles(Widget):
 
 
 def set_virtual_size(view: ScrollView, size: Size) -> None:
-    """Resize a scroll view's content; ask for a layout pass only if a scrollbar appears or
-    goes (assigning `virtual_size` always asks, which costs more than the rest of a step)."""
-    if size == view.virtual_size:
+    """Resize a scroll view's content, redrawing only the scrollbar whose length changed.
+
+    Assigning `virtual_size` asks for a layout pass and redraws both scrollbars, which costs
+    more than the rest of a step; a layout pass is needed only if a scrollbar appears or goes.
+    """
+    old = view.virtual_size
+    if size == old:
         return
     bars = (view.show_vertical_scrollbar, view.show_horizontal_scrollbar)
     view.set_reactive(ScrollView.virtual_size, size)
     view._refresh_scrollbars()
-    view._scroll_update(size)
     if (view.show_vertical_scrollbar, view.show_horizontal_scrollbar) != bars:
+        view._scroll_update(size)
         view.refresh(layout=True)
+        return
+    width, height = view.container_size
+    # The bars' reactive attributes redraw a bar when, and only when, its numbers change.
+    if view.show_vertical_scrollbar and view.styles.scrollbar_size_vertical:
+        view.vertical_scrollbar.window_virtual_size = size.height
+        view.vertical_scrollbar.window_size = height - view.scrollbar_size_horizontal
+    if view.show_horizontal_scrollbar and view.styles.scrollbar_size_horizontal:
+        view.horizontal_scrollbar.window_virtual_size = size.width
+        view.horizontal_scrollbar.window_size = width - view.scrollbar_size_vertical
+    view.scroll_x = view.validate_scroll_x(view.scroll_x)
+    view.scroll_y = view.validate_scroll_y(view.scroll_y)

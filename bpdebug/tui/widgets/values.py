@@ -183,7 +183,11 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
             y += block.height
         widest = max(b.matrix.shape[1] for b in self.blocks)
         title = max(len(b.title) for b in self.blocks)
-        set_virtual_size(self, Size(max(LABEL + widest * CELL, title + 1), y))
+        # Content smaller than the panel counts as the panel's size: scrollbars that show
+        # everything stay as they are, so a step doesn't redraw them.
+        view = self.scrollable_content_region.size
+        width = max(LABEL + widest * CELL, title + 1, view.width)
+        set_virtual_size(self, Size(width, max(y, view.height)))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False)
         self.refresh()
