@@ -89,7 +89,14 @@ async def test_undo_and_redo_round_trip_bit_for_bit() -> None:
         await pilot.press("t")
         edited = app.network
         assert len(app.undo_stack) == 4 and app.iteration == 1
-        await pilot.press("u", "u", "u", "u")
+        await pilot.press("u")  # the training: iteration 0 again, nothing called an edit
+        assert app.iteration == 0 and app.before is None
+        assert "(edit)" not in app.query_one("#title").text
+        await pilot.press("u")  # η: values show what the undo changed (L itself does not move)
+        assert app.before is not None
+        await pilot.press("u")  # a nudge: the title says how L moved
+        assert "(edit)" in app.query_one("#title").text
+        await pilot.press("u")
         assert app.network is original and app.iteration == 0
         assert same_trace(app.trace, first_trace)
         assert app.cursor == 9

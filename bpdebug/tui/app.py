@@ -475,7 +475,9 @@ class BPDebugApp(App[None]):
         self.load_trace(trace, self.cursor, keep_scroll=True)
 
     def restore(self, snapshot: Snapshot) -> None:
-        self.before = self.trace
+        # Undoing an edit shows what it changed; across training there is no "before" to
+        # compare a value with (another iteration's numbers are not this one's edit).
+        self.before = self.trace if snapshot.iteration == self.iteration else None
         self.iteration, self.losses = snapshot.iteration, list(snapshot.losses)
         self.load_trace(build_trace(snapshot.network), self.cursor, keep_scroll=True)
 
