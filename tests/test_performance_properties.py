@@ -10,7 +10,7 @@ from bpdebug.engine.trace import plan_for, shape_key
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import make_app
-from bpdebug.tui.widgets import Tape, ValuesView
+from bpdebug.tui.widgets import StepPanel, Tape, ValuesView
 
 
 @pytest.fixture
@@ -67,6 +67,31 @@ async def test_a_step_redraws_only_the_tape_lines_whose_marks_changed() -> None:
         app.action_step(1)
         await pilot.pause()
         assert 0 < len(drawn) <= 2  # the old current line and the new one
+
+
+async def test_a_step_redraws_only_the_step_panel_lines_that_changed() -> None:
+    app = make_app(load_network(sample_path("deep")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = app.query_one(StepPanel)
+        app.go(1)
+        await pilot.pause()
+        before = [strip.text for strip in panel._lines]
+        drawn: list[int] = []
+        original = panel.render_line
+
+        def spy(y: int):  # type: ignore[no-untyped-def]
+            drawn.append(y)
+            return original(y)
+
+        panel.render_line = spy  # type: ignore[method-assign]
+        app.go(3)  # a¹ → a²: same kind of step one layer on
+        await pilot.pause()
+        after = [strip.text for strip in panel._lines]
+        changed = {
+            y for y in range(max(len(before), len(after))) if before[y : y + 1] != after[y : y + 1]
+        }
+        assert 0 < len(changed) < len(after)  # some lines stay, e.g. the formula's shape
+        assert set(drawn) == changed
 
 
 async def test_large_values_format_only_visible_cells() -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 from rich.text import Text
-from textual.widgets import Static
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 
 from ...engine import Step, Trace
 from ...engine.fmt import INLINE_MAX, full, inline
 from ...engine.trace import KIND_TITLES
+from .cached_styles import CachedStyles
 from .diagram import ARROWS
 
 PHASE_MARK = {"forward": "▶ FORWARD", "backward": "◀ BACKWARD", "update": "⟳ UPDATE"}
@@ -82,10 +85,20 @@ def step_body(trace: Trace, step: Step, before: Step | None = None) -> Text:
     return text
 
 
-class StepPanel(Static):
-    """Shows one step; the App tells it which."""
+class StepPanel(CachedStyles, Widget):
+    """Shows one step; the App tells it which.
 
-    text = Text()
+    A Line API widget: a step's text is laid out once (wrapped to the panel's width), and
+    only the lines that differ from the previous step's are redrawn.
+    """
+
+    DEFAULT_CSS = "StepPanel { height: auto; }"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.text = Text()
+        self._lines: list[Strip] = []
+        self._laid_out_at = 0  # the width the lines were wrapped to
 
     def on_mount(self) -> None:
         self.border_title = "Step"
@@ -95,4 +108,34 @@ class StepPanel(Static):
         if extra:  # the gradient check's verdict
             body.append("\n" + extra, style="bold green" if extra.startswith("✓") else "bold red")
         self.text = step_header(trace, step) + Text("\n") + body
-        self.update(self.text, layout=False)  # a fixed height: no layout pass per step
+        old, new = self._lines, self._lay_out()
+        width = self.size.width
+        for y in range(max(len(old), len(new))):
+            if y >= len(old) or y >= len(new) or old[y] != new[y]:
+                self.refresh(Region(0, y, width, 1))
+
+    def _lay_out(self) -> list[Strip]:
+        """The text wrapped to the panel's width, one strip a line."""
+        width = self._laid_out_at = self.size.width
+        if not self.is_mounted or width <= 0:
+            self._lines = []
+            return self._lines
+        console, base = self.app.console, self.style_of()
+        options = console.options.update(width=width, height=None)
+        self._lines = [
+            Strip(line).apply_style(base)
+            for line in console.render_lines(self.text, options, pad=False)
+        ]
+        return self._lines
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if width != self._laid_out_at:  # resized: wrap again
+            self._lay_out()
+        if y < len(self._lines):
+            return self._lines[y].extend_cell_length(width, self.style_of()).crop(0, width)
+        return Strip.blank(width, self.style_of())
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._laid_out_at = -1  # a theme change: lay out again in its colours
