@@ -45,9 +45,24 @@ Row = tuple[str, float, str, float, float, str]  # figure, value, unit, baseline
 # ---------------------------------------------------------------- helpers
 
 
-def side_by_side(fns: list[Callable[[], object]], number: int, repeat: int) -> list[float]:
-    """Seconds per call of each function: the median over `repeat` rounds of `number` calls,
-    the functions taking turns within each round so that drift hits them all alike."""
+class Rounds:
+    """Seconds per call of one function, one figure per round."""
+
+    def __init__(self, times: list[float]) -> None:
+        self.times = times
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def ratio(self, baseline: Rounds) -> float:
+        """The median of the per-round ratios: each round timed both within moments."""
+        return statistics.median(a / b for a, b in zip(self.times, baseline.times, strict=True))
+
+
+def side_by_side(fns: list[Callable[[], object]], number: int, repeat: int) -> list[Rounds]:
+    """Each function timed in `repeat` rounds of `number` calls, the functions taking turns
+    within each round, so that the machine's drift hits them all alike."""
     timers = [timeit.Timer(fn) for fn in fns]
     for timer in timers:
         timer.timeit(max(1, number // 10))  # warm up: caches, first-touch pages
@@ -55,7 +70,7 @@ def side_by_side(fns: list[Callable[[], object]], number: int, repeat: int) -> l
     for _ in range(repeat):
         for timer, times in zip(timers, rounds, strict=True):
             times.append(timer.timeit(number) / number)
-    return [statistics.median(times) for times in rounds]
+    return [Rounds(times) for times in rounds]
 
 
 def bare_forward_backward(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -261,62 +276,63 @@ def engine(repeat: int) -> list[Row]:
     rows: list[Row] = []
     nets = {**{k: f() for k, f in NETS.items()}, "2-8-8-1": small_deep()}
     for name, net in nets.items():
-        number = 20 if name == "784-128-10" else 300
-        torch_step = torch_forward_backward(net)
-        fns: list[Callable[[], object]] = [
-            lambda n=net: build_trace(n),
-            lambda n=net: bare_forward_backward(n),
-            lambda n=net: build_trace(n).loss_after,
-        ]
-        t_trace, t_bare, t_with_after, *t_others = side_by_side(
-            fns + ([torch_step] if torch_step else []), number, repeat
+        number = 5 if name == "784-128-10" else 60
+        build = lambda n=net: build_trace(n)  # noqa: E731
+        bare_pass = lambda n=net: bare_forward_backward(n)  # noqa: E731
+        # Pairs, each timed in its own alternating rounds: a third function in the rounds
+        # (torch above all) would leave the caches cold for whichever ran after it.
+        trace, bare = side_by_side([build, bare_pass], number, repeat)
+        with_after, bare_again = side_by_side(
+            [lambda n=net: build_trace(n).loss_after, bare_pass], number, repeat
         )
+        torch_step = torch_forward_backward(net)
+        others = side_by_side([build, torch_step], number, repeat) if torch_step else []
         rows.append(
             (
                 f"trace build, {name}",
-                t_trace * 1e6,
+                trace.median * 1e6,
                 "µs",
-                t_bare * 1e6,
-                t_trace / t_bare,
+                bare.median * 1e6,
+                trace.ratio(bare),
                 "≤ 1.5× bare fwd+bwd",
             )
         )
         rows.append(
             (
                 "  and L′ too (the next forward pass, made when first shown)",
-                t_with_after * 1e6,
+                with_after.median * 1e6,
                 "µs",
-                t_bare * 1e6,
-                t_with_after / t_bare,
+                bare_again.median * 1e6,
+                with_after.ratio(bare_again),
                 "",
             )
         )
-        for t_torch in t_others:
+        if others:
+            trace_beside_torch, torch = others
             rows.append(
                 (
                     f"  vs torch autograd, {name}",
-                    t_trace * 1e6,
+                    trace_beside_torch.median * 1e6,
                     "µs",
-                    t_torch * 1e6,
-                    t_trace / t_torch,
+                    torch.median * 1e6,
+                    trace_beside_torch.ratio(torch),
                     "< 1× torch",
                 )
             )
     for name, net in nets.items():
-        iterations = 20 if name == "784-128-10" else 300
-        t_train, t_bare = side_by_side(
+        iterations = 10 if name == "784-128-10" else 100
+        training, sgd = side_by_side(
             [lambda n=net, k=iterations: train(n, k), lambda n=net, k=iterations: bare_sgd(n, k)],
             1,
             repeat,
         )
-        t_train, t_bare = t_train / iterations, t_bare / iterations
         rows.append(
             (
                 f"training, {name} (iterations/s)",
-                1 / t_train,
+                iterations / training.median,
                 "it/s",
-                1 / t_bare,
-                t_bare / t_train,
+                iterations / sgd.median,
+                1 / training.ratio(sgd),
                 "≥ 0.7× bare SGD",
             )
         )
@@ -375,7 +391,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
     keep_freed_memory()  # as the bpdebug command does first (bpdebug/allocator.py)
-    runs, presses, repeat = (3, 12, 5) if args.quick else (9, 30, 15)
+    runs, presses, repeat = (3, 12, 15) if args.quick else (9, 30, 61)
     rows: list[Row] = []
     t_app, t_bare = startup(runs)
     rows.append(

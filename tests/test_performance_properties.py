@@ -127,7 +127,8 @@ def test_the_loss_after_the_update_is_computed_when_first_asked_for(
     net = load_network(sample_path("two_layer"))
     trace = build_trace(net)
     assert forwards == [] and len(trace) == 20
-    assert trace[5].value is trace.recorded[5]  # other steps do not need it either
+    assert trace[5].value is trace.value(5)  # other steps do not need it either
+    assert not trace[5].value.flags.writeable  # handed out read-only
     assert forwards == []
     last = trace[-1]
     assert last is trace[19] and last.kind == "loss_after"

@@ -100,7 +100,7 @@ def unflatten(flat: Array, lay: Layout) -> list[tuple[Array, Array]]:
 
 def flatten(layers: tuple[Layer, ...]) -> Array:
     """Every layer's W and b in one new flat vector (the layout's order)."""
-    return np.concatenate([p.reshape(-1) for layer in layers for p in (layer.W, layer.b)])
+    return np.concatenate([p for layer in layers for p in (layer.W.reshape(-1), layer.b)])
 
 
 def param_sums(delta: Array, a_prev: Array, dW: Array, db: Array) -> None:
@@ -145,10 +145,12 @@ def gradients(net: Network) -> tuple[float, list[tuple[Array, Array]]]:
 
 
 def updated_params(
-    layers: tuple[Layer, ...], flat_grad: Array, lay: Layout, lr: float
+    layers: tuple[Layer, ...], flat_grad: Array, lay: Layout, lr: float, frozen: bool = True
 ) -> list[tuple[Array, Array]]:
-    """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer (a frozen one keeps its array)."""
-    return keep_frozen(layers, unflatten(descend(flatten(layers), flat_grad, lr), lay))
+    """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer (a frozen one keeps its array;
+    `frozen=False` says that no layer has one)."""
+    new = unflatten(descend(flatten(layers), flat_grad, lr), lay)
+    return keep_frozen(layers, new) if frozen else new
 
 
 def keep_frozen(

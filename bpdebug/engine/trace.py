@@ -148,6 +148,8 @@ class Plan(NamedTuple):
     steps: tuple[StepPlan, ...]
     where: dict[tuple[str, int | None], int]  # (kind, layer) → step index
     phase_starts: dict[str, int]
+    layout: backprop.Layout  # where each W and b sit in the flat gradient
+    frozen: bool  # whether the update keeps any parameter as it is
 
 
 class _Planner:
@@ -180,20 +182,31 @@ class _Planner:
 
 
 # What the plan depends on: per layer (activation, leaky alpha), the loss, the batch size.
-ShapeKey = tuple[tuple[tuple[str, float], ...], str, int, tuple[frozenset[str], ...]]
+# Per layer: activation, leaky slope (0 for the others), W's shape, frozen parameters;
+# then the loss and the batch size.
+LayerKey = tuple[str, float, tuple[int, ...], frozenset[str]]
+ShapeKey = tuple[tuple[LayerKey, ...], str, int]
 
 
 def shape_key(net: Network) -> ShapeKey:
     layers = tuple(
-        (la.activation, la.alpha if la.activation == "leaky_relu" else 0.0) for la in net.layers
+        (
+            la.activation,
+            la.alpha if la.activation == "leaky_relu" else 0.0,
+            la.W.shape,
+            la.frozen,
+        )
+        for la in net.layers
     )
-    return layers, net.loss, net.batch_size, tuple(la.frozen for la in net.layers)
+    return layers, net.loss, net.batch_size
 
 
 @lru_cache(maxsize=64)
 def plan_for(key: ShapeKey) -> Plan:
     """The steps of one iteration for networks of this shape, without their values."""
-    layers, loss, m, frozen = key
+    layer_keys, loss, m = key
+    layers = tuple((activation, alpha) for activation, alpha, _, _ in layer_keys)
+    frozen = tuple(f for _, _, _, f in layer_keys)
     p = _Planner()
     _plan_forward(p, layers, loss, m)
     _plan_backward(p, layers, loss, m)
@@ -202,7 +215,8 @@ def plan_for(key: ShapeKey) -> Plan:
     starts: dict[str, int] = {}
     for i, s in enumerate(p.steps):
         starts.setdefault(s.phase, i)
-    return Plan(tuple(p.steps), index, starts)
+    layout = backprop.layout(tuple(shape for _, _, shape, _ in layer_keys))
+    return Plan(tuple(p.steps), index, starts, layout, any(frozen))
 
 
 def _activation_note(activation: str, alpha: float) -> str:
@@ -428,7 +442,7 @@ def _plan_update(p: _Planner, depth: int, frozen: tuple[frozenset[str], ...]) ->
 # ---------------------------------------------------------------- the values (per iteration)
 
 
-def _values(net: Network) -> list[Array | float]:
+def _values(net: Network, plan: Plan) -> list[Array | float]:
     """Every step's value but L′, in the plan's order."""
     values: list[Array | float] = []
     zs, activations = [], [net.x]
@@ -439,11 +453,11 @@ def _values(net: Network) -> list[Array | float]:
         activations.append(a)
     loss_fn = net.loss_fn
     values.append(backprop.batch_loss(loss_fn, zs[-1], activations[-1], net.y))
-    lay = backprop.layout_of(net.layers)
+    lay = plan.layout
     flat_grad = np.empty(lay.size)
     grads = backprop.unflatten(flat_grad, lay)
     L = net.depth
-    delta = np.empty(0)
+    delta = flat_grad  # (a placeholder: the output layer's δ comes first)
     for l in range(L, 0, -1):
         layer, z, a = net.layers[l - 1], zs[l - 1], activations[l]
         if l == L:
@@ -453,10 +467,7 @@ def _values(net: Network) -> list[Array | float]:
         backprop.param_sums(delta, activations[l - 1], *grads[l - 1])
         values += (dL_da, dact, delta, *grads[l - 1])
     flat_grad /= net.batch_size
-    for v in values:  # the update below makes its own values read-only
-        if type(v) is np.ndarray:
-            v.setflags(write=False)
-    new = backprop.updated_params(net.layers, flat_grad, lay, net.learning_rate)
+    new = backprop.updated_params(net.layers, flat_grad, lay, net.learning_rate, plan.frozen)
     values += (p for pair in new for p in pair)
     return values
 
@@ -467,9 +478,10 @@ def build_trace(net: Network) -> Trace:
     The last step, L′, is the loss of the updated network: the next iteration's forward pass.
     The trace computes it the first time someone asks for it, not here.
     """
+    plan = plan_for(shape_key(net))
     with np.errstate(all="ignore"):  # non-finite values are shown and reported, not warned
-        values = _values(net)
-    return Trace(net, plan_for(shape_key(net)), tuple(values))
+        values = _values(net, plan)
+    return Trace(net, plan, tuple(values))
 
 
 @dataclass(frozen=True, eq=False)
@@ -478,17 +490,23 @@ class Trace:
 
     network: Network
     plan: Plan
-    recorded: tuple[Array | float, ...]  # every step's value but the last (L′)
+    # Every step's value but the last (L′). An array is made read-only when the trace hands
+    # it out (`value`, `values`, a step), not here: most of a trace is never looked at.
+    _recorded: tuple[Array | float, ...]
 
     @cached_property
     def updated(self) -> Network:
         """The network after this iteration's update (its parameters are the update steps)."""
-        new = cast(tuple[Array, ...], self.recorded[len(self.recorded) - 2 * self.network.depth :])
-        return self.network.with_params(list(zip(new[::2], new[1::2], strict=True)))
+        new = [
+            self.value(i)
+            for i in range(len(self._recorded) - 2 * self.network.depth, len(self._recorded))
+        ]
+        arrays = cast(list[Array], new)
+        return self.network.with_params(list(zip(arrays[::2], arrays[1::2], strict=True)))
 
     @property
     def loss(self) -> float:
-        return float(self.recorded[self.plan.where[("loss", None)]])
+        return float(self._recorded[self.plan.where[("loss", None)]])
 
     @cached_property
     def loss_after(self) -> float:
@@ -499,14 +517,19 @@ class Trace:
     @cached_property
     def values(self) -> tuple[Array | float, ...]:
         """Every step's value, in order."""
-        return (*self.recorded, self.loss_after)
+        return tuple(self.value(i) for i in range(len(self)))
 
     def value(self, index: int) -> Array | float:
-        """Step `index`'s value (computing L′ only when it is the one asked for)."""
-        return self.recorded[index] if index < len(self.recorded) else self.loss_after
+        """Step `index`'s value, read-only (computing L′ only when it is the one asked for)."""
+        if index >= len(self._recorded):
+            return self.loss_after
+        v = self._recorded[index]
+        if type(v) is np.ndarray:
+            v.setflags(write=False)
+        return v
 
     def __len__(self) -> int:
-        return len(self.recorded) + 1
+        return len(self._recorded) + 1
 
     def __getitem__(self, index: int) -> Step:
         """Step `index`, assembled from the plan and the values the first time it is asked for."""
@@ -563,7 +586,8 @@ class Trace:
     @cached_property
     def nonfinite_steps(self) -> frozenset[int]:
         """The indices of the steps whose value holds nan or ±inf."""
-        return frozenset(i for i, v in enumerate(self.values) if not np.all(np.isfinite(v)))
+        every = (*self._recorded, self.loss_after)  # read here, not handed out
+        return frozenset(i for i, v in enumerate(every) if not np.all(np.isfinite(v)))
 
     def first_nonfinite(self) -> Step | None:
         """The first step whose value holds nan or ±inf, if any."""
