@@ -2,7 +2,7 @@
 
     python benchmarks/run.py            # all of them (about a minute on 2 cores)
     python benchmarks/run.py --quick    # fewer repeats
-    python benchmarks/run.py --write    # also rewrite benchmarks/RESULTS.md
+    python benchmarks/run.py --write    # also rewrite benchmarks/RESULTS.md (the table, then NOTES.md)
 
 Machines are shared and noisy: absolute times drift, ratios measured side by side hold.
 Key-to-frame is the time from posting a key event to the last frame composited after it,
@@ -420,7 +420,8 @@ def main() -> None:
             f" — {machine}, NumPy {np.__version__}, Textual {textual.__version__}.\n"
             "Ratios are measured side by side in one run; absolute times drift.\n\n"
         )
-        (HERE / "RESULTS.md").write_text(header + report + "\n")
+        notes = (HERE / "NOTES.md").read_text()  # what the figures mean, kept by hand
+        (HERE / "RESULTS.md").write_text(header + report + "\n\n" + notes)
 
 
 if __name__ == "__main__":
