@@ -244,27 +244,46 @@ async def test_editing_the_offending_weight_back_recovers(tmp_path: Path) -> Non
 # ---------------------------------------------------------------- sizes
 
 
-@pytest.mark.parametrize(
-    "size,shown,hidden",
-    [
-        ((40, 12), ["#too-small"], ["#main", "#side"]),
-        ((50, 14), ["#step", "#values"], ["#side", "#diagram", "#too-small"]),
-        ((80, 24), ["#side", "#diagram", "#step", "#values"], ["#too-small"]),
-        ((300, 100), ["#side", "#diagram", "#step", "#values", "#loss"], ["#too-small"]),
-    ],
-)
+LAYOUTS = [  # terminal size, panels shown, panels hidden
+    ((40, 12), ["#too-small"], ["#main", "#side"]),
+    ((50, 14), ["#step", "#values"], ["#side", "#diagram", "#too-small"]),
+    ((80, 24), ["#side", "#diagram", "#step", "#values"], ["#too-small"]),
+    ((300, 100), ["#side", "#diagram", "#step", "#values", "#loss"], ["#too-small"]),
+]
+
+
+def assert_layout(app: BPDebugApp, shown: list[str], hidden: list[str]) -> None:
+    for selector in shown:
+        assert app.query_one(selector).display, selector
+        assert app.query_one(selector).region.area > 0, selector
+    for selector in hidden:
+        assert not app.query_one(selector).region.area, selector
+
+
+@pytest.mark.parametrize("size,shown,hidden", LAYOUTS)
 async def test_every_size_has_a_sensible_layout(
     size: tuple[int, int], shown: list[str], hidden: list[str]
 ) -> None:
     app = make_app(load_network(sample_path("xor")))
     async with app.run_test(size=size) as pilot:
         await pilot.press("n", "2", "n")
-        for selector in shown:
-            assert app.query_one(selector).display, selector
-            assert app.query_one(selector).region.area > 0, selector
-        for selector in hidden:
-            assert not app.query_one(selector).region.area, selector
+        assert_layout(app, shown, hidden)
         assert app.cursor == 6  # n, then the backward phase (step 6), then n
+
+
+async def test_resizing_lays_the_screen_out_for_the_new_size() -> None:
+    """A terminal resized while bpdebug runs gets the layout it would have had from the start
+    (the app used to fit itself to the size before the resize)."""
+    app = make_app(load_network(sample_path("xor")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        for size, shown, hidden in [*LAYOUTS, *reversed(LAYOUTS)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.05)
+            assert app.size == size
+            assert_layout(app, shown, hidden)
+        await pilot.resize_terminal(85, 30)
+        await pilot.pause(0.05)
+        assert app.query_one("#side").size.width == 26  # narrow: the tape gives way
 
 
 async def test_resizing_in_the_middle_of_a_session() -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -243,9 +244,12 @@ class BPDebugApp(App[None]):
 
         self.push_screen(screens.CrashScreen(summary, details), answered)
 
-    def on_resize(self) -> None:
-        """Fit the layout to the terminal: shrink, then drop panels, then say it is too small."""
-        width, height = self.size
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit the layout to the terminal: shrink, then drop panels, then say it is too small.
+
+        The event's size, not `self.size`: Textual updates the app's size a moment later.
+        """
+        width, height = event.size
         main = self.screen_stack[0] if self.screen_stack else self.screen
         main.set_class(height < 30, "-short")
         main.set_class(height < 22, "-cramped")
