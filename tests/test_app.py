@@ -293,3 +293,20 @@ async def test_stepping_does_not_rebuild_the_trace() -> None:
         app.action_last()
         app.action_previous_layer()
         assert app.trace is trace
+
+
+async def test_a_theme_change_redraws_the_cached_panels_in_its_colours() -> None:
+    """The diagram and the step panel keep drawn strips; a new theme must not reuse them."""
+    app = app_for("xor")
+    async with app.run_test(size=(100, 32)) as pilot:
+        panels = [app.query_one(StepPanel), app.query_one(NetworkDiagram)]
+
+        def backgrounds() -> list[object]:
+            return [panel.render_line(0)._segments[0].style.bgcolor for panel in panels]
+
+        dark = backgrounds()
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = backgrounds()
+        assert all(a != b for a, b in zip(dark, light, strict=True))
+        assert light == [panel.style_of().bgcolor for panel in panels]
