@@ -310,3 +310,19 @@ async def test_a_theme_change_redraws_the_cached_panels_in_its_colours() -> None
         light = backgrounds()
         assert all(a != b for a, b in zip(dark, light, strict=True))
         assert light == [panel.style_of().bgcolor for panel in panels]
+
+
+async def test_the_step_panel_text_can_be_selected_with_the_mouse() -> None:
+    """Authors copy formulas from the step panel: a drag selects its text as laid out."""
+    app = app_for("two_layer")
+    async with app.run_test(size=(100, 32)) as pilot:
+        panel = app.query_one(StepPanel)
+        left = panel.content_region.x - panel.region.x
+        top = panel.content_region.y - panel.region.y
+        await pilot.mouse_down(panel, offset=(left, top + 1))  # the formula's line
+        await pilot.hover(panel, offset=(left + 12, top + 2))
+        await pilot.mouse_up(panel, offset=(left + 12, top + 2))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾\n  = [0.15, 0."
+        selected = app.screen.get_component_rich_style("screen--selection")
+        assert panel.render_line(1)._segments[0].style.bgcolor == selected.bgcolor

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 from textual.geometry import Region
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -89,7 +90,8 @@ class StepPanel(CachedStyles, Widget):
     """Shows one step; the App tells it which.
 
     A Line API widget: a step's text is laid out once (wrapped to the panel's width), and
-    only the lines that differ from the previous step's are redrawn.
+    only the lines that differ from the previous step's are redrawn. Its text can be
+    selected with the mouse and copied, as a worked example's author would.
     """
 
     DEFAULT_CSS = "StepPanel { height: auto; }"
@@ -97,7 +99,8 @@ class StepPanel(CachedStyles, Widget):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.text = Text()
-        self._lines: list[Strip] = []
+        self._wrapped: list[Text] = []  # the text's lines at the panel's width
+        self._lines: list[Strip] = []  # the same, drawn
         self._laid_out_at = 0  # the width the lines were wrapped to
 
     def on_mount(self) -> None:
@@ -118,23 +121,38 @@ class StepPanel(CachedStyles, Widget):
         """The text wrapped to the panel's width, one strip a line."""
         width = self._laid_out_at = self.size.width
         if not self.is_mounted or width <= 0:
-            self._lines = []
+            self._wrapped, self._lines = [], []
             return self._lines
-        console, base = self.app.console, self.style_of()
-        options = console.options.update(width=width, height=None)
-        self._lines = [
-            Strip(line).apply_style(base)
-            for line in console.render_lines(self.text, options, pad=False)
-        ]
+        self._wrapped = list(self.text.wrap(self.app.console, width))
+        self._lines = [self._draw(line) for line in self._wrapped]
         return self._lines
+
+    def _draw(self, line: Text) -> Strip:
+        return Strip(line.render(self.app.console), line.cell_len).apply_style(self.style_of())
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if width != self._laid_out_at:  # resized: wrap again
             self._lay_out()
-        if y < len(self._lines):
-            return self._lines[y].extend_cell_length(width, self.style_of()).crop(0, width)
-        return Strip.blank(width, self.style_of())
+        if y >= len(self._lines):
+            return Strip.blank(width, self.style_of())
+        strip = self._lines[y]
+        selection = self.text_selection
+        span = selection.get_span(y) if selection is not None else None
+        if span is not None:
+            start, end = span
+            line = self._wrapped[y].copy()
+            line.stylize(self.screen.get_component_rich_style("screen--selection"), start, end)
+            strip = self._draw(line)
+        strip = strip.extend_cell_length(width, self.style_of()).crop(0, width)
+        return strip.apply_offsets(0, y)  # where each character is, for mouse selection
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected part of the text, as laid out on the screen."""
+        return selection.extract("\n".join(line.plain for line in self._wrapped)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
