@@ -237,3 +237,23 @@ def test_training_in_place_matches_the_trace_update_bit_for_bit(out_act: str, lo
         for layer, original in zip(trained.layers, net.layers, strict=True)
         if "W" not in original.frozen
     )
+
+
+def test_training_that_overflows_leaves_frozen_parameters_exactly_as_they_were() -> None:
+    """Training updates its private copy in place; frozen entries must stay even where the
+    gradient is nan, or the next iteration's forward pass would read a corrupted bias."""
+    net = random_network(3, 2, 3, "identity", "mse", hidden="relu", lr=1e6)
+    net = net.with_layers(tuple(replace(la, frozen=frozenset({"b"})) for la in net.layers))
+    expected, expected_losses = net, []
+    for _ in range(30):
+        trace = build_trace(expected)
+        expected_losses.append(trace.loss)
+        expected = trace.updated
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow is shown as nan/inf, never warned about
+        trained, losses = train(net, 30)
+    assert not np.all(np.isfinite(losses))
+    assert np.array_equal(losses[:-1], expected_losses, equal_nan=True)
+    assert trained.same_as(expected)
+    for layer, original in zip(trained.layers, net.layers, strict=True):
+        assert layer.b is original.b
