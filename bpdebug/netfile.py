@@ -20,6 +20,7 @@ import numpy as np
 
 from .atomic import write_atomically
 from .engine import ACTIVATIONS, LOSSES, Layer, Network, frozen_array
+from .engine.backprop import laid_out_flat
 from .engine.network import INITS, init_params
 
 TOP_KEYS = ("name", "loss", "learning_rate", "seed", "data", "layers")
@@ -277,7 +278,8 @@ def network_from_document(doc: dict[str, Any], source: str, limits: Limits = Lim
     _check_output(v, layers, loss, y_rows)
     x = frozen_array(np.array(x_rows, dtype=np.float64).T)
     y = frozen_array(np.array(y_rows, dtype=np.float64).T)
-    return Network(tuple(layers), loss, lr, x, y, name=name, seed=seed, source=source)
+    net = Network(tuple(layers), loss, lr, x, y, name=name, seed=seed, source=source)
+    return laid_out_flat(net)  # one vector of parameters: updates start from it
 
 
 def _examples(v: _Validator, value: Any, key: str) -> list[list[float]]:

@@ -10,7 +10,8 @@ import pytest
 from conftest import random_network, valid_pairs
 
 from bpdebug.engine import Layer, Network, build_trace, frozen_array, train
-from bpdebug.engine.backprop import gradients, output_backward
+from bpdebug.engine.backprop import flatten, gradients, output_backward, sgd_step
+from bpdebug.engine.params import ParamRef, set_value
 
 EXPECTED_3_LAYER = [
     ("forward", 1, "z"),
@@ -257,3 +258,26 @@ def test_training_that_overflows_leaves_frozen_parameters_exactly_as_they_were()
     assert trained.same_as(expected)
     for layer, original in zip(trained.layers, net.layers, strict=True):
         assert layer.b is original.b
+
+
+def _holds_its_parameters(net: Network) -> bool:
+    """A network's one-vector copy of its parameters, if it keeps one, is exactly them."""
+    return net.theta is None or (
+        not net.theta.flags.writeable and net.theta.tobytes() == flatten(net.layers).tobytes()
+    )
+
+
+@pytest.mark.parametrize("frozen", [frozenset(), frozenset({"b"})])
+def test_every_network_made_by_loading_updating_training_or_editing_holds_its_parameters(
+    sample: Network, frozen: frozenset[str]
+) -> None:
+    net = sample.with_layers(tuple(replace(la, frozen=frozen) for la in sample.layers))
+    made = [sample, build_trace(sample).updated, train(sample, 2)[0]]  # from its own vector
+    made += [net, build_trace(net).updated, sgd_step(net)[1], train(net, 3)[0]]
+    made.append(set_value(made[1], ParamRef("W", 1, 0, 0), 0.25))
+    assert build_trace(made[1]).updated.same_as(
+        build_trace(made[1].with_layers(made[1].layers)).updated
+    )
+    assert sample.theta is not None  # a loaded file keeps one
+    assert all(_holds_its_parameters(m) for m in made)
+    assert (build_trace(net).updated.theta is None) == bool(frozen)

@@ -103,6 +103,17 @@ def flatten(layers: tuple[Layer, ...]) -> Array:
     return np.concatenate([p for layer in layers for p in (layer.W.reshape(-1), layer.b)])
 
 
+def parameters(net: Network) -> Array:
+    """Every parameter of `net` in one flat vector: its own if it has one (read-only)."""
+    return net.theta if net.theta is not None else flatten(net.layers)
+
+
+def laid_out_flat(net: Network) -> Network:
+    """The same network with its parameters in one vector, the layers' W and b views of it."""
+    theta = freeze(flatten(net.layers))
+    return net.with_params(unflatten(theta, layout_of(net.layers)), theta)
+
+
 def param_sums(delta: Array, a_prev: Array, dW: Array, db: Array) -> None:
     """m·∂L/∂W = δ a_prevᵀ into dW and m·∂L/∂b = the sum of δ's columns into db.
 
@@ -147,12 +158,14 @@ def gradients(net: Network) -> tuple[float, list[tuple[Array, Array]]]:
 
 
 def updated_params(
-    layers: tuple[Layer, ...], flat_grad: Array, lay: Layout, lr: float, frozen: bool = True
-) -> list[tuple[Array, Array]]:
-    """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer (a frozen one keeps its array;
-    `frozen=False` says that no layer has one)."""
-    new = unflatten(descend(flatten(layers), flat_grad, lr), lay)
-    return keep_frozen(layers, new) if frozen else new
+    net: Network, flat_grad: Array, lay: Layout, frozen: bool = True
+) -> tuple[list[tuple[Array, Array]], Array | None]:
+    """W ← W − η ∂L/∂W and b ← b − η ∂L/∂b for every layer, and the same numbers in one
+    vector (None when a frozen parameter keeps its array: the vector would not hold it).
+    `frozen=False` says that no layer has one."""
+    theta = descend(parameters(net), flat_grad, net.learning_rate)
+    new = unflatten(theta, lay)
+    return (keep_frozen(net.layers, new), None) if frozen else (new, theta)
 
 
 def keep_frozen(
@@ -176,7 +189,7 @@ def sgd_step(net: Network) -> tuple[float, Network]:
     """One gradient-descent iteration: the loss before it, and the updated network."""
     lay = layout_of(net.layers)
     loss, flat_grad = flat_gradients(net, lay)
-    return loss, net.with_params(updated_params(net.layers, flat_grad, lay, net.learning_rate))
+    return loss, net.with_params(*updated_params(net, flat_grad, lay))
 
 
 class Descent:
@@ -190,7 +203,7 @@ class Descent:
     def __init__(self, net: Network) -> None:
         self._start = net
         self._layout = layout_of(net.layers)
-        self._theta = flatten(net.layers)  # a new array: ours to change
+        self._theta = parameters(net).copy()  # ours to change
         self._work = net.with_params(unflatten(self._theta, self._layout))
         self._minus_lr = -net.learning_rate
         trained = np.ones(self._layout.size, dtype=bool)
@@ -221,8 +234,9 @@ class Descent:
 
     def network(self) -> Network:
         """The current parameters as an immutable network (a copy: later steps don't touch it)."""
-        new = unflatten(freeze(self._theta.copy()), self._layout)
-        return self._start.with_params(keep_frozen(self._start.layers, new))
+        theta = freeze(self._theta.copy())  # frozen entries never moved: it is the network's
+        new = unflatten(theta, self._layout)
+        return self._start.with_params(keep_frozen(self._start.layers, new), theta)
 
 
 def train(net: Network, iterations: int) -> tuple[Network, list[float]]:

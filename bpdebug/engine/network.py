@@ -64,6 +64,10 @@ class Network:
     name: str = ""
     seed: int | None = None
     source: str = field(default="", compare=False)  # the file it came from, if any
+    # Every layer's W (row by row) then b, in one read-only vector, when the code that made
+    # the network has it at hand (a loaded file, an update): the next update starts from it
+    # instead of gathering the parameters again. None otherwise; always equal to them.
+    theta: Array | None = field(default=None, compare=False, repr=False)
 
     @property
     def loss_fn(self) -> Loss:
@@ -91,13 +95,25 @@ class Network:
             layers, self.loss, self.learning_rate, self.x, self.y, self.name, self.seed, self.source
         )
 
-    def with_params(self, params: Sequence[tuple[Array, Array]]) -> Network:
-        """The same network with each layer's (W, b) replaced, in order."""
-        return self.with_layers(
-            tuple(
-                Layer(layer.activation, W, b, layer.alpha, layer.frozen)
-                for layer, (W, b) in zip(self.layers, params, strict=True)
-            )
+    def with_params(
+        self, params: Sequence[tuple[Array, Array]], theta: Array | None = None
+    ) -> Network:
+        """The same network with each layer's (W, b) replaced, in order (`theta`: the same
+        numbers in one vector, if the caller has them so)."""
+        layers = tuple(
+            Layer(layer.activation, W, b, layer.alpha, layer.frozen)
+            for layer, (W, b) in zip(self.layers, params, strict=True)
+        )
+        return Network(
+            layers,
+            self.loss,
+            self.learning_rate,
+            self.x,
+            self.y,
+            self.name,
+            self.seed,
+            self.source,
+            theta,
         )
 
     def same_as(self, other: Network) -> bool:

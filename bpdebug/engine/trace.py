@@ -442,8 +442,9 @@ def _plan_update(p: _Planner, depth: int, frozen: tuple[frozenset[str], ...]) ->
 # ---------------------------------------------------------------- the values (per iteration)
 
 
-def _values(net: Network, plan: Plan) -> list[Array | float]:
-    """Every step's value but L′, in the plan's order."""
+def _values(net: Network, plan: Plan) -> tuple[list[Array | float], Array | None]:
+    """Every step's value but L′, in the plan's order, and the updated parameters in one
+    vector (None if some are frozen)."""
     values: list[Array | float] = []
     zs, activations = [], [net.x]
     for layer in net.layers:
@@ -467,9 +468,9 @@ def _values(net: Network, plan: Plan) -> list[Array | float]:
         backprop.param_sums(delta, activations[l - 1], *grads[l - 1])
         values += (dL_da, dact, delta, *grads[l - 1])
     flat_grad /= net.batch_size
-    new = backprop.updated_params(net.layers, flat_grad, lay, net.learning_rate, plan.frozen)
+    new, theta = backprop.updated_params(net, flat_grad, lay, plan.frozen)
     values += (p for pair in new for p in pair)
-    return values
+    return values, theta
 
 
 def build_trace(net: Network) -> Trace:
@@ -480,8 +481,8 @@ def build_trace(net: Network) -> Trace:
     """
     plan = plan_for(shape_key(net))
     with np.errstate(all="ignore"):  # non-finite values are shown and reported, not warned
-        values = _values(net, plan)
-    return Trace(net, plan, tuple(values))
+        values, theta = _values(net, plan)
+    return Trace(net, plan, tuple(values), theta)
 
 
 @dataclass(frozen=True, eq=False)
@@ -493,16 +494,15 @@ class Trace:
     # Every step's value but the last (L′). An array is made read-only when the trace hands
     # it out (`value`, `values`, a step), not here: most of a trace is never looked at.
     _recorded: tuple[Array | float, ...]
+    _theta_after: Array | None  # the updated parameters in one vector, if it holds them all
 
     @cached_property
     def updated(self) -> Network:
         """The network after this iteration's update (its parameters are the update steps)."""
-        new = [
-            self.value(i)
-            for i in range(len(self._recorded) - 2 * self.network.depth, len(self._recorded))
-        ]
-        arrays = cast(list[Array], new)
-        return self.network.with_params(list(zip(arrays[::2], arrays[1::2], strict=True)))
+        n = len(self._recorded)
+        new = cast(list[Array], [self.value(i) for i in range(n - 2 * self.network.depth, n)])
+        params = list(zip(new[::2], new[1::2], strict=True))
+        return self.network.with_params(params, self._theta_after)
 
     @property
     def loss(self) -> float:
