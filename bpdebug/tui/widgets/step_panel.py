@@ -123,7 +123,10 @@ class StepPanel(CachedStyles, Widget):
         if not self.is_mounted or width <= 0:
             self._wrapped, self._lines = [], []
             return self._lines
-        self._wrapped = list(self.text.wrap(self.app.console, width))
+        self._wrapped = []
+        for line in self.text.split("\n"):  # most lines fit: only the others are wrapped
+            fits = line.cell_len <= width
+            self._wrapped += [line] if fits else line.wrap(self.app.console, width)
         self._lines = [self._draw(line) for line in self._wrapped]
         return self._lines
 
