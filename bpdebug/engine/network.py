@@ -89,21 +89,11 @@ class Network:
     def n_params(self) -> int:
         return sum(layer.W.size + layer.b.size for layer in self.layers)
 
-    def with_layers(self, layers: tuple[Layer, ...]) -> Network:
-        """The same network with other layers (spelled out: `replace` is slow in a loop)."""
-        return Network(
-            layers, self.loss, self.learning_rate, self.x, self.y, self.name, self.seed, self.source
-        )
+    def with_layers(self, layers: tuple[Layer, ...], theta: Array | None = None) -> Network:
+        """The same network with other layers (spelled out: `replace` is slow in a loop).
 
-    def with_params(
-        self, params: Sequence[tuple[Array, Array]], theta: Array | None = None
-    ) -> Network:
-        """The same network with each layer's (W, b) replaced, in order (`theta`: the same
-        numbers in one vector, if the caller has them so)."""
-        layers = tuple(
-            Layer(layer.activation, W, b, layer.alpha, layer.frozen)
-            for layer, (W, b) in zip(self.layers, params, strict=True)
-        )
+        `theta`: the new layers' W and b in one vector, if the caller has them so.
+        """
         return Network(
             layers,
             self.loss,
@@ -115,6 +105,17 @@ class Network:
             self.source,
             theta,
         )
+
+    def with_params(
+        self, params: Sequence[tuple[Array, Array]], theta: Array | None = None
+    ) -> Network:
+        """The same network with each layer's (W, b) replaced, in order (`theta`: the same
+        numbers in one vector, if the caller has them so)."""
+        layers = tuple(
+            Layer(layer.activation, W, b, layer.alpha, layer.frozen)
+            for layer, (W, b) in zip(self.layers, params, strict=True)
+        )
+        return self.with_layers(layers, theta)
 
     def same_as(self, other: Network) -> bool:
         """Bit-for-bit equality of every number, name and setting."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from rich.style import Style
+from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 
 
@@ -28,6 +30,17 @@ class CachedStyles(Widget):
     def notify_style_update(self) -> None:
         self.__dict__.pop("_style_cache", None)
         super().notify_style_update()
+
+    def text_strip(self, line: Text) -> Strip:
+        """One line of Rich text, drawn over this widget's own style."""
+        return Strip(line.render(self.app.console), line.cell_len).apply_style(self.style_of())
+
+    def fit(self, strip: Strip | None) -> Strip:
+        """A line exactly as wide as the widget (blank for None)."""
+        width = self.size.width
+        if strip is None:
+            return Strip.blank(width, self.style_of())
+        return strip.extend_cell_length(width, self.style_of()).crop(0, width)
 
 
 def set_virtual_size(view: ScrollView, size: Size) -> None:

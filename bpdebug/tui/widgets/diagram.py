@@ -159,16 +159,10 @@ class NetworkDiagram(CachedStyles, Widget):
             if strips is None:
                 if len(self._pictures) > 256:
                     self._pictures.clear()
-                console, base = self.app.console, self.style_of()
-                strips = self._pictures[key] = [
-                    Strip(line.render(console), line.cell_len).apply_style(base)
-                    for line in self.text.split("\n")
-                ]
+                lines = self.text.split("\n")
+                strips = self._pictures[key] = [self.text_strip(line) for line in lines]
             self._strips = strips
-        width = self.size.width
-        if y < len(self._strips):
-            return self._strips[y].extend_cell_length(width, self.style_of()).crop(0, width)
-        return Strip.blank(width, self.style_of())
+        return self.fit(self._strips[y] if y < len(self._strips) else None)
 
     def notify_style_update(self) -> None:
         self._drawn, self._pictures = (), {}  # a theme change: draw again with its colours

@@ -127,18 +127,14 @@ class StepPanel(CachedStyles, Widget):
         for line in self.text.split("\n"):  # most lines fit: only the others are wrapped
             fits = line.cell_len <= width
             self._wrapped += [line] if fits else line.wrap(self.app.console, width)
-        self._lines = [self._draw(line) for line in self._wrapped]
+        self._lines = [self.text_strip(line) for line in self._wrapped]
         return self._lines
 
-    def _draw(self, line: Text) -> Strip:
-        return Strip(line.render(self.app.console), line.cell_len).apply_style(self.style_of())
-
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if width != self._laid_out_at:  # resized: wrap again
+        if self.size.width != self._laid_out_at:  # resized: wrap again
             self._lay_out()
         if y >= len(self._lines):
-            return Strip.blank(width, self.style_of())
+            return self.fit(None)
         strip = self._lines[y]
         selection = self.text_selection
         span = selection.get_span(y) if selection is not None else None
@@ -146,9 +142,9 @@ class StepPanel(CachedStyles, Widget):
             start, end = span
             line = self._wrapped[y].copy()
             line.stylize(self.screen.get_component_rich_style("screen--selection"), start, end)
-            strip = self._draw(line)
-        strip = strip.extend_cell_length(width, self.style_of()).crop(0, width)
-        return strip.apply_offsets(0, y)  # where each character is, for mouse selection
+            strip = self.text_strip(line)
+        # Offsets tell the mouse selection where each character is.
+        return self.fit(strip).apply_offsets(0, y)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected part of the text, as laid out on the screen."""
