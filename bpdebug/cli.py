@@ -51,6 +51,28 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _digits(text: str) -> int | None:
+    if text.strip().lower() == "full":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 1 to 17 or full, got {text!r}") from None
+    if not 1 <= value <= 17:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 17 (or full), got {value}")
+    return value
+
+
+def _digits_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--digits",
+        type=_digits,
+        default=6,
+        metavar="N",
+        help="significant digits of the numbers in formulas, 1-17 or 'full' (default 6)",
+    )
+
+
 def _limit_flags(parser: argparse.ArgumentParser) -> None:
     d = Limits()
     g = parser.add_argument_group("limits (checked before anything is allocated)")
@@ -150,6 +172,7 @@ def _command_parser(command: str) -> _Parser:
     if command == "trace":
         p.description = "Print every step of one gradient-descent iteration."
         p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+        _digits_flag(p)
     elif command == "check":
         p.description = (
             "Compare every backprop gradient with central finite differences; "
@@ -165,6 +188,7 @@ def _command_parser(command: str) -> _Parser:
     elif command == "explain":
         p.description = "Write one iteration as a worked solution a teacher could hand out."
         p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown")
+        _digits_flag(p)
         p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
         p.add_argument("--force", action="store_true", help="replace an existing --output file")
     elif command == "snapshot":
@@ -202,7 +226,7 @@ def _run_trace(args: argparse.Namespace) -> int:
 
     trace = build_trace(load(args.net, _limits(args)))
     render = {"text": trace_text, "json": trace_json, "markdown": trace_markdown}[args.format]
-    sys.stdout.write(render(trace) + ("\n" if args.format == "json" else ""))
+    sys.stdout.write(render(trace, args.digits) + ("\n" if args.format == "json" else ""))
     return 0
 
 
@@ -227,7 +251,7 @@ def _run_explain(args: argparse.Namespace) -> int:
     from .engine import build_trace
     from .explain import FORMATS
 
-    text = FORMATS[args.format](build_trace(load(args.net, _limits(args))))
+    text = FORMATS[args.format](build_trace(load(args.net, _limits(args))), args.digits)
     if not args.output:
         sys.stdout.write(text)
         return 0

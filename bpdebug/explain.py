@@ -1,82 +1,155 @@
 """Worked solutions: one gradient-descent iteration written out for a hand-out.
 
 `bpdebug explain NET --format markdown|latex|html` writes the network, then every step in
-order with its formula, the formula with its numbers and the result, then the update — in
-the screen's notation, as LaTeX math in markdown and LaTeX, as Unicode text in HTML.
+order with its formula, the formula with its numbers and the result, then the update. Every
+formula comes from the engine's formula model through the one layout the screen uses: LaTeX
+math in markdown and in the .tex document, MathML (typeset by the browser, no script) in HTML.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 
 from .engine import Network, Step, Trace
-from .engine.fmt import full, inline
-from .engine.trace import KIND_TITLES
+from .engine.plan import KIND_TITLES, param_symbol
+from .notation import DIGITS, Equation, latex, mathml, num, numbers, result, symbolic
+from .notation.boxes import Box, Mo, Row, Text
+from .notation.latex import escape as latex_escape
+from .notation.layout import Setting as _Setting
+from .notation.layout import lay, value_box
+from .notation.mathml import ALIGNED_CSS
+from .notation.mathml import aligned as aligned_mathml
 from .report import PHASE_TITLES, describe
 
-_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹ˡᴸ⁻⁺", "0123456789lL-+")
-_PLAIN = [
-    ("σ′", r"\sigma'"),
-    ("σ", r"\sigma"),
-    ("⊙", r"\odot "),
-    ("ᵀ", r"^{\top}"),
-    ("η", r"\eta "),
-    ("←", r"\leftarrow"),
-    ("−", "-"),
-    ("‖", r"\|"),
-    ("½", r"\tfrac{1}{2}"),
-    ("Σⱼ", r"\sum_j "),
-    ("⟨", r"\langle "),
-    ("⟩", r"\rangle "),
-    ("×", r"\times "),
-    ("δ", r"\delta "),
-    ("′", "'"),
-    ("ⱼ", "_j"),
-    ("²", "^2"),
-    ("≤", r"\le "),
-    ("ᵢ", "_i"),
-    ("α", r"\alpha "),
-    ("·", r"\cdot "),
-    ("→", r"\to "),
-]
-_WORDS = {
-    "mean of the columns of": r"\operatorname{mean}_{\text{columns}}",
-    "mean[": r"\operatorname{mean}[",
-    "leaky_relu(": r"\operatorname{leaky\_relu}(",
-    "softplus(": r"\operatorname{softplus}(",
-    "softmax(": r"\operatorname{softmax}(",
-    "identity(": r"\operatorname{identity}(",
-    "relu(": r"\operatorname{relu}(",
-    "tanh": r"\tanh ",
-    "log ": r"\log ",
-    " of the updated network": r"\text{ of the updated network}",
-    "Loss(": r"\operatorname{Loss}(",
-}
-_NUMBERS = re.compile(r"\[([-+0-9.eE, ;naif]+)\]")
+HANDOUT_MAX = 64  # a hand-out writes matrices of up to this many entries in full
 
 
-def _matrix(match: re.Match[str]) -> str:
-    rows = [r.strip() for r in match.group(1).split(";")]
-    if len(rows) == 1 and "," in rows[0]:  # a vector b, written as a column in the math
-        rows = [v.strip() for v in rows[0].split(",")]
-    body = r" \\ ".join(" & ".join(v.strip() for v in row.split(",")) for row in rows)
-    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
+def _name_box(key: str) -> Box:
+    return lay(param_symbol(key), (), _Setting()).box
 
 
-def to_latex(text: str) -> str:
-    """The screen's Unicode notation as LaTeX math: z⁽¹⁾ → z^{(1)}, ∂L/∂W⁽¹⁾ → \\frac{…}{…}."""
-    out = re.sub(
-        r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹ˡᴸ⁻⁺]+)⁾", lambda m: "^{(" + m.group(1).translate(_SUP) + ")}", text
+def _given(net: Network, digits: int | None) -> list[tuple[str, Box]]:
+    """What the iteration starts from: x, y, η and every parameter, as `symbol = value`."""
+    rows: list[tuple[str, Box]] = []
+
+    def given(key: str, value: object, label: str = "") -> None:
+        box = Row((_name_box(key), Mo("="), value_box(value, digits, HANDOUT_MAX).box))
+        rows.append((label, box))
+
+    given("x", net.x, "inputs, one column per example")
+    given("y", net.y, "targets, one column per example")
+    given("lr", net.learning_rate, "learning rate")
+    for l, layer in enumerate(net.layers, start=1):
+        kept = f"kept by the update ({', '.join(sorted(layer.frozen))})" if layer.frozen else ""
+        given(f"W{l}", layer.W, f"layer {l}, {layer.activation}" + (f"; {kept}" if kept else ""))
+        given(f"b{l}", layer.b)
+    return rows
+
+
+def _step_heading(step: Step) -> str:
+    where = f"layer {step.layer}, " if step.layer is not None else "the "
+    return f"Step {step.index + 1} — {where}{KIND_TITLES[step.kind]}"
+
+
+class Worked(NamedTuple):
+    """A step as a hand-out writes it: the formula, then lhs = numbers and = result."""
+
+    formula: Box
+    lhs: Box
+    relation: str
+    numbers: Box
+    result: Box
+
+    def latex_lines(self) -> str:
+        """The numbers and the result as two aligned lines of LaTeX math."""
+        rel = latex(Mo(self.relation))
+        return (
+            rf"\begin{{aligned}} {latex(self.lhs)} &{rel} {latex(self.numbers)} \\ "
+            rf"&= {latex(self.result)} \end{{aligned}}"
+        )
+
+    def mathml_lines(self) -> str:
+        return aligned_mathml(self.lhs, self.relation, self.numbers, self.result)
+
+
+def _worked(step: Step, digits: int | None) -> Worked:
+    eq: Equation = step.equation()
+    lhs = lay(eq.lhs, (), _Setting()).box
+    return Worked(
+        symbolic(eq),
+        lhs,
+        eq.relation,
+        numbers(eq, digits, HANDOUT_MAX),
+        result(eq, digits, HANDOUT_MAX),
     )
-    out = re.sub(r"∂L/∂([A-Za-z](?:\^\{\([^)]*\)\})?)", r"\\frac{\\partial L}{\\partial \1}", out)
-    for word, latex in _WORDS.items():
-        out = out.replace(word, latex)
-    for symbol, latex in _PLAIN:
-        out = out.replace(symbol, latex)
-    out = re.sub(r"\^\{(\([^)]*\))\}\^\{\\top\}", r"^{\1\\top}", out)  # J^{(2)\top}
-    return _NUMBERS.sub(_matrix, out)
 
+
+def _walk(
+    trace: Trace,
+    digits: int | None,
+    phase_heading: Callable[[str], list[str]],
+    step_lines: Callable[[Step, Worked], list[str]],
+) -> list[str]:
+    lines: list[str] = []
+    phase = None
+    for step in trace.steps:
+        if step.phase != phase:
+            phase = step.phase
+            lines += phase_heading(PHASE_TITLES[phase])
+        lines += step_lines(step, _worked(step, digits))
+    return lines
+
+
+# ---------------------------------------------------------------- markdown
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
+
+
+def markdown_escape(words: str) -> str:
+    """Text from a file made inert in markdown: no markup, no HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", words)
+
+
+def explain_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
+    net = trace.network
+    lines = [
+        f"# Worked solution: {markdown_escape(net.name or 'network')}",
+        "",
+        f"{describe(net)}. One gradient-descent iteration, every value in order.",
+        "",
+        "## The network",
+        "",
+    ]
+    for label, box in _given(net, digits):
+        note = f" ({label})" if label else ""
+        lines.append(f"- ${latex(box)}${note}")
+
+    def heading(title: str) -> list[str]:
+        return ["", f"## {title}"]
+
+    def step_lines(step: Step, worked: Worked) -> list[str]:
+        out = ["", f"### {_step_heading(step)}", "", f"$$ {latex(worked.formula)} $$", ""]
+        out.append(f"$$ {worked.latex_lines()} $$")
+        if step.note:
+            out += ["", f"*{markdown_escape(step.note)}*"]
+        return out
+
+    lines += _walk(trace, digits, heading, step_lines)
+    lines += ["", "## Result", "", _result_sentence(trace, digits, lambda s: f"${s}$")]
+    return "\n".join(lines) + "\n"
+
+
+def _result_sentence(trace: Trace, digits: int | None, math: Callable[[str], str]) -> str:
+    before, after = num(trace.loss, digits), num(trace.loss_after, digits)
+    start, end = math("L = " + before), math("L' = " + after)
+    return f"The loss goes from {start} to {end}."
+
+
+# ---------------------------------------------------------------- LaTeX
 
 _TEXT_SYMBOLS = {
     "e^−z": r"\(e^{-z}\)",
@@ -104,153 +177,91 @@ _TEXT_SYMBOLS = {
     "—": "---",
     "…": r"\ldots{}",
 }
+_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹ˡᴸ", "0123456789lL")
 
 
-def _latex_text(text: str) -> str:
-    """Prose (notes, names) safe for pdflatex: specials escaped, symbols as inline math."""
-    out = re.sub(r"([&%$#_{}])", r"\\\1", text)
-    out = out.replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
-    out = re.sub(
-        r"⁽([⁰¹²³⁴⁵⁶⁷⁸⁹ˡᴸ]+)⁾", lambda m: r"\(^{(" + m.group(1).translate(_SUP) + r")}\)", out
-    )
-    for symbol, latex in _TEXT_SYMBOLS.items():
-        out = out.replace(symbol, latex)
-    return out
+_SYMBOL = re.compile(
+    r"⁽[⁰¹²³⁴⁵⁶⁷⁸⁹ˡᴸ]+⁾|"
+    + "|".join(re.escape(s) for s in sorted(_TEXT_SYMBOLS, key=len, reverse=True))
+)
 
 
-HANDOUT_MAX = 64  # a hand-out writes matrices of up to this many entries in full
+def _symbol_tex(symbol: str) -> str:
+    if symbol.startswith("⁽"):
+        return r"\(^{(" + symbol[1:-1].translate(_SUP) + r")}\)"
+    return _TEXT_SYMBOLS[symbol]
 
 
-def _numbers_line(step: Step) -> str:
-    rhs = step.numbers(6, HANDOUT_MAX)
-    return f"{step.symbol} {step.relation} {rhs} = {inline(step.value, 6, HANDOUT_MAX)}"
+def latex_text(text: str) -> str:
+    """Prose (notes, names) safe for pdflatex: its symbols as inline math, everything else
+    escaped, and anything outside ASCII that is left written '?' rather than breaking the
+    document."""
+    out, start = [], 0
+    for match in _SYMBOL.finditer(text):
+        out += [latex_escape(text[start : match.start()]), _symbol_tex(match.group())]
+        start = match.end()
+    out.append(latex_escape(text[start:]))
+    return "".join(ch if ch.isascii() else "?" for ch in "".join(out))
 
 
-def _step_heading(step: Step) -> str:
-    where = f"layer {step.layer}, " if step.layer is not None else "the "
-    return f"Step {step.index + 1} — {where}{KIND_TITLES[step.kind]}"
-
-
-def _parameters(net: Network) -> list[tuple[str, str]]:
-    rows = []
-    for l, layer in enumerate(net.layers, start=1):
-        frozen = f" (frozen: {', '.join(sorted(layer.frozen))})" if layer.frozen else ""
-        rows.append(
-            (
-                f"W⁽{str(l).translate(str.maketrans('0123456789', '⁰¹²³⁴⁵⁶⁷⁸⁹'))}⁾",
-                inline(layer.W, 6, HANDOUT_MAX) + frozen,
-            )
-        )
-        rows.append(
-            (
-                f"b⁽{str(l).translate(str.maketrans('0123456789', '⁰¹²³⁴⁵⁶⁷⁸⁹'))}⁾",
-                inline(layer.b, 6, HANDOUT_MAX),
-            )
-        )
-    return rows
-
-
-def explain_markdown(trace: Trace) -> str:
+def explain_latex(trace: Trace, digits: int | None = DIGITS) -> str:
     net = trace.network
-    lines = [
-        f"# Worked solution: {net.name or 'network'}",
-        "",
-        f"{describe(net)}. One gradient-descent iteration, every value in order.",
-        "",
-        "## The network",
-        "",
-        "| layer | activation |",
-        "|---|---|",
-    ]
-    lines += [f"| {l} | {layer.activation} |" for l, layer in enumerate(net.layers, start=1)]
-    lines += [
-        "",
-        f"Inputs $x = {to_latex(inline(net.x, 6, HANDOUT_MAX))}$, targets "
-        f"$y = {to_latex(inline(net.y, 6, HANDOUT_MAX))}$, "
-        f"learning rate $\\eta = {full(net.learning_rate)}$.",
-        "",
-    ]
-    lines += [f"- ${to_latex(name)} = {to_latex(value)}$" for name, value in _parameters(net)]
-    phase = None
-    for step in trace.steps:
-        if step.phase != phase:
-            phase = step.phase
-            lines += ["", f"## {PHASE_TITLES[phase]}"]
-        lines += [
-            "",
-            f"### {_step_heading(step)}",
-            "",
-            f"$$ {to_latex(step.formula)} $$",
-            "",
-            f"$$ {to_latex(_numbers_line(step))} $$",
-        ]
-        if step.note:
-            lines += ["", f"*{step.note}*"]
-    lines += [
-        "",
-        "## Result",
-        "",
-        f"The loss goes from $L = {full(trace.loss)}$ to $L' = {full(trace.loss_after)}$.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def explain_latex(trace: Trace) -> str:
-    net = trace.network
-    title = _latex_text(net.name or "network")
     lines = [
         r"\documentclass{article}",
         r"\usepackage{amsmath,amssymb}",
         r"\usepackage[utf8]{inputenc}",
+        r"\usepackage[margin=2cm]{geometry}",
+        r"\usepackage{graphicx}",
         r"\setcounter{MaxMatrixCols}{64}",
         r"\allowdisplaybreaks",
-        rf"\title{{Worked solution: {title}}}",
+        r"\newsavebox{\eqbox}",
+        "% a display wider or taller than the page is shrunk to fit it",
+        r"\newcommand{\fit}[1]{\par\smallskip\noindent\hfil\sbox{\eqbox}{$\displaystyle #1$}%",
+        r"\ifdim\wd\eqbox>\linewidth\sbox{\eqbox}{\resizebox{\linewidth}{!}{\usebox{\eqbox}}}\fi%",
+        r"\ifdim\ht\eqbox>0.4\textheight"
+        r"\sbox{\eqbox}{\resizebox{!}{0.4\textheight}{\usebox{\eqbox}}}\fi%",
+        r"\usebox{\eqbox}\hfil\par\smallskip}",
+        rf"\title{{Worked solution: {latex_text(net.name or 'network')}}}",
         r"\date{}",
         r"\begin{document}",
         r"\maketitle",
         "",
-        _latex_text(describe(net)) + ".",
+        latex_text(describe(net)) + ".",
         "",
         r"\section*{The network}",
-        r"\begin{itemize}",
     ]
-    lines += [
-        rf"\item layer {l}: {_latex_text(layer.activation)}"
-        for l, layer in enumerate(net.layers, start=1)
-    ]
-    lines += [
-        r"\end{itemize}",
-        r"\[ x = "
-        + to_latex(inline(net.x, 6, HANDOUT_MAX))
-        + r",\quad y = "
-        + to_latex(inline(net.y, 6, HANDOUT_MAX))
-        + rf",\quad \eta = {full(net.learning_rate)} \]",
-    ]
-    lines += [rf"\[ {to_latex(name)} = {to_latex(value)} \]" for name, value in _parameters(net)]
-    phase = None
-    for step in trace.steps:
-        if step.phase != phase:
-            phase = step.phase
-            lines += ["", rf"\section*{{{PHASE_TITLES[phase]}}}"]
-        lines += [
-            rf"\subsection*{{{_latex_text(_step_heading(step))}}}",
-            rf"\[ {to_latex(step.formula)} \]",
-            rf"\[ {to_latex(_numbers_line(step))} \]",
+    for label, box in _given(net, digits):
+        tag = rf" \quad \text{{{latex_escape(label)}}}" if label else ""
+        lines.append(rf"\fit{{{latex(box)}{tag}}}")
+
+    def heading(title: str) -> list[str]:
+        return ["", rf"\section*{{{title}}}"]
+
+    def step_lines(step: Step, worked: Worked) -> list[str]:
+        out = [
+            rf"\subsection*{{{latex_text(_step_heading(step))}}}",
+            rf"\fit{{{latex(worked.formula)}}}",
+            rf"\fit{{{worked.latex_lines()}}}",
         ]
         if step.note:
-            lines.append(rf"\emph{{{_latex_text(step.note)}}}")
+            out.append(rf"\emph{{{latex_text(step.note)}}}")
+        return out
+
+    lines += _walk(trace, digits, heading, step_lines)
     lines += [
         "",
         r"\section*{Result}",
-        rf"The loss goes from \(L = {full(trace.loss)}\) to "
-        rf"\(L' = {full(trace.loss_after)}\).",
+        _result_sentence(trace, digits, lambda s: rf"\({s}\)"),
         "",
         r"\end{document}",
     ]
     return "\n".join(lines) + "\n"
 
 
-def explain_html(trace: Trace) -> str:
+# ---------------------------------------------------------------- HTML
+
+
+def explain_html(trace: Trace, digits: int | None = DIGITS) -> str:
     net = trace.network
     e = html.escape
     parts = [
@@ -259,42 +270,32 @@ def explain_html(trace: Trace) -> str:
         "<head>",
         '<meta charset="utf-8">',
         f"<title>Worked solution: {e(net.name or 'network')}</title>",
-        "<style>body{font-family:serif;max-width:60em;margin:2em auto;line-height:1.4}"
-        ".f{font-family:'DejaVu Sans Mono',monospace;white-space:pre-wrap}"
-        ".note{color:#555;font-style:italic}td,th{padding:0 1em}</style>",
+        "<style>body{font-family:serif;max-width:60em;margin:2em auto;padding:0 1.5em;"
+        "line-height:1.4}math[display=block]{margin:0.6em 0;overflow-x:auto}"
+        f".note{{color:#555;font-style:italic}}{ALIGNED_CSS}</style>",
         "</head>",
         "<body>",
         f"<h1>Worked solution: {e(net.name or 'network')}</h1>",
         f"<p>{e(describe(net))}. One gradient-descent iteration, every value in order.</p>",
         "<h2>The network</h2>",
-        "<table>",
-        "<tr><th>parameter</th><th>value</th></tr>",
     ]
-    parts += [
-        f'<tr><td class="f">{e(name)}</td><td class="f">{e(value)}</td></tr>'
-        for name, value in _parameters(net)
-    ]
-    parts += [
-        "</table>",
-        f'<p class="f">x = {e(inline(net.x, 6, HANDOUT_MAX))}'
-        f"<br>y = {e(inline(net.y, 6, HANDOUT_MAX))}"
-        f"<br>η = {e(full(net.learning_rate))}</p>",
-    ]
-    phase = None
-    for step in trace.steps:
-        if step.phase != phase:
-            phase = step.phase
-            parts.append(f"<h2>{e(PHASE_TITLES[phase])}</h2>")
-        parts += [
-            f"<h3>{e(_step_heading(step))}</h3>",
-            f'<p class="f">{e(step.formula)}</p>',
-            f'<p class="f">{e(_numbers_line(step))}</p>',
-        ]
+    for label, box in _given(net, digits):
+        parts.append(mathml(Row((box, Mo(","), Text(label))) if label else box))
+
+    def heading(title: str) -> list[str]:
+        return [f"<h2>{e(title)}</h2>"]
+
+    def step_lines(step: Step, worked: Worked) -> list[str]:
+        out = [f"<h3>{e(_step_heading(step))}</h3>", mathml(worked.formula)]
+        out.append(worked.mathml_lines())
         if step.note:
-            parts.append(f'<p class="note">{e(step.note)}</p>')
+            out.append(f'<p class="note">{e(step.note)}</p>')
+        return out
+
+    parts += _walk(trace, digits, heading, step_lines)
     parts += [
         "<h2>Result</h2>",
-        f"<p>The loss goes from L = {e(full(trace.loss))} to L′ = {e(full(trace.loss_after))}.</p>",
+        "<p>" + _result_sentence(trace, digits, lambda s: e(s.replace("'", "′"))) + "</p>",
         "</body>",
         "</html>",
     ]

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from .engine import Network, Step, Trace
-from .engine.fmt import INLINE_MAX, full, shape_text, short
 from .engine.gradcheck import CheckReport
+from .notation import DIGITS, INLINE_MAX, num, shape_text
 
 PHASE_TITLES = {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}
 
@@ -19,7 +19,7 @@ def describe(net: Network) -> str:
     """'2-2-2, quadratic loss, η = 0.5, batch of 1'."""
     sizes = "-".join(str(n) for n in net.sizes)
     batch = f"batch of {net.batch_size}"
-    return f"{sizes}, {net.loss} loss, η = {full(net.learning_rate)}, {batch}"
+    return f"{sizes}, {net.loss} loss, η = {num(net.learning_rate)}, {batch}"
 
 
 def _json_number(v: float) -> float | str:
@@ -36,7 +36,9 @@ def _json_value(value: Any) -> Any:
     return [_json_value(v) for v in value]
 
 
-def trace_json(trace: Trace) -> str:
+def trace_json(trace: Trace, digits: int | None = DIGITS) -> str:
+    """Every step with its value at full precision (and the formula with numbers as text,
+    at `digits`)."""
     doc = {
         "network": trace.network.name,
         "loss": _json_number(trace.loss),
@@ -50,6 +52,7 @@ def trace_json(trace: Trace) -> str:
                 "kind": s.kind,
                 "symbol": s.symbol,
                 "formula": s.formula,
+                "substituted": s.substituted(digits),
                 "shape": list(s.shape),
                 "value": _json_value(s.value),
             }
@@ -59,16 +62,15 @@ def trace_json(trace: Trace) -> str:
     return json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1)
 
 
-def _stats(step: Step) -> str:
+def _stats(step: Step, digits: int | None) -> str:
     v = np.asarray(step.value)
     finite = v[np.isfinite(v)]
     if not finite.size:
         return "no finite entries"
     bad = v.size - finite.size
     extra = f", {bad} non-finite" if bad else ""
-    return (
-        f"min {short(finite.min())}, max {short(finite.max())}, mean {short(finite.mean())}{extra}"
-    )
+    low, high, mean = (num(x, digits) for x in (finite.min(), finite.max(), finite.mean()))
+    return f"min {low}, max {high}, mean {mean}{extra}"
 
 
 def _nonfinite_line(trace: Trace) -> list[str]:
@@ -76,11 +78,11 @@ def _nonfinite_line(trace: Trace) -> list[str]:
     return [f"warning: {diagnosis}"] if diagnosis else []
 
 
-def trace_text(trace: Trace) -> str:
+def trace_text(trace: Trace, digits: int | None = DIGITS) -> str:
     net = trace.network
     lines = [
         f"{net.name or 'network'} — {describe(net)}",
-        f"L = {full(trace.loss)} → L′ = {full(trace.loss_after)} after one update",
+        f"L = {num(trace.loss, digits)} → L′ = {num(trace.loss_after, digits)} after one update",
     ]
     lines += _nonfinite_line(trace)
     phase = None
@@ -90,10 +92,11 @@ def trace_text(trace: Trace) -> str:
             lines += ["", PHASE_TITLES[phase]]
         where = f"layer {s.layer}" if s.layer else "loss"
         lines.append(f"  [{s.index + 1:>3}] {where:<8} {s.formula}    ({s.shape_text})")
-        lines.append(f"        {s.substituted()}")
+        lines.append(f"        {s.substituted(digits)}")
         if np.size(s.value) > INLINE_MAX:
             lines.append(
-                f"        {shape_text(s.shape)}: {_stats(s)}  (--format json for every entry)"
+                f"        {shape_text(s.shape)}: {_stats(s, digits)}  "
+                "(--format json for every entry)"
             )
         if s.note:
             lines.append(f"        note: {s.note}")
@@ -104,14 +107,15 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def trace_markdown(trace: Trace) -> str:
+def trace_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
     net = trace.network
+    before, after = num(trace.loss, digits), num(trace.loss_after, digits)
     lines = [
         f"# {net.name or 'Network'}",
         "",
         f"{describe(net)}.",
         "",
-        f"Loss before the update L = `{full(trace.loss)}`, after L′ = `{full(trace.loss_after)}`.",
+        f"Loss before the update L = `{before}`, after L′ = `{after}`.",
         "",
     ]
     lines += [f"> {line}" for line in _nonfinite_line(trace)]
@@ -129,7 +133,7 @@ def trace_markdown(trace: Trace) -> str:
         layer = str(s.layer) if s.layer else "—"
         lines.append(
             f"| {s.index + 1} | {layer} | {_md_cell(s.formula)} | "
-            f"`{_md_cell(s.substituted())}` | {s.shape_text} |"
+            f"`{_md_cell(s.substituted(digits))}` | {s.shape_text} |"
         )
     return "\n".join(lines) + "\n"
 

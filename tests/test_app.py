@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bpdebug.engine import build_trace
+from bpdebug.engine.params import ParamRef, set_value
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.screens import GoToScreen, HelpScreen
 from bpdebug.tui.snapshot import screen_text
-from bpdebug.tui.widgets import NetworkDiagram, StepPanel, Tape, ValuesView
+from bpdebug.tui.widgets import EditBar, NetworkDiagram, StepPanel, Tape, ValuesView
 from bpdebug.tui.widgets.diagram import active_column
 
 
@@ -21,7 +23,8 @@ def app_for(name: str) -> BPDebugApp:
 
 
 def panel(app: BPDebugApp) -> str:
-    return app.query_one(StepPanel).text.plain
+    """The step panel's text as shown, its wrapped lines joined (whitespace normalised)."""
+    return " ".join(app.query_one(StepPanel).text.plain.split())
 
 
 def active_layer(app: BPDebugApp) -> int:
@@ -34,12 +37,12 @@ async def test_opens_on_the_first_forward_step() -> None:
     async with app.run_test(size=(100, 32)):
         assert app.cursor == 0
         assert app.title == "Two-layer example"
-        assert app.query_one("#title").text == "Two-layer example — iteration 0 · L = 0.29837111"
+        assert app.query_one("#title").text == "Two-layer example — iteration 0 · L = 0.298371"
         text = panel(app)
-        assert text.startswith("▶ FORWARD   step 1 of 20 · layer 1 · weighted input")
+        assert text.startswith("▶ FORWARD step 1 of 20 · layer 1 · weighted input")
         assert "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾" in text
-        assert "= [0.15, 0.2; 0.25, 0.3] [0.05; 0.1] + [0.35, 0.35]" in text
-        assert "= [0.3775; 0.3925]   (2×1)" in text
+        assert "= [0.15, 0.2; 0.25, 0.3] [0.05; 0.1] + [0.35; 0.35]" in text
+        assert "= [0.3775; 0.3925] (2)" in text
         assert active_layer(app) == 1
 
 
@@ -51,7 +54,7 @@ async def test_opens_on_the_first_forward_step() -> None:
             ["n", "n"],
             2,
             2,
-            ["▶ FORWARD   step 3 of 20 · layer 2 · weighted input", "= [1.10591; 1.22492]   (2×1)"],
+            ["▶ FORWARD step 3 of 20 · layer 2 · weighted input", "= [1.10591; 1.22492] (2)"],
         ),
         (
             "two_layer",
@@ -59,10 +62,10 @@ async def test_opens_on_the_first_forward_step() -> None:
             12,
             1,
             [
-                "◀ BACKWARD   step 13 of 20 · layer 1 · error δ",
+                "◀ BACKWARD step 13 of 20 · layer 1 · error δ",
                 "δ⁽¹⁾ = ∂L/∂a⁽¹⁾ ⊙ σ′(z⁽¹⁾)",
                 "= [0.0363503; 0.0413703] ⊙ [0.241301; 0.240613]",
-                "= [0.00877135; 0.00995425]   (2×1)",
+                "= [0.00877135; 0.00995425] (2)",
             ],
         ),
         (
@@ -71,11 +74,10 @@ async def test_opens_on_the_first_forward_step() -> None:
             17,
             2,
             [
-                "⟳ UPDATE   step 18 of 20 · layer 2 · weight update",
+                "⟳ UPDATE step 18 of 20 · layer 2 · weight update",
                 "W⁽²⁾ ← W⁽²⁾ − η ∂L/∂W⁽²⁾",
-                "old  W⁽²⁾      = [0.4, 0.45; 0.5, 0.55]",
-                "rate η         = 0.5",
-                "new  W⁽²⁾      = [0.358916, 0.408666; 0.511301, 0.56137]",
+                "← [0.4, 0.45; 0.5, 0.55] − 0.5 · [0.082167, 0.0826676; -0.0226025, -0.0227402]",
+                "= [0.358916, 0.408666; 0.511301, 0.56137] (2×2)",
             ],
         ),
         (
@@ -83,14 +85,14 @@ async def test_opens_on_the_first_forward_step() -> None:
             ["n"],
             1,
             1,
-            ["▶ FORWARD   step 2 of 20 · layer 1 · activation", "a⁽¹⁾ = σ(z⁽¹⁾)", "(3×4)"],
+            ["▶ FORWARD step 2 of 20 · layer 1 · activation", "a⁽¹⁾ = σ(z⁽¹⁾)", "(3×4)"],
         ),
         (
             "xor",
             ["2", "]", "n", "n"],
             12,
             1,
-            ["◀ BACKWARD   step 13 of 20 · layer 1 · error δ", "δ⁽¹⁾ = ∂L/∂a⁽¹⁾ ⊙ σ′(z⁽¹⁾)"],
+            ["◀ BACKWARD step 13 of 20 · layer 1 · error δ", "δ⁽¹⁾ = ∂L/∂a⁽¹⁾ ⊙ σ′(z⁽¹⁾)"],
         ),
         (
             "xor",
@@ -98,9 +100,9 @@ async def test_opens_on_the_first_forward_step() -> None:
             19,
             None,
             [
-                "⟳ UPDATE   step 20 of 20 · loss · loss after the update",
-                "before  L  = 0.12593839419464084",
-                "after   L′ = 0.12586425457504105",
+                "⟳ UPDATE step 20 of 20 · loss after the update",
+                "before L = 0.125938",
+                "after L′ = 0.125864",
             ],
         ),
     ],
@@ -223,7 +225,7 @@ async def test_clicking_a_tape_line_jumps_there() -> None:
 
 async def test_help_lists_every_binding() -> None:
     app = app_for("two_layer")
-    async with app.run_test(size=(110, 64)) as pilot:  # tall enough to show every key
+    async with app.run_test(size=(110, 80)) as pilot:  # tall enough to show every key
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.pause()
@@ -326,3 +328,60 @@ async def test_the_step_panel_text_can_be_selected_with_the_mouse() -> None:
         assert app.screen.get_selected_text() == "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾\n  = [0.15, 0."
         selected = app.screen.get_component_rich_style("screen--selection")
         assert panel.render_line(1)._segments[0].style.bgcolor == selected.bgcolor
+
+
+async def test_d_shows_every_digit_and_back() -> None:
+    """One precision everywhere: 6 significant digits by default; d shows every digit on the
+    header, the step panel and the edit bar, and d again goes back."""
+    app = app_for("scalar_chain")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("n")  # a⁽¹⁾ = σ(0.5)
+        full = repr(float(np.asarray(app.trace[1].value).item()))
+        assert "= 0.622459" in panel(app) and full not in panel(app)
+        assert "L = 0.0760835" in app.status
+        await pilot.press("d")
+        assert app.digits is None
+        assert f"= {full}" in panel(app) and f"L = {app.trace.loss!r}" in app.status
+        app.select(ParamRef("W", 2, 0, 0))
+        edited = set_value(app.network, ParamRef("W", 2, 0, 0), 1.23456789012)
+        app.change_network(edited)
+        assert "W⁽²⁾[0,0] = 1.23456789012" in str(app.query_one(EditBar).render())
+        await pilot.press("d")
+        assert app.digits == 6 and "W⁽²⁾[0,0] = 1.23457" in str(app.query_one(EditBar).render())
+
+
+async def test_following_an_example_of_a_batch_with_the_keys() -> None:
+    """. and , choose the example (column) the step panel and the values panel follow;
+    past the last, the whole batch again. A batch of one says there is nothing to choose."""
+    app = app_for("xor")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("full_stop")
+        assert app.example == 0
+        assert "example 0 of 4" in panel(app)
+        assert "z⁽¹⁾₀ = [0, 0.3; -0.27, -0.89; -0.45, -0.99] [0; 0] + [0.03; 0.67; -0.25]" in panel(
+            app
+        )
+        assert "= [0.03; 0.67; -0.25] (3)" in panel(app)  # column 0 of z⁽¹⁾
+        values = app.query_one(ValuesView)
+        assert values.example == 0
+        await pilot.press("comma")  # back past the first: the whole batch
+        assert app.example is None and "example 0 of 4" not in panel(app)
+        await pilot.press("comma")  # and round to the last
+        assert app.example == 3
+        app.go(app.trace.find("loss").index)
+        await pilot.pause()
+        own = float(
+            app.trace.network.loss_fn.value(
+                *(np.asarray(app.trace.find(k, 2).value)[:, 3:4] for k in "za"),
+                app.network.y[:, 3:4],
+            )[0]
+        )
+        assert f"L₃ = ½ · ‖0.482891 − 0‖² = {own:.6g}" in panel(app)
+        assert f"L = (1/4) Σₖ Lₖ = {app.trace.loss:.6g}" in panel(app)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Follow example 2" in titles and "Follow the whole batch" in titles
+    single = app_for("two_layer")
+    async with single.run_test(size=(100, 32)) as pilot:
+        await pilot.press("full_stop")
+        assert single.example is None
+        assert any("one example" in n.message for n in single._notifications)

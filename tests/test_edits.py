@@ -61,7 +61,7 @@ async def test_editing_a_weight_retraces_and_shows_the_differences() -> None:
         np.testing.assert_array_equal(delta.matrix, new - old)
         text = app.query_one(StepPanel).text.plain
         assert "was [0.00877135; 0.00995425]" in text
-        assert f"L = {app.before.loss:.8g} → {app.trace.loss:.8g} (edit)" in app.status
+        assert f"L = {app.before.loss:.6g} → {app.trace.loss:.6g} (edit)" in app.status
         assert "1 change · unsaved" in str(app.query_one("#editbar").render())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -11,9 +12,10 @@ import pytest
 
 from bpdebug.cli import main
 from bpdebug.engine import build_trace
-from bpdebug.explain import FORMATS, to_latex
+from bpdebug.explain import FORMATS
 from bpdebug.netfile import load_network
-from bpdebug.samples import sample_path
+from bpdebug.notation import latex, symbolic
+from bpdebug.samples import sample_names, sample_path
 
 GOLDEN = Path(__file__).parent / "explain"
 
@@ -34,10 +36,10 @@ def test_explain_has_every_step_and_the_numbers(fmt: str) -> None:
     text = FORMATS[fmt](trace)
     for step in trace.steps:
         assert f"Step {step.index + 1} " + ("---" if fmt == "latex" else "—") in text
-        assert to_latex(step.formula) in text
-    assert "0.2983711087600027" in text and "0.28047144679143016" in text
-    assert r"\begin{bmatrix}0.00877135 \\ 0.00995425\end{bmatrix}" in text  # δ⁽¹⁾
-    assert r"\frac{\partial L}{\partial W^{(1)}}" in text
+        assert latex(symbolic(step.equation())) in text
+    assert "L = 0.298371" in text and "L' = 0.280471" in text
+    assert r"\begin{bmatrix} 0.00877135 \\ 0.00995425 \end{bmatrix}" in text  # δ⁽¹⁾, a column
+    assert r"\frac{\partial L}{\partial {W}^{( 1 )}}" in text
     if fmt == "latex":
         assert text.startswith(r"\documentclass{article}") and text.rstrip().endswith(
             r"\end{document}"
@@ -72,7 +74,8 @@ def test_explain_html_is_well_formed(name: str) -> None:
     parser.close()
     assert parser.stack == []
     assert page.count("<h3>") == len(trace)
-    assert "δ⁽¹⁾ = ∂L/∂a⁽¹⁾ ⊙ σ′(z⁽¹⁾)" in page
+    assert page.count("<math") == 3 + 2 * trace.network.depth + 2 * len(trace)
+    assert "<mi>δ</mi>" in page and "<mo>⊙</mo>" in page
 
 
 def test_explain_output_never_replaces_a_file(
@@ -102,7 +105,7 @@ async def test_the_app_exports_a_worked_solution_and_the_screen(
         await pilot.press("2", "x")
         await pilot.press("x")  # a second export never replaces the first
         await pilot.pause()
-        assert (tmp_path / "xor-worked.md").read_text() == explain_markdown(app.trace)
+        assert (tmp_path / "xor-worked.md").read_text() == explain_markdown(app.trace, app.digits)
         assert (tmp_path / "xor-step6.svg").read_text().startswith("<svg")
         assert (tmp_path / "xor-worked-2.md").exists() and (tmp_path / "xor-step6-2.svg").exists()
 
@@ -115,7 +118,7 @@ def test_latex_is_plain_ascii_for_pdflatex(name: str) -> None:
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("name", ["two_layer", "leaky_bce"])
+@pytest.mark.parametrize("name", sample_names())
 def test_latex_compiles(name: str, tmp_path: Path) -> None:
     tex = tmp_path / f"{name}.tex"
     tex.write_text(FORMATS["latex"](build_trace(load_network(sample_path(name)))))
@@ -128,3 +131,33 @@ def test_latex_compiles(name: str, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / f"{name}.pdf").stat().st_size > 1000
+    log = (tmp_path / f"{name}.log").read_text(errors="replace")
+    assert "Overfull" not in log  # every display fits the page
+
+
+MEASURE = """<script>
+window.addEventListener("load", () => {
+  const column = [...document.querySelectorAll("mtable")].find(t =>
+    !t.hasAttribute("columnalign") && t.querySelectorAll("mtr").length >= 2);
+  const number = document.querySelector("mn");
+  document.body.setAttribute("data-column", column.getBoundingClientRect().height);
+  document.body.setAttribute("data-number", number.getBoundingClientRect().height);
+});
+</script></body>"""
+
+
+@pytest.mark.parametrize("name", ["two_layer", "xor"])
+def test_the_html_hand_out_is_typeset_by_a_browser(name: str, tmp_path: Path) -> None:
+    """Headless Chromium lays the MathML out as mathematics (a matrix of two rows or more
+    stands taller than two numbers) and takes a screenshot, which was looked at."""
+    from browser import run
+
+    page = tmp_path / f"{name}.html"
+    html = FORMATS["html"](build_trace(load_network(sample_path(name))))
+    page.write_text(html.replace("</body>", MEASURE))
+    dom = run(["--dump-dom", page.as_uri()], tmp_path / "profile").stdout
+    heights = dict(re.findall(r'data-(column|number)="([0-9.]+)"', dom))
+    assert float(heights["column"]) > 1.8 * float(heights["number"]), heights
+    shot = tmp_path / f"{name}.png"
+    run([f"--screenshot={shot}", "--window-size=900,1200", page.as_uri()], tmp_path / "p2")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000

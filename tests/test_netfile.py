@@ -192,6 +192,8 @@ def test_trace_json_is_valid_and_carries_full_precision(capsys: pytest.CaptureFi
         "kind": "z",
         "symbol": "z⁽¹⁾",
         "formula": "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾",
+        "substituted": "z⁽¹⁾ = [0.15, 0.2; 0.25, 0.3] [0.05; 0.1] + [0.35; 0.35]"
+        " = [0.3775; 0.3925]",
         "shape": [2, 1],
         "value": [[0.3775], [0.39249999999999996]],
     }
@@ -310,7 +312,7 @@ def test_python_dash_m_runs_from_any_folder(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert proc.returncode == 0
-    assert "L = 0.3342140120616554" in proc.stdout
+    assert "L = 0.334214 → L′ = 0.329717" in proc.stdout
 
 
 def test_saved_files_get_ordinary_permissions(tmp_path: Path, sample_by_name) -> None:

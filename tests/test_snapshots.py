@@ -12,8 +12,9 @@ def app_for(name: str) -> BPDebugApp:
 
 
 def test_first_step(snap_compare) -> None:
-    """2-2-2 at step 1: z⁽¹⁾ with its numbers; layer [1] marked ▼ in blue with forward
-    arrows; the tape's first line marked ▶; W⁽¹⁾, a⁽⁰⁾, b⁽¹⁾ and the result in Values."""
+    """2-2-2 at step 1: z⁽¹⁾ with its numbers, b⁽¹⁾ a column [0.35; 0.35]; layer ▶1◀ in blue
+    with forward arrows; the tape's first line marked ▶; the result z⁽¹⁾ (shape 2) first in
+    Values, then W⁽¹⁾, a⁽⁰⁾ and b⁽¹⁾."""
     assert snap_compare(app_for("two_layer"), terminal_size=(100, 32))
 
 
@@ -24,14 +25,43 @@ def test_hidden_layer_delta(snap_compare) -> None:
 
 
 def test_update_step(snap_compare) -> None:
-    """XOR at step 16, W⁽¹⁾ ← W⁽¹⁾ − η ∂L/∂W⁽¹⁾: old, grad, rate 2.0 and new in the step
-    panel; the green update marker; old W⁽¹⁾, η and ∂L/∂W⁽¹⁾ in Values."""
+    """XOR at step 16, W⁽¹⁾ ← W⁽¹⁾ − η ∂L/∂W⁽¹⁾: the old W⁽¹⁾ (3×2) − 2 · the gradient with
+    numbers, then the new W⁽¹⁾; the green update marker; new W⁽¹⁾, old W⁽¹⁾, η and ∂L/∂W⁽¹⁾ in
+    Values."""
     assert snap_compare(app_for("xor"), press=["3"], terminal_size=(100, 32))
 
 
+def test_first_step_at_80x24_keeps_the_result(snap_compare) -> None:
+    """80×24, 2-2-2 step 1: header, formula, the numbers (wrapped), and the result
+    = [0.3775; 0.3925] (2) all in the 5-row step panel; the result block first in Values."""
+    assert snap_compare(app_for("two_layer"), terminal_size=(80, 24))
+
+
+def test_update_step_at_80x24_keeps_old_gradient_rate_and_new(snap_compare) -> None:
+    """80×24, 2-2-2 step 16: W⁽¹⁾ ← [old] − 0.5 · [gradient] in full (the note went first)
+    and = [new] on its own line."""
+    assert snap_compare(app_for("two_layer"), press=["3"], terminal_size=(80, 24))
+
+
+def test_last_step_at_80x24_keeps_the_loss_before_and_after(snap_compare) -> None:
+    """80×24, 2-2-2 step 20: L′, with L before = 0.298371 and after = 0.280471 (−6.00%)."""
+    assert snap_compare(app_for("two_layer"), press=["end"], terminal_size=(80, 24))
+
+
+def test_following_one_example_of_a_batch(snap_compare) -> None:
+    """XOR at ∂L/∂W⁽²⁾ following example 1: ∂L₁/∂W⁽²⁾ = δ⁽²⁾₁ (a⁽¹⁾₁)ᵀ with that column's
+    numbers, its value, then the batch mean (1/4) Σₖ ∂Lₖ/∂W⁽²⁾ = the step's result; column 1
+    marked ▾1 in the per-example blocks of Values."""
+    assert snap_compare(
+        app_for("xor"),
+        press=["2", "n", "n", "n", "full_stop", "full_stop"],
+        terminal_size=(120, 36),
+    )
+
+
 def test_help_screen(snap_compare) -> None:
-    """The help dialog over the debugger: every key with what it does, the markers, and
-    the equations."""
+    """The help dialog over the debugger: every key with what it does (d, . and , among
+    them), the markers (▾k the followed example), and the equations."""
     assert snap_compare(app_for("two_layer"), press=["question_mark"], terminal_size=(100, 32))
 
 
@@ -60,9 +90,10 @@ def test_light_theme(snap_compare) -> None:
 
 
 def test_edit_view_shows_before_and_difference(snap_compare) -> None:
-    """2-2-2 at δ⁽¹⁾ after nudging W⁽¹⁾[0,0] by +0.1: header L before → after (edit); the step
-    panel's 'was … Δ …' line; in Values each changed operand and the result followed by its
-    value before the edit and Δ (non-zero entries highlighted); the edit bar says 1 change."""
+    """2-2-2 at δ⁽¹⁾ after nudging W⁽¹⁾[0,0] by +0.1: header L 0.298371 → 0.298415 (edit);
+    the step panel's 'was … Δ …' line; in Values the result and each changed operand
+    followed by its value before the edit and Δ (non-zero entries highlighted); the edit bar
+    says 1 change."""
     assert snap_compare(
         app_for("two_layer"), press=["2", "]", "n", "n", "plus"], terminal_size=(100, 32)
     )

@@ -86,11 +86,15 @@ def test_formula_with_numbers_substituted() -> None:
     trace = build_trace(net)
     z = trace.find("z", 1)
     assert z.formula == "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾"
-    assert z.substituted() == "z⁽¹⁾ = 0.6 1.0 + 0.9 = 1.5"
+    assert z.substituted() == "z⁽¹⁾ = 0.6 · 1 + 0.9 = 1.5"  # never two numbers side by side
     update = trace.find("W_new", 1)
     assert update.formula == "W⁽¹⁾ ← W⁽¹⁾ − η ∂L/∂W⁽¹⁾"
     dW = float(trace.find("dW", 1).value[0, 0])
-    assert update.substituted() == f"W⁽¹⁾ ← 0.6 − 0.15 {dW!r} = {0.6 - 0.15 * dW!r}"
+    assert dW > 0
+    assert update.substituted() == f"W⁽¹⁾ ← 0.6 − 0.15 · {dW:.6g} = {0.6 - 0.15 * dW:.6g}"
+    assert update.substituted(None) == f"W⁽¹⁾ ← 0.6 − 0.15 · {dW!r} = {0.6 - 0.15 * dW!r}"
+    hidden = trace.find("dL_da", 1)  # output layer: ∂L/∂a = a − y with a negative result
+    assert hidden.substituted().endswith(f"= {float(hidden.value[0, 0]):.6g}")
 
 
 def test_large_values_appear_by_shape_in_formulas(sample_by_name) -> None:

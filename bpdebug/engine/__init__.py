@@ -7,13 +7,11 @@ from .activations import ACTIVATIONS, Activation
 from .backprop import gradients, loss_of, sgd_step, train
 from .losses import LOSSES, Loss
 from .network import Layer, Network, frozen_array
-from .trace import KINDS, PHASES, Operand, Step, Trace, build_trace
+from .trace import Operand, Step, Trace, build_trace
 
 __all__ = [
     "ACTIVATIONS",
-    "KINDS",
     "LOSSES",
-    "PHASES",
     "Activation",
     "Layer",
     "Loss",

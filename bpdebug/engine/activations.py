@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ..notation import expr as ex
+
 Array = NDArray[np.float64]
 
 
@@ -90,41 +92,77 @@ def log_softmax(z: Array) -> Array:
     return out
 
 
+def _sigmoid_prime_formula(z: ex.Expr, alpha: float) -> ex.Expr:
+    s = ex.Call("σ", z)
+    return ex.Had(s, ex.Paren(ex.Sub(ex.Const(1), s)))
+
+
+def _leaky_prime_formula(z: ex.Expr, alpha: float) -> ex.Expr:
+    positive = ex.Iverson(ex.Compare(z, ">", ex.Const(0)))
+    rest = ex.Iverson(ex.Compare(z, "≤", ex.Const(0)))
+    return ex.Add(positive, ex.MatMul(ex.Const(alpha, "α"), rest))
+
+
+def _no_formula(z: ex.Expr, alpha: float) -> ex.Expr:
+    raise TypeError("softmax has no elementwise derivative: its step is a Jacobian product")
+
+
 @dataclass(frozen=True)
 class Activation:
-    """An activation σ with its derivative and the text that explains both."""
+    """An activation σ with its derivative, σ′'s formula and the text that explains both."""
 
     name: str
     fn: Callable[..., Array]
     prime: Callable[..., Array]
     definition: str  # σ(z) written out
     derivative: str  # σ′(z) written out
-    prime_template: str  # σ′ of operand {0} (z), for the formula with numbers
+    prime_formula: Callable[[ex.Expr, float], ex.Expr]  # σ′(z) for an expression z
     elementwise: bool = True
 
     def __call__(self, z: Array, alpha: float) -> Array:
         return self.fn(z, alpha)
 
+    @property
+    def symbol(self) -> str:
+        """The function's name in a formula: σ for the sigmoid, its own name for the others."""
+        return "σ" if self.name == "sigmoid" else self.name
+
 
 ACTIVATIONS: dict[str, Activation] = {
-    "identity": Activation("identity", _identity, _identity_prime, "z", "1", "1"),
+    "identity": Activation(
+        "identity", _identity, _identity_prime, "z", "1", lambda z, alpha: ex.Const(1)
+    ),
     "sigmoid": Activation(
         "sigmoid",
         _sigmoid,
         _sigmoid_prime,
         "1/(1 + e^−z)",
         "σ(z)(1 − σ(z))",
-        "σ({0})(1 − σ({0}))",
+        _sigmoid_prime_formula,
     ),
-    "tanh": Activation("tanh", _tanh, _tanh_prime, "tanh(z)", "1 − tanh²(z)", "1 − tanh²({0})"),
-    "relu": Activation("relu", _relu, _relu_prime, "max(0, z)", "1 if z > 0 else 0", "[{0} > 0]"),
+    "tanh": Activation(
+        "tanh",
+        _tanh,
+        _tanh_prime,
+        "tanh(z)",
+        "1 − tanh²(z)",
+        lambda z, alpha: ex.Sub(ex.Const(1), ex.Call("tanh", z, power=2)),
+    ),
+    "relu": Activation(
+        "relu",
+        _relu,
+        _relu_prime,
+        "max(0, z)",
+        "1 if z > 0 else 0",
+        lambda z, alpha: ex.Iverson(ex.Compare(z, ">", ex.Const(0))),
+    ),
     "leaky_relu": Activation(
         "leaky_relu",
         _leaky_relu,
         _leaky_relu_prime,
         "z if z > 0 else αz",
         "1 if z > 0 else α",
-        "[{0} > 0] + α[{0} ≤ 0]",
+        _leaky_prime_formula,
     ),
     "softplus": Activation(
         "softplus",
@@ -132,17 +170,15 @@ ACTIVATIONS: dict[str, Activation] = {
         _softplus_prime,
         "log(1 + e^z)",
         "1/(1 + e^−z)",
-        "1/(1 + e^−{0})",
+        lambda z, alpha: ex.Div(ex.Const(1), ex.Add(ex.Const(1), ex.Call("exp", ex.Neg(z)))),
     ),
     "softmax": Activation(
         "softmax",
         _softmax,
         _no_elementwise_derivative,
         "e^zᵢ / Σⱼ e^zⱼ",
-        "Jᵀg = a ⊙ (g − aᵀg)",
-        "{1} ⊙ ({0} − {1}ᵀ{0})",
+        "Jᵀg = a ⊙ (g − Σⱼ (a ⊙ g)ⱼ)",
+        _no_formula,
         elementwise=False,
     ),
 }
-
-sigmoid = _sigmoid

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..notation import expr as ex
 from .activations import Array, log_softmax
 
 
@@ -75,29 +76,65 @@ def _softmax_ce_delta(z: Array, a: Array, y: Array) -> Array:
     return delta
 
 
+Formula = Callable[[ex.Expr, ex.Expr, int], ex.Expr]  # (a, y, n outputs) → a formula
+
+
+def _quadratic_formula(a: ex.Expr, y: ex.Expr, n: int) -> ex.Expr:
+    return ex.MatMul(ex.Frac(ex.Const(1), ex.Const(2)), ex.Norm2(ex.Sub(a, y)))
+
+
+def _mse_formula(a: ex.Expr, y: ex.Expr, n: int) -> ex.Expr:
+    return ex.MatMul(ex.Frac(ex.Const(1), ex.Const(n, "n")), ex.Norm2(ex.Sub(a, y)))
+
+
+def _mse_grad_formula(a: ex.Expr, y: ex.Expr, n: int) -> ex.Expr:
+    return ex.MatMul(ex.Frac(ex.Const(2), ex.Const(n, "n")), ex.Paren(ex.Sub(a, y)))
+
+
+def _bce_formula(a: ex.Expr, y: ex.Expr, n: int) -> ex.Expr:
+    one = ex.Const(1)
+    hit = ex.Had(y, ex.Call("log", a))
+    miss = ex.Had(ex.Paren(ex.Sub(one, y)), ex.Call("log", ex.Sub(one, a)))
+    return ex.Neg(ex.SumUnits(ex.Add(hit, miss)))
+
+
+def _bce_grad_formula(a: ex.Expr, y: ex.Expr, n: int) -> ex.Expr:
+    return ex.Div(ex.Sub(a, y), ex.Had(a, ex.Paren(ex.Sub(ex.Const(1), a))))
+
+
+def _ce_formula(a: ex.Expr, y: ex.Expr, n: int) -> ex.Expr:
+    return ex.Neg(ex.SumUnits(ex.Had(y, ex.Call("log", a))))
+
+
 @dataclass(frozen=True)
 class Loss:
-    """A loss with its per-example value, ∂L/∂a, and (if any) its fused δ⁽ᴸ⁾ form."""
+    """A loss with its per-example value, ∂L/∂a, their formulas, and its fused δ⁽ᴸ⁾ form."""
 
     name: str
     value: Callable[[Array, Array, Array], Array]
     grad: Callable[[Array, Array, Array], Array]
-    template: str  # per example, {0} = a, {1} = y
-    grad_template: str  # ∂L/∂a, {0} = a, {1} = y
+    formula: Formula  # the per-example loss
+    grad_formula: Formula  # ∂L/∂a
     requires_output: str | None = None  # the output activation it must follow
     fused_delta: Callable[[Array, Array, Array], Array] | None = None
     fused_name: str = ""
 
 
 LOSSES: dict[str, Loss] = {
-    "quadratic": Loss("quadratic", _quadratic, _quadratic_grad, "½‖{0} − {1}‖²", "{0} − {1}"),
-    "mse": Loss("mse", _mse, _mse_grad, "(1/n) Σⱼ ({0} − {1})ⱼ²", "(2/n)({0} − {1})"),
+    "quadratic": Loss(
+        "quadratic",
+        _quadratic,
+        _quadratic_grad,
+        _quadratic_formula,
+        lambda a, y, n: ex.Sub(a, y),
+    ),
+    "mse": Loss("mse", _mse, _mse_grad, _mse_formula, _mse_grad_formula),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
         _bce,
         _bce_grad,
-        "−Σⱼ [{1} log {0} + (1 − {1}) log(1 − {0})]ⱼ",
-        "({0} − {1}) / ({0}(1 − {0}))",
+        _bce_formula,
+        _bce_grad_formula,
         requires_output="sigmoid",
         fused_delta=_sigmoid_bce_delta,
         fused_name="sigmoid + binary cross-entropy",
@@ -106,8 +143,8 @@ LOSSES: dict[str, Loss] = {
         "cross_entropy",
         _cross_entropy,
         _cross_entropy_grad,
-        "−Σⱼ [{1} log {0}]ⱼ",
-        "−{1} / {0}",
+        _ce_formula,
+        lambda a, y, n: ex.Neg(ex.Div(y, a)),
         requires_output="softmax",
         fused_delta=_softmax_ce_delta,
         fused_name="softmax + cross-entropy",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..notation.numbers import sup
 from .network import Network, frozen_array
 
 MAX_MAGNITUDE = 1e9  # the same bound a network file may hold
@@ -29,8 +30,6 @@ class ParamRef:
     j: int = 0
 
     def label(self) -> str:
-        from .trace import sup
-
         if self.tensor == "lr":
             return "η"
         if self.tensor == "b":

@@ -1,63 +1,68 @@
 """The trace: one immutable step per value a person would compute by hand.
 
 `build_trace` runs the equations of `backprop` in order and keeps each result. What each step
-*is* — its symbol, formula, notes and which earlier steps or parameters it reads — depends only
-on the network's shape, so that plan is built once per shape and shared; a trace is the plan
-plus this iteration's values. Steps are assembled from the two when someone looks at them.
-The screen is a cursor over the steps; it computes nothing.
+*is* — its formula and which earlier steps or parameters it reads — comes from the plan
+(`plan.py`), built once per network shape; a trace is the plan plus this iteration's values.
+Steps are assembled from the two when someone looks at them. The screen is a cursor over the
+steps; it computes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple, cast
 
 import numpy as np
 
+from ..notation import expr as ex
+from ..notation import layout
+from ..notation.layout import INLINE_MAX, Bound, Equation
+from ..notation.numbers import DIGITS, shape_text
+from ..notation.text import text
 from . import backprop
 from .activations import Array
-from .fmt import INLINE_MAX, full, inline, shape_text
-from .losses import LOSSES
 from .network import Network
 from .params import tensor_of
+from .plan import KIND_TITLES, PER_EXAMPLE, PHASES, Plan, plan_for, shape_key
 
-PHASES = ("forward", "backward", "update")
-KINDS = {
-    "forward": ("z", "a", "loss"),
-    "backward": ("dL_da", "dact", "delta", "dW", "db"),
-    "update": ("W_new", "b_new", "loss_after"),
-}
-# What each kind of step computes, in words (the step panel's header, the worked solutions).
-KIND_TITLES = {
-    "z": "weighted input",
-    "a": "activation",
-    "loss": "loss",
-    "dL_da": "∂L/∂a",
-    "dact": "activation derivative",
-    "delta": "error δ",
-    "dW": "weight gradient",
-    "db": "bias gradient",
-    "W_new": "weight update",
-    "b_new": "bias update",
-    "loss_after": "loss after the update",
-}
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+__all__ = ["KIND_TITLES", "PHASES", "Operand", "Step", "Trace", "build_trace"]
 
 
-@lru_cache(maxsize=256)
-def sup(l: int | str) -> str:
-    """The layer superscript of the notation: sup(2) == '⁽²⁾'."""
-    return f"⁽{str(l).translate(_SUPERSCRIPT)}⁾"
+@lru_cache(maxsize=4096)
+def symbol_text(symbol: ex.Expr) -> str:
+    """A symbol as the screen writes it ('∂L/∂W⁽¹⁾'); the same few are asked for again and again."""
+    return text(layout.lay(symbol, (), layout.Setting()).box)
+
+
+@lru_cache(maxsize=4096)
+def _formula_text(lhs: ex.Expr, relation: str, rhs: ex.Expr, operands: tuple[Bound, ...]) -> str:
+    return text(layout.symbolic(Equation(lhs, relation, rhs, operands, None)))
+
+
+def _for_example(e: ex.Expr, k: str) -> ex.Expr:
+    """A per-example symbol for example k: z⁽¹⁾ → z⁽¹⁾ₖ, ∂L/∂a⁽²⁾ → ∂L/∂a⁽²⁾ₖ."""
+    if isinstance(e, ex.Sym):
+        return e._replace(sub=k) if e.base in ("z", "a", "δ") else e
+    if isinstance(e, ex.Grad):
+        return e._replace(wrt=_for_example(e.wrt, k))
+    if isinstance(e, ex.Call):
+        return e._replace(arg=_for_example(e.arg, k))
+    if isinstance(e, ex.MatMul):
+        return e._replace(right=_for_example(e.right, k))
+    return e
 
 
 class Operand(NamedTuple):
     """A value a step reads: an earlier step's result, a parameter, the data or η."""
 
-    name: str
+    name: str  # its symbol as text
     value: Array | float
     step: int | None = None  # index of the step that produced it
     param: str | None = None  # "W2", "b2", "x", "y" or "lr" when it is not a step
+    symbol: ex.Expr = ex.Sym("?")
+    per_example: bool = False  # one column per example
 
     def __eq__(self, other: object) -> bool:
         """By identity: an operand holds an array, never compared element by element."""
@@ -68,35 +73,47 @@ class Operand(NamedTuple):
 
 
 class Step(NamedTuple):
-    """One recorded value: `symbol relation template(operands)` = `value`."""
+    """One recorded value: `lhs relation rhs(operands)` = `value`."""
 
     index: int  # type: ignore[assignment]
     phase: str
     layer: int | None
     kind: str
-    symbol: str
-    template: str  # the right-hand side, with {0}, {1}, … standing for the operands
+    lhs: ex.Expr
+    rhs: ex.Expr  # the formula's right-hand side; Ref(k) stands for operands[k]
     value: Array | float
     operands: tuple[Operand, ...]
     note: str = ""  # which activation, which fused form, what was averaged
     relation: str = "="
 
     @property
+    def symbol(self) -> str:
+        """What the step computes, as text: 'z⁽¹⁾', '∂L/∂W⁽²⁾'."""
+        return symbol_text(self.lhs)
+
+    @property
     def formula(self) -> str:
-        """The symbolic formula, e.g. 'z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾'."""
-        names = [op.name for op in self.operands]
-        return f"{self.symbol} {self.relation} {self.template.format(*names)}"
+        """The symbolic formula, e.g. 'z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾' (with ', m = 4' where needed)."""
+        symbols = tuple(Bound(op.symbol, None, op.per_example) for op in self.operands)
+        return _formula_text(self.lhs, self.relation, self.rhs, symbols)
 
-    def numbers(self, digits: int = 6, max_entries: int = INLINE_MAX) -> str:
-        """The right-hand side with each operand's number in place of its name."""
-        return self.template.format(
-            *(inline(op.value, digits, max_entries) for op in self.operands)
-        )
+    def equation(self) -> Equation:
+        """The step as a formula model, for any renderer."""
+        operands = tuple(Bound(op.symbol, op.value, op.per_example) for op in self.operands)
+        return Equation(self.lhs, self.relation, self.rhs, operands, self.value)
 
-    def substituted(self, digits: int = 6) -> str:
+    def numbers(self, digits: int | None = DIGITS, max_entries: int = INLINE_MAX) -> str:
+        """The right-hand side with each operand's number in place of its symbol."""
+        return text(layout.numbers(self.equation(), digits, max_entries))
+
+    def substituted(self, digits: int | None = DIGITS, max_entries: int = INLINE_MAX) -> str:
         """The formula with the operands' numbers in place and the result after '='."""
-        result = inline(self.value, digits)
-        return f"{self.symbol} {self.relation} {self.numbers(digits)} = {result}"
+        return text(layout.substituted(self.equation(), digits, max_entries))
+
+    @property
+    def per_example(self) -> bool:
+        """Whether the value has one column per example."""
+        return self.kind in PER_EXAMPLE
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -104,14 +121,12 @@ class Step(NamedTuple):
 
     @property
     def shape_text(self) -> str:
+        """'scalar', 'n' or 'n×m': the value's shape as the math reads it."""
         return shape_text(self.shape)
 
     @property
     def is_scalar(self) -> bool:
-        return np.ndim(self.value) == 0
-
-    def value_text(self) -> str:
-        return full(float(self.value)) if self.is_scalar else inline(self.value)
+        return np.size(self.value) == 1
 
     def __repr__(self) -> str:
         return f"Step({self.index}, {self.phase}, L{self.layer}, {self.kind}: {self.formula})"
@@ -122,321 +137,6 @@ class Step(NamedTuple):
 
     def __hash__(self) -> int:
         return id(self)
-
-
-# ---------------------------------------------------------------- the plan (per network shape)
-
-
-class OperandPlan(NamedTuple):
-    name: str
-    step: int | None  # the step whose value it is, or
-    param: str | None  # the network tensor it is ("W2", "b1", "x", "y", "lr")
-
-
-class StepPlan(NamedTuple):
-    phase: str
-    layer: int | None
-    kind: str
-    symbol: str
-    template: str
-    operands: tuple[OperandPlan, ...]
-    note: str
-    relation: str
-
-
-class Plan(NamedTuple):
-    steps: tuple[StepPlan, ...]
-    where: dict[tuple[str, int | None], int]  # (kind, layer) → step index
-    phase_starts: dict[str, int]
-    layout: backprop.Layout  # where each W and b sit in the flat gradient
-    frozen: bool  # whether the update keeps any parameter as it is
-
-
-class _Planner:
-    """Lists the steps in order, resolving each operand name to the step that produced it."""
-
-    def __init__(self) -> None:
-        self.steps: list[StepPlan] = []
-        self.produced: dict[str, int] = {}
-
-    def step(self, name: str) -> OperandPlan:
-        return OperandPlan(name, self.produced[name], None)
-
-    @staticmethod
-    def param(name: str, key: str) -> OperandPlan:
-        return OperandPlan(name, None, key)
-
-    def add(
-        self,
-        phase: str,
-        layer: int | None,
-        kind: str,
-        symbol: str,
-        template: str,
-        *operands: OperandPlan,
-        note: str = "",
-        relation: str = "=",
-    ) -> None:
-        self.produced[symbol if relation == "=" else f"{symbol}′"] = len(self.steps)
-        self.steps.append(StepPlan(phase, layer, kind, symbol, template, operands, note, relation))
-
-
-# What the plan depends on: per layer (activation, leaky alpha), the loss, the batch size.
-# Per layer: activation, leaky slope (0 for the others), W's shape, frozen parameters;
-# then the loss and the batch size.
-LayerKey = tuple[str, float, tuple[int, ...], frozenset[str]]
-ShapeKey = tuple[tuple[LayerKey, ...], str, int]
-
-
-def shape_key(net: Network) -> ShapeKey:
-    layers = tuple(
-        (
-            la.activation,
-            la.alpha if la.activation == "leaky_relu" else 0.0,
-            la.W.shape,
-            la.frozen,
-        )
-        for la in net.layers
-    )
-    return layers, net.loss, net.batch_size
-
-
-@lru_cache(maxsize=64)
-def plan_for(key: ShapeKey) -> Plan:
-    """The steps of one iteration for networks of this shape, without their values."""
-    layer_keys, loss, m = key
-    layers = tuple((activation, alpha) for activation, alpha, _, _ in layer_keys)
-    frozen = tuple(f for _, _, _, f in layer_keys)
-    p = _Planner()
-    _plan_forward(p, layers, loss, m)
-    _plan_backward(p, layers, loss, m)
-    _plan_update(p, len(layers), frozen)
-    index = {(s.kind, s.layer): i for i, s in enumerate(p.steps)}
-    starts: dict[str, int] = {}
-    for i, s in enumerate(p.steps):
-        starts.setdefault(s.phase, i)
-    layout = backprop.layout(tuple(shape for _, _, shape, _ in layer_keys))
-    return Plan(tuple(p.steps), index, starts, layout, any(frozen))
-
-
-def _activation_note(activation: str, alpha: float) -> str:
-    from .activations import ACTIVATIONS
-
-    act = ACTIVATIONS[activation]
-    slope = f", α = {full(alpha)}" if activation == "leaky_relu" else ""
-    return f"σ = {act.name}: σ(z) = {act.definition}, σ′(z) = {act.derivative}{slope}"
-
-
-def _batch_note(m: int) -> str:
-    return f"mean over the batch of {m} examples" if m > 1 else ""
-
-
-def _plan_forward(p: _Planner, layers: tuple[tuple[str, float], ...], loss: str, m: int) -> None:
-    a_prev = p.param("a⁽⁰⁾", "x")
-    for l, (activation, alpha) in enumerate(layers, start=1):
-        p.add(
-            "forward",
-            l,
-            "z",
-            f"z{sup(l)}",
-            "{0} {1} + {2}",
-            p.param(f"W{sup(l)}", f"W{l}"),
-            a_prev,
-            p.param(f"b{sup(l)}", f"b{l}"),
-        )
-        fn = "σ" if activation == "sigmoid" else activation
-        p.add(
-            "forward",
-            l,
-            "a",
-            f"a{sup(l)}",
-            fn + "({0})",
-            p.step(f"z{sup(l)}"),
-            note=_activation_note(activation, alpha),
-        )
-        a_prev = p.step(f"a{sup(l)}")
-    loss_fn = LOSSES[loss]
-    template = loss_fn.template if m == 1 else f"mean[{loss_fn.template}]"
-    note = f"{loss} loss" + (f", {_batch_note(m)}" if m > 1 else "")
-    p.add("forward", None, "loss", "L", template, a_prev, p.param("y", "y"), note=note)
-
-
-def _plan_backward(p: _Planner, layers: tuple[tuple[str, float], ...], loss: str, m: int) -> None:
-    L = len(layers)
-    for l in range(L, 0, -1):
-        activation, alpha = layers[l - 1]
-        if l == L:
-            _plan_output_factors(p, l, activation, alpha, loss)
-        else:
-            p.add(
-                "backward",
-                l,
-                "dL_da",
-                f"∂L/∂a{sup(l)}",
-                "({0})ᵀ {1}",
-                p.param(f"W{sup(l + 1)}", f"W{l + 1}"),
-                p.step(f"δ{sup(l + 1)}"),
-            )
-            _plan_dact(p, l, activation, alpha)
-            _plan_chain_delta(p, l)
-        delta = p.step(f"δ{sup(l)}")
-        a_prev = p.param("a⁽⁰⁾", "x") if l == 1 else p.step(f"a{sup(l - 1)}")
-        if m == 1:
-            p.add("backward", l, "dW", f"∂L/∂W{sup(l)}", "{0} ({1})ᵀ", delta, a_prev)
-            p.add("backward", l, "db", f"∂L/∂b{sup(l)}", "{0}", delta)
-        else:
-            p.add(
-                "backward",
-                l,
-                "dW",
-                f"∂L/∂W{sup(l)}",
-                f"(1/{m}) {{0}} ({{1}})ᵀ",
-                delta,
-                a_prev,
-                note=_batch_note(m),
-            )
-            p.add(
-                "backward",
-                l,
-                "db",
-                f"∂L/∂b{sup(l)}",
-                "mean of the columns of {0}",
-                delta,
-                note=_batch_note(m),
-            )
-
-
-def _plan_output_factors(p: _Planner, l: int, activation: str, alpha: float, loss: str) -> None:
-    loss_fn = LOSSES[loss]
-    a_op, y_op = p.step(f"a{sup(l)}"), p.param("y", "y")
-    p.add(
-        "backward",
-        l,
-        "dL_da",
-        f"∂L/∂a{sup(l)}",
-        loss_fn.grad_template,
-        a_op,
-        y_op,
-        note=f"{loss} loss, per example",
-    )
-    fused = loss_fn.fused_delta is not None and loss_fn.requires_output == activation
-    if activation != "softmax":
-        _plan_dact(p, l, activation, alpha)
-        if fused:
-            p.add(
-                "backward",
-                l,
-                "delta",
-                f"δ{sup(l)}",
-                "{0} − {1}",
-                a_op,
-                y_op,
-                note=f"fused {loss_fn.fused_name}: ∂L/∂a ⊙ σ′(z) simplifies to a − y, "
-                "computed directly so saturated units stay exact",
-            )
-        else:
-            _plan_chain_delta(p, l)
-        return
-    symbol = f"J{sup(l)}ᵀ ∂L/∂a{sup(l)}"
-    if fused:
-        p.add(
-            "backward",
-            l,
-            "dact",
-            symbol,
-            "{0} − {1}",
-            a_op,
-            y_op,
-            note=f"fused {loss_fn.fused_name}: the softmax Jacobian-vector product "
-            "a ⊙ (g − aᵀg) with g = −y/a is exactly a − y",
-        )
-    else:
-        p.add(
-            "backward",
-            l,
-            "dact",
-            symbol,
-            "{1} ⊙ ({0} − {1}ᵀ{0})",
-            p.step(f"∂L/∂a{sup(l)}"),
-            a_op,
-            note="softmax has no elementwise derivative: this is the Jacobian-vector "
-            "product Jᵀg, with J = diag(a) − a aᵀ and g = ∂L/∂a",
-        )
-    p.add(
-        "backward",
-        l,
-        "delta",
-        f"δ{sup(l)}",
-        "{0}",
-        p.step(symbol),
-        note=f"fused {loss_fn.fused_name}" if fused else "δ = Jᵀ ∂L/∂a for softmax",
-    )
-
-
-def _plan_dact(p: _Planner, l: int, activation: str, alpha: float) -> None:
-    from .activations import ACTIVATIONS
-
-    p.add(
-        "backward",
-        l,
-        "dact",
-        f"σ′(z{sup(l)})",
-        ACTIVATIONS[activation].prime_template,
-        p.step(f"z{sup(l)}"),
-        note=_activation_note(activation, alpha),
-    )
-
-
-def _plan_chain_delta(p: _Planner, l: int) -> None:
-    """δ⁽ˡ⁾ = ∂L/∂a⁽ˡ⁾ ⊙ σ′(z⁽ˡ⁾), the chain rule's elementwise step."""
-    p.add(
-        "backward",
-        l,
-        "delta",
-        f"δ{sup(l)}",
-        "{0} ⊙ {1}",
-        p.step(f"∂L/∂a{sup(l)}"),
-        p.step(f"σ′(z{sup(l)})"),
-    )
-
-
-def _plan_update(p: _Planner, depth: int, frozen: tuple[frozenset[str], ...]) -> None:
-    lr = p.param("η", "lr")
-    for l in range(1, depth + 1):
-        for name in ("W", "b"):
-            old = p.param(f"{name}{sup(l)}", f"{name}{l}")
-            if name in frozen[l - 1]:
-                p.add(
-                    "update",
-                    l,
-                    f"{name}_new",
-                    f"{name}{sup(l)}",
-                    "{0}",
-                    old,
-                    relation="←",
-                    note=f"{name}{sup(l)} is frozen in the network file: the update keeps it",
-                )
-                continue
-            p.add(
-                "update",
-                l,
-                f"{name}_new",
-                f"{name}{sup(l)}",
-                "{0} − {1} {2}",
-                old,
-                lr,
-                p.step(f"∂L/∂{name}{sup(l)}"),
-                relation="←",
-            )
-    p.add(
-        "update",
-        None,
-        "loss_after",
-        "L′",
-        f"Loss(a{sup(depth)} of the updated network, y)",
-        p.step("L"),
-        note="the loss of the updated parameters on the same data",
-    )
 
 
 # ---------------------------------------------------------------- the values (per iteration)
@@ -550,9 +250,16 @@ class Trace:
     def _assemble(self, index: int) -> Step:
         sp = self.plan.steps[index]
         ops = tuple(
-            Operand(op.name, self.value(op.step), op.step, None)
-            if op.step is not None
-            else Operand(op.name, tensor_of(self.network, op.param or ""), None, op.param)
+            Operand(
+                symbol_text(op.symbol),
+                self.value(op.step)
+                if op.step is not None
+                else tensor_of(self.network, op.param or ""),
+                op.step,
+                op.param,
+                op.symbol,
+                op.per_example,
+            )
             for op in sp.operands
         )
         return Step(
@@ -560,8 +267,8 @@ class Trace:
             sp.phase,
             sp.layer,
             sp.kind,
-            sp.symbol,
-            sp.template,
+            sp.lhs,
+            sp.rhs,
             self.value(index),
             ops,
             sp.note,
@@ -582,6 +289,44 @@ class Trace:
         if index is None:
             raise KeyError(f"no {kind} step at layer {layer}")
         return self[index]
+
+    def for_example(self, index: int, k: int) -> tuple[Equation, Equation | None]:
+        """Step `index` followed for example (column) k of the batch.
+
+        Per-example steps (z, a, ∂L/∂a, σ′, δ) give their column k. The batch means give
+        example k's own term (∂Lₖ/∂W = δₖ (aₖ)ᵀ, Lₖ …) and then the mean over the batch as a
+        second equation. Steps that hold one value for the batch give themselves.
+        """
+        m = self.network.batch_size
+        if not 0 <= k < m:
+            raise IndexError(f"example {k} of a batch of {m}")
+        step = self[index]
+        eq = step.equation()
+        if step.kind in PER_EXAMPLE:
+            lhs = _for_example(step.lhs, str(k))
+            return eq._replace(lhs=lhs, value=np.asarray(step.value)[:, k]), None
+        if not isinstance(step.rhs, ex.BatchMean):
+            return eq, None
+        term, own = self._example_term(step, k)
+        mean = Equation(step.lhs, "=", ex.BatchMean(term(ex.Sym("L", sub="k")), m), (), step.value)
+        return eq._replace(lhs=term(ex.Sym("L", sub=str(k))), rhs=step.rhs.arg, value=own), mean
+
+    def _example_term(self, step: Step, k: int) -> tuple[Callable[[ex.Sym], ex.Expr], object]:
+        """How example k's term of a batch mean is named (given Lₖ), and its value."""
+        if step.kind == "loss":
+            z, a = (np.asarray(self.find(kind, self.network.depth).value) for kind in "za")
+            column = slice(k, k + 1)
+            with np.errstate(all="ignore"):
+                own = self.network.loss_fn.value(
+                    z[:, column], a[:, column], self.network.y[:, column]
+                )
+            return (lambda L: L), float(own[0])
+        delta = np.asarray(step.operands[0].value)[:, k]
+        wrt = ex.Sym(step.kind[1], str(step.layer))
+        if step.kind == "db":
+            return (lambda L: ex.Grad(wrt, L)), delta
+        a_prev = np.asarray(step.operands[1].value)[:, k]
+        return (lambda L: ex.Grad(wrt, L)), np.outer(delta, a_prev)
 
     @cached_property
     def nonfinite_steps(self) -> frozenset[int]:

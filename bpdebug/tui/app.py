@@ -19,10 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ..engine import Network, Step, Trace, build_trace
-from ..engine.fmt import full, short
 from ..engine.gradcheck import CheckReport, check_gradients
 from ..engine.params import EditError, ParamRef, all_refs, get_value, parse_value, set_value
 from ..netfile import Limits, NetworkFileError, load_network, save_network
+from ..notation import DIGITS, num
 from ..samples import SAMPLES_DIR, resolve, sample_names, sample_path, sample_summary
 from . import cursor as moves
 from . import screens
@@ -38,7 +38,7 @@ from .widgets import (
     ValuesView,
 )
 from .widgets.key_bar import key_hints
-from .widgets.values import Block, as_matrix
+from .widgets.values import Block, make_block
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
 CHECK_MAX_PARAMS = 5_000  # finite differences in the app: 2 forward passes per parameter
@@ -145,6 +145,27 @@ class BPDebugApp(App[None]):
             show=False,
             tooltip="gradient check: central differences beside ∂L/∂W and ∂L/∂b",
         ),
+        Binding(
+            "d",
+            "toggle_digits",
+            "Digits",
+            show=False,
+            tooltip="numbers to 6 significant digits, or every digit (full precision)",
+        ),
+        Binding(
+            "full_stop,greater_than_sign",
+            "example(1)",
+            "Example",
+            show=False,
+            tooltip="follow the next example (column) of a batch, then all of it",
+        ),
+        Binding(
+            "comma,less_than_sign",
+            "example(-1)",
+            "Example back",
+            show=False,
+            tooltip="follow the previous example (column) of a batch",
+        ),
         Binding("u", "undo", "Undo", tooltip="undo the last edit or training"),
         Binding("U,ctrl+r", "redo", "Redo", show=False, tooltip="redo what was undone"),
         Binding("t", "train_one", "Train", tooltip="apply this update: the next iteration"),
@@ -188,6 +209,8 @@ class BPDebugApp(App[None]):
         self.selected = ParamRef("W", 1, 0, 0)
         self.nudge = 0.1
         self.checking = False  # show finite differences beside ∂L/∂W and ∂L/∂b
+        self.digits: int | None = DIGITS  # significant digits shown; None: every digit
+        self.example: int | None = None  # the example (column) of a batch being followed
         self._report: tuple[Trace, CheckReport] | None = None
         self.status = ""  # the title bar's "iteration k · L = …"
 
@@ -288,8 +311,11 @@ class BPDebugApp(App[None]):
         tall = self.size.height >= 30
         self.query_one(NetworkDiagram).show(self.trace, step, max_rows=6 if tall else 3)
         extra_blocks, extra_line = self.gradient_check_view(step)
-        self.query_one(StepPanel).show(self.trace, step, before, extra_line)
-        self.query_one(ValuesView).show(step, before, self.selected, keep_scroll, extra_blocks)
+        digits, example = self.digits, self.example
+        self.query_one(StepPanel).show(self.trace, step, before, extra_line, digits, example)
+        self.query_one(ValuesView).show(
+            step, before, self.selected, keep_scroll, extra_blocks, digits, example
+        )
         self.query_one(Tape).show(self.cursor, self.breakpoints)
         self.show_edit_state()
 
@@ -322,15 +348,17 @@ class BPDebugApp(App[None]):
         name = f"{'W' if step.kind == 'dW' else 'b'}{step.layer}"
         tensor = next(t for t in report.tensors if t.name == name)
         blocks = (
-            Block(
+            make_block(
                 f"≈ ĝ = (L(θ+h) − L(θ−h)) / 2h  {tensor.numeric.size} entries",
                 "numeric",
-                as_matrix(tensor.numeric),
+                tensor.numeric,
+                self.digits,
             ),
-            Block(
+            make_block(
                 "  relative error |g − ĝ| / max(|g|, |ĝ|, 1e-4·max(1, |L|))",
                 "error",
-                as_matrix(tensor.error),
+                tensor.error,
+                self.digits,
             ),
         )
         line = (
@@ -345,15 +373,45 @@ class BPDebugApp(App[None]):
 
     def show_edit_state(self) -> None:
         """The header's iteration, loss (before → after an edit) and step; the edit bar."""
-        loss = short(self.trace.loss, 8)
+        loss = num(self.trace.loss, self.digits)
         if self.before is not None and self.before.loss != self.trace.loss:
-            loss = f"{short(self.before.loss, 8)} → {loss} (edit)"
+            loss = f"{num(self.before.loss, self.digits)} → {loss} (edit)"
         self.status = f"iteration {self.iteration} · L = {loss}"  # the step is in its panel
         self.query_one(TitleBar).show(self.trace.network.name or "bpdebug", self.status)
         value = get_value(self.network, self.selected)
         self.query_one(EditBar).show(
-            self.selected.label(), value, self.nudge, len(self.undo_stack), self.dirty
+            self.selected.label(),
+            value,
+            self.nudge,
+            len(self.undo_stack),
+            self.dirty,
+            self.digits,
         )
+
+    def action_toggle_digits(self) -> None:
+        self.set_digits(None if self.digits is not None else DIGITS)
+
+    def set_digits(self, digits: int | None) -> None:
+        """Show every number to `digits` significant figures (None: every digit)."""
+        self.digits = digits
+        self.show_step(keep_scroll=True)
+        self.notify(
+            f"Numbers: {'every digit' if digits is None else f'{digits} significant digits'}"
+        )
+
+    def action_example(self, delta: int) -> None:
+        """Follow the next (previous) example of the batch; past either end, the whole batch."""
+        m = self.network.batch_size
+        if m == 1:
+            self.notify("This network's batch has one example: there is no other to follow")
+            return
+        k = (-1 if delta > 0 else m) if self.example is None else self.example
+        k += delta
+        self.follow_example(k if 0 <= k < m else None)
+
+    def follow_example(self, k: int | None) -> None:
+        self.example = k
+        self.show_step(keep_scroll=True)
 
     @property
     def dirty(self) -> bool:
@@ -422,9 +480,9 @@ class BPDebugApp(App[None]):
             if index is not None:
                 self.go(index)
 
-        self.push_screen(
-            screens.ChainScreen(chain_for(self.trace, ref), symbol, step.index), chosen
-        )
+        example = self.example if self.example is not None else 0
+        chain = chain_for(self.trace, ref, example)
+        self.push_screen(screens.ChainScreen(chain, symbol, step.index, self.digits), chosen)
 
     def action_breakpoints(self) -> None:
         def closed(result: tuple[frozenset[int], tuple[Condition, ...]] | None) -> None:
@@ -494,7 +552,7 @@ class BPDebugApp(App[None]):
             if network is not None:
                 self.change_network(network)
 
-        current = full(get_value(self.network, self.selected))
+        current = num(get_value(self.network, self.selected), None)  # every digit: enter keeps it
         self.push_screen(
             screens.EditScreen(self.selected.label(), current, self.apply_text), edited
         )
@@ -547,10 +605,8 @@ class BPDebugApp(App[None]):
             self.advance(result.network, result.losses)
             n = len(result.losses) - 1
             stopped = " (stopped)" if result.stopped else ""
-            self.notify(
-                f"Trained {n:,} iterations{stopped}: "
-                f"L {short(result.losses[0])} → {short(result.losses[-1])}"
-            )
+            first, last = num(result.losses[0], self.digits), num(result.losses[-1], self.digits)
+            self.notify(f"Trained {n:,} iterations{stopped}: L {first} → {last}")
 
         self.push_screen(screens.TrainScreen(self.network), trained)
 
@@ -632,7 +688,7 @@ class BPDebugApp(App[None]):
         stem = Path(self.network.source).stem if self.network.source else "network"
         written = []
         for name, text in (
-            (f"{stem}-worked.md", explain_markdown(self.trace)),
+            (f"{stem}-worked.md", explain_markdown(self.trace, self.digits)),
             (f"{stem}-step{self.cursor + 1}.svg", self.export_screenshot()),
         ):
             path = _free_name(Path.cwd() / name)
@@ -668,6 +724,7 @@ class BPDebugApp(App[None]):
         self.saved = network
         self.before = None
         self.selected = ParamRef("W", 1, 0, 0)
+        self.example = None
         self.load_trace(trace)
         self.notify(f"Opened {network.name or network.source}")
 
@@ -717,6 +774,23 @@ class BPDebugApp(App[None]):
                 sample_summary(name),
                 lambda n=name: self.open_network(str(sample_path(n))),
             )
+        yield SystemCommand(
+            "Numbers: every digit", "full precision everywhere", lambda: self.set_digits(None)
+        )
+        yield SystemCommand(
+            "Numbers: 6 significant digits", "the default", lambda: self.set_digits(DIGITS)
+        )
+        m = self.network.batch_size
+        if m > 1:
+            yield SystemCommand(
+                "Follow the whole batch", "every example at once", lambda: self.follow_example(None)
+            )
+            for k in range(min(m, 64)):
+                yield SystemCommand(
+                    f"Follow example {k}",
+                    f"column {k} of {m}: its own products, then the batch mean",
+                    lambda k=k: self.follow_example(k),
+                )
         yield SystemCommand("Edit the selected parameter", self.selected.label(), self.action_edit)
         yield SystemCommand("Undo", "the last edit or training", self.action_undo)
         yield SystemCommand("Redo", "what was undone", self.action_redo)

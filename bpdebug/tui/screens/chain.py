@@ -1,4 +1,9 @@
-"""Why is this gradient what it is: the chain rule along every path, factor by factor."""
+"""Why is this gradient what it is: the chain rule along every path, factor by factor.
+
+In a batch the paths are listed for one example (the one being followed, else the first):
+their factors multiply to the path values shown, the paths sum to that example's ∂Lₖ/∂θ,
+and the examples' sums average to ∂L/∂θ.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +15,34 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...engine.chain import Chain
-from ...engine.fmt import full, short
+from ...notation import DIGITS, num
+from ...notation.numbers import subscript
 from .dialog import Dialog
 
 
-def chain_options(chain: Chain, symbol: str, grad_step: int) -> list[Option | None]:
-    """One line per path (its product) and one per factor (enter jumps to its step)."""
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+
+
+def chain_options(
+    chain: Chain, symbol: str, grad_step: int, digits: int | None = DIGITS
+) -> list[Option | None]:
+    """One line per path (its product) and one per factor (enter jumps to its step), then the
+    example's sum and the batch mean."""
     lines: list[Option | None] = []
+    k, m = chain.example, chain.batch
+    own = f"∂L{subscript(k)}"
     for n, path in enumerate(chain.paths, start=1):
         units = "→".join(str(u) for u in path.units)
-        product = " × ".join(f.symbol for f in path.factors)
-        lines.append(
-            Option(
-                f"path {n} (units {units}): {product} = {short(path.contribution, 8)}",
-                disabled=True,
-            )
-        )
-        for k, f in enumerate(path.factors):
+        product = " · ".join(f.symbol for f in path.factors)
+        value = num(path.contribution, digits)
+        lines.append(Option(f"path {n} (units {units}): {product} = {value}", disabled=True))
+        for j, f in enumerate(path.factors):
             where = f"step {f.step + 1}" if f.step is not None else "parameter / data"
             lines.append(
                 Option(
-                    f"    {f.symbol} = {short(f.value, 8)}   ({where})",
-                    id=f"s{f.step}-{n}-{k}" if f.step is not None else None,
+                    f"    {f.symbol} = {num(f.value, digits)}   ({where})",
+                    id=f"s{f.step}-{n}-{j}" if f.step is not None else None,
                     disabled=f.step is None,
                 )
             )
@@ -40,15 +51,37 @@ def chain_options(chain: Chain, symbol: str, grad_step: int) -> list[Option | No
         lines.append(
             Option(
                 f"… and {chain.n_paths - len(chain.paths):,} smaller paths, "
-                f"summing to {short(chain.rest, 8)}",
+                f"summing to {num(chain.rest, digits)}",
                 disabled=True,
             )
         )
-    ok = "✓" if abs(chain.total - chain.gradient) <= 1e-12 * max(1.0, abs(chain.gradient)) else "✗"
+    name = symbol.removeprefix("∂L/")
+    ok = "✓" if _close(chain.total, chain.per_example[k]) else "✗"
+    if m > 1:
+        lines.append(
+            Option(
+                f"example {k}: Σ over the paths = {own}/{name} = {num(chain.total, digits)}   "
+                f"{ok} δ·a for example {k} is {num(chain.per_example[k], digits)}",
+                disabled=True,
+            )
+        )
+        terms = " + ".join(num(v, digits) for v in chain.per_example[:8])
+        more = f" + … ({m - 8} more)" if m > 8 else ""
+        ok = "✓" if _close(chain.mean, chain.gradient) else "✗"
+        lines.append(
+            Option(
+                f"batch mean: {symbol} = (1/{m}) Σₖ ∂Lₖ/{name} = (1/{m})({terms}{more}) "
+                f"= {num(chain.mean, digits)}   {ok} step {grad_step + 1} is "
+                f"{num(chain.gradient, digits)}",
+                id=f"s{grad_step}",
+            )
+        )
+        return lines
+    ok = "✓" if _close(chain.total, chain.gradient) else "✗"
     lines.append(
         Option(
-            f"Σ = {full(chain.total)}   {ok} {symbol} at step {grad_step + 1} is "
-            f"{full(chain.gradient)}",
+            f"Σ = {num(chain.total, digits)}   {ok} {symbol} at step {grad_step + 1} is "
+            f"{num(chain.gradient, digits)}",
             id=f"s{grad_step}",
         )
     )
@@ -69,31 +102,33 @@ class ChainScreen(Dialog[int | None]):
     ChainScreen Label { width: 1fr; }
     """
 
-    def __init__(self, chain: Chain, symbol: str, grad_step: int) -> None:
+    def __init__(self, chain: Chain, symbol: str, grad_step: int, digits: int | None = DIGITS):
         super().__init__()
-        self.chain, self.symbol, self.grad_step = chain, symbol, grad_step
+        self.chain, self.symbol, self.grad_step, self.digits = chain, symbol, grad_step, digits
 
     def compose(self) -> ComposeResult:
         c = self.chain
         with Vertical() as box:
-            box.border_title = f"Why is {self.symbol} = {short(c.gradient, 6)}?"
+            box.border_title = f"Why is {self.symbol} = {num(c.gradient, self.digits)}?"
             batch = (
-                f", averaged over the batch of {c.batch} (factors shown for example 1)"
+                f" Listed for example {c.example} of {c.batch} (choose another with , and .); "
+                "its paths sum to that example's share, and the batch's gradient is the "
+                "mean of the examples' shares."
                 if c.batch > 1
                 else ""
             )
             if not c.paths:
                 yield Label(
                     f"{c.n_paths:,} paths run from {c.ref.label()} to the loss: too many "
-                    "to list. Backprop sums them layer by layer: that is what δ is."
+                    f"to list. Backprop sums them layer by layer: that is what δ is.{batch}"
                 )
             else:
                 yield Label(
                     f"{self.symbol} is the sum over {c.n_paths} path"
                     f"{'s' if c.n_paths != 1 else ''} from {c.ref.label()} to L of the "
-                    f"product of the chain-rule factors{batch}. Enter jumps to a step."
+                    f"product of the chain-rule factors.{batch} Enter jumps to a step."
                 )
-            yield OptionList(*chain_options(c, self.symbol, self.grad_step))
+            yield OptionList(*chain_options(c, self.symbol, self.grad_step, self.digits))
 
     @on(OptionList.OptionSelected)
     def jump(self, event: OptionList.OptionSelected) -> None:

@@ -27,13 +27,19 @@ KEY_NAMES = {
     "equals_sign": "=",
     "asterisk": "*",
     "slash": "/",
+    "full_stop": ".",
+    "greater_than_sign": ">",
+    "comma": ",",
+    "less_than_sign": "<",
 }
 
 NOTATION = (
-    "z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾    a⁽ˡ⁾ = σ(z⁽ˡ⁾)    L = mean Loss(a⁽ᴸ⁾, y)\n"
+    "z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾    a⁽ˡ⁾ = σ(z⁽ˡ⁾)    L = (1/m) Σₖ Loss(a⁽ᴸ⁾ₖ, yₖ)\n"
     "δ⁽ᴸ⁾ = ∂L/∂a⁽ᴸ⁾ ⊙ σ′(z⁽ᴸ⁾)    δ⁽ˡ⁾ = ((W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾) ⊙ σ′(z⁽ˡ⁾)\n"
-    "∂L/∂W⁽ˡ⁾ = (1/m) δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ    ∂L/∂b⁽ˡ⁾ = mean of δ⁽ˡ⁾'s columns\n"
-    "W⁽ˡ⁾ ← W⁽ˡ⁾ − η ∂L/∂W⁽ˡ⁾    b⁽ˡ⁾ ← b⁽ˡ⁾ − η ∂L/∂b⁽ˡ⁾"
+    "∂L/∂W⁽ˡ⁾ = (1/m) δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ    ∂L/∂b⁽ˡ⁾ = (1/m) Σₖ δ⁽ˡ⁾ₖ\n"
+    "W⁽ˡ⁾ ← W⁽ˡ⁾ − η ∂L/∂W⁽ˡ⁾    b⁽ˡ⁾ ← b⁽ˡ⁾ − η ∂L/∂b⁽ˡ⁾\n"
+    "A vector is a column; k counts the m examples (columns) of a batch; · is a product of "
+    "numbers, ⊙ elementwise, side by side a matrix product."
 )
 
 
@@ -77,7 +83,9 @@ class HelpScreen(Dialog[None]):
                     "ctrl+p opens the command palette: jumps, layers, samples, parameters, "
                     "training, saving.\n"
                     "Markers: ▶ current step · ● breakpoint · ▶n◀ active layer · "
-                    "! a non-finite value\n",
+                    "! a non-finite value · ◆ a value the step reads · = its result · "
+                    "▸ the selected parameter · ▾k the followed example's column · "
+                    "⟨3×4⟩ a value too large to write out\n",
                     style="dim",
                 )
             )

@@ -9,6 +9,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...engine import Step, Trace
+from ..phases import ARROWS
 from .cached_styles import CachedStyles
 
 SHORT = {
@@ -26,8 +27,6 @@ LOSS_SHORT = {
     "binary_cross_entropy": "bce",
     "cross_entropy": "ce",
 }
-FORWARD, BACKWARD, UPDATE = "#5b9bf0", "#e8575a", "#43b581"
-ARROWS = {"forward": ("─▶", FORWARD), "backward": ("◀─", BACKWARD), "update": ("  ", UPDATE)}
 SUBTITLES = {"forward": "forward ─▶", "backward": "◀─ backward", "update": "update"}
 
 

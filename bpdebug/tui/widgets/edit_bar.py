@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ...engine.fmt import full, short
+from ...notation import DIGITS, num
 
 
 class EditBar(Static):
@@ -13,11 +13,19 @@ class EditBar(Static):
 
     shown = ""
 
-    def show(self, label: str, value: float, nudge: float, edits: int, dirty: bool) -> None:
+    def show(
+        self,
+        label: str,
+        value: float,
+        nudge: float,
+        edits: int,
+        dirty: bool,
+        digits: int | None = DIGITS,
+    ) -> None:
         text = Text()
         text.append("✎ ", style="bold")
-        text.append(f"{label} = {full(value)}", style="bold")
-        text.append(f"   nudge ±{short(nudge)} (+ − * /)   ", style="dim")
+        text.append(f"{label} = {num(value, digits)}", style="bold")
+        text.append(f"   nudge ±{num(nudge)} (+ − * /)   ", style="dim")
         text.append(f"{edits} change{'s' if edits != 1 else ''}", style="dim")
         if dirty:
             text.append(" · unsaved", style="bold")

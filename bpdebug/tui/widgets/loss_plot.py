@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
-from ...engine.fmt import short
+from ...notation import num
 
 
 class LossPlot(Vertical):
@@ -23,6 +23,6 @@ class LossPlot(Vertical):
         self.query_one(Sparkline).data = finite if len(finite) > 1 else []
         self.border_title = f"Loss · iteration {iteration}"
         if len(losses) > 1:
-            self.border_subtitle = f"{short(losses[0], 4)} → {short(losses[-1], 4)}"
+            self.border_subtitle = f"{num(losses[0], 4)} → {num(losses[-1], 4)}"
         else:
-            self.border_subtitle = short(losses[-1], 6) if losses else ""
+            self.border_subtitle = num(losses[-1]) if losses else ""

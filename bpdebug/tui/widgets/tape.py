@@ -17,8 +17,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine import Trace
+from ..phases import ARROWS
 from .cached_styles import CachedStyles, set_virtual_size
-from .diagram import ARROWS
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ from textual.strip import Strip
 
 from ...engine import Step
 from ...engine.activations import Array
-from ...engine.fmt import shape_text
 from ...engine.params import ParamRef, ref_for
+from ...notation import DIGITS, num, shape_text
+from ...notation.numbers import as_rows, cell_width
 from .cached_styles import CachedStyles, set_virtual_size
 
-CELL = 12  # characters per matrix entry
 LABEL = 6  # the row-number gutter, which stays put when scrolling sideways
 
 PARAM_NAMES = {"x": "input x", "y": "target y", "lr": "learning rate"}
@@ -38,9 +38,11 @@ class Block:
     """One labelled matrix: a title line, a column-number line if wide, then its rows."""
 
     title: str
-    role: str  # "read", "result", "before" or "delta"
+    role: str  # "read", "result", "before", "delta", "numeric" or "error"
     matrix: Array  # always 2-D
     param: str | None = None  # "W1", "b2", "x", "y", "lr" when the rows are a parameter
+    per_example: bool = False  # one column per example: the followed one is marked
+    cell: int = 12  # characters per entry, the marker and a space included
 
     @property
     def header_lines(self) -> int:
@@ -51,21 +53,31 @@ class Block:
         return self.header_lines + int(self.matrix.shape[0]) + 1  # a blank line after
 
 
-def as_matrix(value: object) -> Array:
-    """Scalars become 1×1 and vectors (b) columns, as in the math."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0:
-        return arr.reshape(1, 1)
-    if arr.ndim == 1:
-        return arr.reshape(-1, 1)
-    return arr
+as_matrix = as_rows  # scalars become 1×1 and vectors (b) columns, as in the math
+
+
+def make_block(
+    title: str,
+    role: str,
+    value: object,
+    digits: int | None,
+    param: str | None = None,
+    per_example: bool = False,
+) -> Block:
+    """A block whose cells are as wide as its widest number needs (at `digits`)."""
+    m = as_rows(value)
+    widest = 8 if role == "error" else cell_width(m, digits) + (role == "delta")
+    cell = max(widest, len(str(m.shape[1] - 1)) + 1, 4) + 2
+    return Block(title, role, m, param, per_example, cell)
 
 
 def _changed(new: Array, old: Array) -> bool:
     return new.shape == old.shape and new.tobytes() != old.tobytes()
 
 
-def _with_history(block: Block, old_value: object | None) -> list[Block]:
+def _with_history(
+    block: Block, old_value: object | None, digits: int | None, name: str
+) -> list[Block]:
     """The block, then (if it changed since the edit) what it was and the difference."""
     if old_value is None:
         return [block]
@@ -74,46 +86,57 @@ def _with_history(block: Block, old_value: object | None) -> list[Block]:
         return [block]
     with np.errstate(all="ignore"):
         delta = block.matrix - old
-    name = block.title.split("  ")[0][2:]
     return [
         block,
-        Block(f"  {name} before the edit", "before", old),
-        Block(f"  Δ {name} = now − before", "delta", delta),
+        make_block(f"  {name} before the edit", "before", old, digits),
+        make_block(f"  Δ {name} = now − before", "delta", delta, digits),
     ]
 
 
-def blocks_for(step: Step, before: Step | None = None) -> list[Block]:
-    """The operands (◆ read) and the result (=), each with its before/Δ if `before` differs."""
-    blocks: list[Block] = []
+def blocks_for(step: Step, before: Step | None = None, digits: int | None = DIGITS) -> list[Block]:
+    """The result (=) first, so it is always in view, then the operands (◆ read); each
+    followed by its value before the latest edit and the difference, if it changed."""
+    shape = shape_text(np.shape(step.value))
+    result = make_block(
+        f"= {step.symbol}  {shape}  result", "result", step.value, digits, None, step.per_example
+    )
+    blocks = _with_history(result, before.value if before else None, digits, step.symbol)
     for k, op in enumerate(step.operands):
         origin = (
             f"step {op.step + 1}"
             if op.step is not None
             else PARAM_NAMES.get(op.param or "", "parameter")
         )
-        m = as_matrix(op.value)
-        block = Block(
-            f"◆ {op.name}  {shape_text(m.shape)}  read · {origin}",
+        block = make_block(
+            f"◆ {op.name}  {shape_text(np.shape(op.value))}  read · {origin}",
             "read",
-            m,
+            op.value,
+            digits,
             op.param if op.step is None else None,
+            op.per_example,
         )
-        blocks += _with_history(block, before.operands[k].value if before else None)
-    m = as_matrix(step.value)
-    result = Block(f"= {step.symbol}  {shape_text(m.shape)}  result", "result", m)
-    return blocks + _with_history(result, before.value if before else None)
+        old = before.operands[k].value if before else None
+        blocks += _with_history(block, old, digits, op.name)
+    return blocks
 
 
-def format_cell(v: float, role: str = "read", selected: bool = False) -> str:
+def format_cell(
+    v: float,
+    role: str = "read",
+    selected: bool = False,
+    digits: int | None = DIGITS,
+    cell: int = 12,
+) -> str:
     """One entry, right-aligned. Non-finite entries carry '!', the selected one '▸'."""
+    width = cell - 2
     if not math.isfinite(v):
-        text = f"{str(v) + '!':>{CELL - 2}}"
+        text = f"{num(v) + '!':>{width}}"
     elif role == "error":
-        text = f"{v:>{CELL - 2}.1e}"
+        text = f"{v:>{width}.1e}"
     elif role == "delta":
-        text = f"{v:>+{CELL - 2}.4g}" if v else f"{'·':>{CELL - 2}}"
+        text = f"{('+' if v > 0 else '') + num(v, digits):>{width}}" if v else f"{'·':>{width}}"
     else:
-        text = f"{v:>{CELL - 2}.6g}"
+        text = f"{num(v, digits):>{width}}"
     return ("▸" if selected else " ") + text + " "
 
 
@@ -131,6 +154,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         "values--delta",
         "values--changed",
         "values--selected",
+        "values--example",
     }
     DEFAULT_CSS = """
     ValuesView { height: 1fr; }
@@ -142,6 +166,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
     ValuesView > .values--gutter { color: $text-muted; }
     ValuesView > .values--bad { color: $text-error; text-style: bold reverse; }
     ValuesView > .values--selected { text-style: bold reverse; }
+    ValuesView > .values--example { text-style: bold underline; }
     ValuesView > .values--numeric { color: $text-success; }
     ValuesView > .values--error { color: $text-muted; }
     """
@@ -164,6 +189,8 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         self.blocks: list[Block] = []
         self.starts: list[int] = []
         self.selected: ParamRef | None = None
+        self.digits: int | None = DIGITS
+        self.example: int | None = None  # the followed example's column is marked
         self.cells_formatted = 0  # counted for tests: proves only the visible part is drawn
 
     def show(
@@ -173,20 +200,22 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         selected: ParamRef | None = None,
         keep_scroll: bool = False,
         extra: tuple[Block, ...] = (),
+        digits: int | None = DIGITS,
+        example: int | None = None,
     ) -> None:
-        self.blocks = blocks_for(step, before) + list(extra)
-        self.selected = selected
+        self.blocks = blocks_for(step, before, digits) + list(extra)
+        self.selected, self.digits, self.example = selected, digits, example
         self.starts = []
         y = 0
         for block in self.blocks:
             self.starts.append(y)
             y += block.height
-        widest = max(b.matrix.shape[1] for b in self.blocks)
+        widest = max(b.matrix.shape[1] * b.cell for b in self.blocks)
         title = max(len(b.title) for b in self.blocks)
         # Content smaller than the panel counts as the panel's size: scrollbars that show
         # everything stay as they are, so a step doesn't redraw them.
         view = self.scrollable_content_region.size
-        width = max(LABEL + widest * CELL, title + 1, view.width)
+        width = max(LABEL + widest, title + 1, view.width)
         set_virtual_size(self, Size(width, max(y, view.height)))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False)
@@ -216,36 +245,47 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         return self._row(block, r, scroll_x, width)
 
-    def _cell_style(self, block: Block, v: float, selected: bool) -> Style:
+    def _cell_style(self, block: Block, v: float, selected: bool, followed: bool) -> Style:
         if selected:
             return self.style_of("values--selected")
         if not math.isfinite(v):
             return self.style_of("values--bad")
         if block.role == "delta" and v:
             return self.style_of("values--changed")
-        return self.style_of(f"values--{block.role}")
+        style = self.style_of(f"values--{block.role}")
+        return style + self.style_of("values--example") if followed else style
+
+    def _followed(self, block: Block) -> int | None:
+        """The column of the followed example, in a block with one column per example."""
+        return self.example if block.per_example else None
 
     def _row(self, block: Block, r: int | None, scroll_x: int, width: int) -> Strip:
         """The gutter, then only the columns between scroll_x and scroll_x + width."""
-        n_cols = block.matrix.shape[1]
+        n_cols, cell = block.matrix.shape[1], block.cell
         data_w = max(width - LABEL, 0)
-        first = scroll_x // CELL
-        last = min(n_cols, (scroll_x + data_w) // CELL + 1)
+        first = scroll_x // cell
+        last = min(n_cols, (scroll_x + data_w) // cell + 1)
         gutter_style = self.style_of("values--gutter")
         gutter = f"{r:>{LABEL - 2}} │" if r is not None else " " * LABEL
         segments = [Segment(gutter, gutter_style)]
         sel = self._selected_cell(block)
+        followed = self._followed(block)
         for c in range(first, last):
-            if r is None:
-                segments.append(Segment(f"{c:>{CELL - 1}} ", gutter_style))
+            if r is None:  # the column numbers; ▾ marks the followed example
+                label = f"▾{c}" if c == followed else str(c)
+                style = (
+                    gutter_style + self.style_of("values--example")
+                    if c == followed
+                    else gutter_style
+                )
+                segments.append(Segment(f"{label:>{cell - 1}} ", style))
                 continue
             v = float(block.matrix[r, c])
             self.cells_formatted += 1
             is_sel = sel == (r, c)
-            segments.append(
-                Segment(format_cell(v, block.role, is_sel), self._cell_style(block, v, is_sel))
-            )
-        offset = scroll_x - first * CELL
+            text = format_cell(v, block.role, is_sel, self.digits, cell)
+            segments.append(Segment(text, self._cell_style(block, v, is_sel, c == followed)))
+        offset = scroll_x - first * cell
         body = Strip(segments[1:]).crop(offset, offset + data_w)
         return Strip.join([Strip(segments[:1]), body]).extend_cell_length(width, self.style_of())
 
@@ -264,7 +304,8 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
     def action_move_cell(self, dr: int, dc: int) -> None:
         editable = self.param_blocks()
         if not editable:
-            self.scroll_relative(x=dc * CELL, y=dr, animate=False)
+            cell = max((b.cell for b in self.blocks), default=12)
+            self.scroll_relative(x=dc * cell, y=dr, animate=False)
             return
         current = next(
             (k for k in editable if self.blocks[k].param == getattr(self.selected, "key", None)),
@@ -285,14 +326,14 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         else:
             self._select(current, min(max(r, 0), rows - 1), min(max(c, 0), cols - 1))
 
-    def scroll_to_cell(self, line: int, c: int) -> None:
+    def scroll_to_cell(self, line: int, c: int, cell: int) -> None:
         """Scroll just enough that `line` and column `c` are in view (the gutter stays put)."""
         x, y = self.scroll_offset
-        data_w, height = max(self.size.width - LABEL, CELL), max(self.size.height, 1)
-        if c * CELL < x:
-            x = c * CELL
-        elif (c + 1) * CELL > x + data_w:
-            x = (c + 1) * CELL - data_w
+        data_w, height = max(self.size.width - LABEL, cell), max(self.size.height, 1)
+        if c * cell < x:
+            x = c * cell
+        elif (c + 1) * cell > x + data_w:
+            x = (c + 1) * cell - data_w
         if line < y:
             y = line
         elif line >= y + height:
@@ -305,6 +346,6 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         assert block.param is not None
         ref = ref_for(block.param, r, c)
         self.selected = ref
-        self.scroll_to_cell(self.starts[k] + block.header_lines + r, c)
+        self.scroll_to_cell(self.starts[k] + block.header_lines + r, c, block.cell)
         self.refresh()
         self.post_message(self.CellSelected(ref))

@@ -1,0 +1,328 @@
+"""The plan of one iteration: every step's kind, formula and operands, once per network shape.
+
+What a step *is* (its symbol, its formula, which earlier steps or parameters it reads)
+depends only on the network's shape, so a plan is built once per shape and shared by every
+trace of that shape; a trace is a plan plus one iteration's values.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from ..notation import expr as ex
+from ..notation.numbers import num, sup
+from . import backprop
+from .activations import ACTIVATIONS
+from .losses import LOSSES
+from .network import Network
+
+PHASES = ("forward", "backward", "update")
+# What each kind of step computes, in words (the step panel's header, the worked solutions).
+KIND_TITLES = {
+    "z": "weighted input",
+    "a": "activation",
+    "loss": "loss",
+    "dL_da": "∂L/∂a",
+    "dact": "activation derivative",
+    "delta": "error δ",
+    "dW": "weight gradient",
+    "db": "bias gradient",
+    "W_new": "weight update",
+    "b_new": "bias update",
+    "loss_after": "loss after the update",
+}
+# Kinds whose value has one column per example (the others hold one value for the batch).
+PER_EXAMPLE = frozenset({"z", "a", "dL_da", "dact", "delta"})
+
+
+def symbol(base: str, layer: int | None = None) -> ex.Sym:
+    """z⁽ˡ⁾, W⁽ˡ⁾, δ⁽ˡ⁾ … as a formula's symbol."""
+    return ex.Sym(base, None if layer is None else str(layer))
+
+
+# The symbol of each parameter an operand can name ("W2", "b1", "x", "y", "lr").
+def param_symbol(key: str) -> ex.Expr:
+    if key == "x":
+        return symbol("a", 0)
+    if key == "lr":
+        return ex.Sym("η")
+    if key == "y":
+        return ex.Sym("y")
+    return symbol(key[0], int(key[1:]))
+
+
+class OperandPlan(NamedTuple):
+    symbol: ex.Expr
+    step: int | None  # the step whose value it is, or
+    param: str | None  # the network tensor it is ("W2", "b1", "x", "y", "lr")
+    per_example: bool  # one column per example (z, a, δ, x, y …)
+
+
+class StepPlan(NamedTuple):
+    phase: str
+    layer: int | None
+    kind: str
+    lhs: ex.Expr
+    rhs: ex.Expr  # Ref(k) stands for operands[k]
+    operands: tuple[OperandPlan, ...]
+    note: str
+    relation: str
+
+
+class Plan(NamedTuple):
+    steps: tuple[StepPlan, ...]
+    where: dict[tuple[str, int | None], int]  # (kind, layer) → step index
+    phase_starts: dict[str, int]
+    layout: backprop.Layout  # where each W and b sit in the flat gradient
+    frozen: bool  # whether the update keeps any parameter as it is
+
+
+R0, R1, R2 = ex.Ref(0), ex.Ref(1), ex.Ref(2)
+
+
+class _Planner:
+    """Lists the steps in order; operands name earlier steps by (kind, layer)."""
+
+    def __init__(self) -> None:
+        self.steps: list[StepPlan] = []
+        self.index: dict[tuple[str, int | None], int] = {}
+
+    def step(self, kind: str, layer: int | None) -> OperandPlan:
+        i = self.index[(kind, layer)]
+        return OperandPlan(self.steps[i].lhs, i, None, kind in PER_EXAMPLE)
+
+    @staticmethod
+    def param(key: str) -> OperandPlan:
+        return OperandPlan(param_symbol(key), None, key, key in ("x", "y"))
+
+    def add(
+        self,
+        phase: str,
+        layer: int | None,
+        kind: str,
+        lhs: ex.Expr,
+        rhs: ex.Expr,
+        *operands: OperandPlan,
+        note: str = "",
+        relation: str = "=",
+    ) -> None:
+        self.index[(kind, layer)] = len(self.steps)
+        self.steps.append(StepPlan(phase, layer, kind, lhs, rhs, operands, note, relation))
+
+
+# What the plan depends on. Per layer: activation, leaky slope (0 for the others), W's shape,
+# the parameters the update keeps; then the loss and the batch size.
+LayerKey = tuple[str, float, tuple[int, ...], frozenset[str]]
+ShapeKey = tuple[tuple[LayerKey, ...], str, int]
+
+
+def shape_key(net: Network) -> ShapeKey:
+    layers = tuple(
+        (
+            la.activation,
+            la.alpha if la.activation == "leaky_relu" else 0.0,
+            la.W.shape,
+            la.frozen,
+        )
+        for la in net.layers
+    )
+    return layers, net.loss, net.batch_size
+
+
+@lru_cache(maxsize=64)
+def plan_for(key: ShapeKey) -> Plan:
+    """The steps of one iteration for networks of this shape, without their values."""
+    layer_keys, loss, m = key
+    layers = tuple((activation, alpha) for activation, alpha, _, _ in layer_keys)
+    kept = tuple(f for _, _, _, f in layer_keys)
+    n_out = layer_keys[-1][2][0]
+    p = _Planner()
+    _plan_forward(p, layers, loss, m, n_out)
+    _plan_backward(p, layers, loss, m, n_out)
+    _plan_update(p, len(layers), kept)
+    starts: dict[str, int] = {}
+    for i, s in enumerate(p.steps):
+        starts.setdefault(s.phase, i)
+    layout = backprop.layout(tuple(shape for _, _, shape, _ in layer_keys))
+    return Plan(tuple(p.steps), dict(p.index), starts, layout, any(kept))
+
+
+def _activation_note(activation: str, alpha: float) -> str:
+    act = ACTIVATIONS[activation]
+    slope = f", α = {num(alpha, None)}" if activation == "leaky_relu" else ""
+    return f"σ = {act.name}: σ(z) = {act.definition}, σ′(z) = {act.derivative}{slope}"
+
+
+def _batch_note(m: int) -> str:
+    return f"mean over the batch of m = {m} examples" if m > 1 else ""
+
+
+def _plan_forward(
+    p: _Planner, layers: tuple[tuple[str, float], ...], loss: str, m: int, n: int
+) -> None:
+    a_prev = p.param("x")
+    for l, (activation, alpha) in enumerate(layers, start=1):
+        note = f"b{sup(l)} is added to every column (one per example)" if m > 1 else ""
+        p.add(
+            "forward",
+            l,
+            "z",
+            symbol("z", l),
+            ex.Add(ex.MatMul(R0, R1), R2),
+            p.param(f"W{l}"),
+            a_prev,
+            p.param(f"b{l}"),
+            note=note,
+        )
+        fn = ACTIVATIONS[activation].symbol
+        note = _activation_note(activation, alpha)
+        p.add("forward", l, "a", symbol("a", l), ex.Call(fn, R0), p.step("z", l), note=note)
+        a_prev = p.step("a", l)
+    per_example = LOSSES[loss].formula(R0, R1, n)
+    rhs = ex.BatchMean(per_example, m) if m > 1 else per_example
+    note = f"{loss} loss" + (f", {_batch_note(m)} (k runs over the columns)" if m > 1 else "")
+    p.add("forward", None, "loss", ex.Sym("L"), rhs, a_prev, p.param("y"), note=note)
+
+
+def _plan_backward(
+    p: _Planner, layers: tuple[tuple[str, float], ...], loss: str, m: int, n: int
+) -> None:
+    L = len(layers)
+    for l in range(L, 0, -1):
+        activation, alpha = layers[l - 1]
+        if l == L:
+            _plan_output_factors(p, l, activation, alpha, loss, n)
+        else:
+            p.add(
+                "backward",
+                l,
+                "dL_da",
+                ex.Grad(symbol("a", l)),
+                ex.MatMul(ex.T(R0), R1),
+                p.param(f"W{l + 1}"),
+                p.step("delta", l + 1),
+            )
+            _plan_dact(p, l, activation, alpha)
+            _plan_chain_delta(p, l)
+        delta = p.step("delta", l)
+        a_prev = p.param("x") if l == 1 else p.step("a", l - 1)
+        dW: ex.Expr = ex.MatMul(R0, ex.T(R1))
+        db: ex.Expr = R0
+        if m > 1:
+            dW, db = ex.BatchMean(dW, m, sums=False), ex.BatchMean(db, m)
+        note = _batch_note(m)
+        p.add("backward", l, "dW", ex.Grad(symbol("W", l)), dW, delta, a_prev, note=note)
+        p.add("backward", l, "db", ex.Grad(symbol("b", l)), db, delta, note=note)
+
+
+def _plan_output_factors(
+    p: _Planner, l: int, activation: str, alpha: float, loss: str, n: int
+) -> None:
+    loss_fn = LOSSES[loss]
+    a_op, y_op = p.step("a", l), p.param("y")
+    p.add(
+        "backward",
+        l,
+        "dL_da",
+        ex.Grad(symbol("a", l)),
+        loss_fn.grad_formula(R0, R1, n),
+        a_op,
+        y_op,
+        note=f"{loss} loss, per example",
+    )
+    fused = loss_fn.fused_delta is not None and loss_fn.requires_output == activation
+    if activation != "softmax":
+        _plan_dact(p, l, activation, alpha)
+        if fused:
+            p.add(
+                "backward",
+                l,
+                "delta",
+                symbol("δ", l),
+                ex.Sub(R0, R1),
+                a_op,
+                y_op,
+                note=f"fused {loss_fn.fused_name}: ∂L/∂a ⊙ σ′(z) simplifies to a − y, "
+                "computed directly so saturated units stay exact",
+            )
+        else:
+            _plan_chain_delta(p, l)
+        return
+    jvp = ex.MatMul(ex.T(symbol("J", l)), ex.Grad(symbol("a", l)))
+    if fused:
+        p.add(
+            "backward",
+            l,
+            "dact",
+            jvp,
+            ex.Sub(R0, R1),
+            a_op,
+            y_op,
+            note=f"fused {loss_fn.fused_name}: the softmax Jacobian-vector product "
+            "a ⊙ (g − Σⱼ (a ⊙ g)ⱼ) with g = −y / a is exactly a − y",
+        )
+    else:
+        g_minus_mean = ex.Sub(R0, ex.SumUnits(ex.Had(R1, R0)))
+        p.add(
+            "backward",
+            l,
+            "dact",
+            jvp,
+            ex.Had(R1, ex.Paren(g_minus_mean)),
+            p.step("dL_da", l),
+            a_op,
+            note="softmax has no elementwise derivative: this is the Jacobian-vector "
+            "product Jᵀg, with J = diag(a) − a aᵀ and g = ∂L/∂a",
+        )
+    p.add(
+        "backward",
+        l,
+        "delta",
+        symbol("δ", l),
+        R0,
+        p.step("dact", l),
+        note=f"fused {loss_fn.fused_name}" if fused else "δ = Jᵀ ∂L/∂a for softmax",
+    )
+
+
+def _plan_dact(p: _Planner, l: int, activation: str, alpha: float) -> None:
+    p.add(
+        "backward",
+        l,
+        "dact",
+        ex.Call("σ′", symbol("z", l)),
+        ACTIVATIONS[activation].prime_formula(R0, alpha),
+        p.step("z", l),
+        note=_activation_note(activation, alpha),
+    )
+
+
+def _plan_chain_delta(p: _Planner, l: int) -> None:
+    """δ⁽ˡ⁾ = ∂L/∂a⁽ˡ⁾ ⊙ σ′(z⁽ˡ⁾), the chain rule's elementwise step."""
+    rhs = ex.Had(R0, R1)
+    p.add("backward", l, "delta", symbol("δ", l), rhs, p.step("dL_da", l), p.step("dact", l))
+
+
+def _plan_update(p: _Planner, depth: int, kept: tuple[frozenset[str], ...]) -> None:
+    lr = p.param("lr")
+    for l in range(1, depth + 1):
+        for name in ("W", "b"):
+            old = p.param(f"{name}{l}")
+            lhs = symbol(name, l)
+            if name in kept[l - 1]:
+                note = f"{name}{sup(l)} is frozen in the network file: the update keeps it"
+                p.add("update", l, f"{name}_new", lhs, R0, old, relation="←", note=note)
+                continue
+            grad = p.step(f"d{name}", l)
+            rhs = ex.Sub(R0, ex.MatMul(R1, R2))
+            p.add("update", l, f"{name}_new", lhs, rhs, old, lr, grad, relation="←")
+    p.add(
+        "update",
+        None,
+        "loss_after",
+        ex.Sym("L", prime=True),
+        ex.Words("the loss of the updated network on the same data"),
+        p.step("loss", None),
+        note="the loss of the updated parameters on the same data",
+    )

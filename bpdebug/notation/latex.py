@@ -1,0 +1,110 @@
+"""Formulas as LaTeX math: markdown hand-outs ($$ … $$) and the .tex document.
+
+Plain ASCII, so that pdflatex needs no Unicode support.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .boxes import (
+    Apply,
+    Box,
+    Elided,
+    Fenced,
+    Fraction,
+    Mi,
+    Mn,
+    Mo,
+    Row,
+    Subscript,
+    Sup,
+    Table,
+    Text,
+)
+
+GREEK = {"δ": r"\delta", "σ": r"\sigma", "η": r"\eta", "α": r"\alpha", "∂": r"\partial"}
+FUNCTIONS = {"tanh": r"\tanh", "log": r"\log", "exp": r"\exp"}
+OPERATORS = {
+    "−": "-",
+    "·": r"\cdot",
+    "⊙": r"\odot",
+    "←": r"\leftarrow",
+    "≤": r"\le",
+    "Σ": r"\sum",
+    ",": r",\quad",
+    "×": r"\times",
+}
+FENCES = {
+    "(": (r"\left(", r"\right)"),
+    "[": (r"\left[", r"\right]"),
+    "‖": (r"\left\|", r"\right\|"),
+}
+_EXPONENT = re.compile(r"^(-?[0-9.]+)e([+-])0*([0-9]+)$")
+
+
+def latex(box: Box) -> str:
+    """The box as LaTeX math (without the $ or \\[ around it)."""
+    if isinstance(box, Mi):
+        return identifier(box.text)
+    if isinstance(box, Mn):
+        return number(box.text)
+    if isinstance(box, Mo):
+        return OPERATORS.get(box.text, box.text)
+    if isinstance(box, Row):
+        return " ".join(latex(b) for b in box.items)  # math mode ignores the spaces
+    if isinstance(box, Sup):
+        script = r"\top" if box.script == Mi("⊤") else latex(box.script)
+        return "{" + latex(box.base) + "}^{" + script + "}"
+    if isinstance(box, Subscript):
+        return "{" + latex(box.base) + "}_{" + latex(box.script) + "}"
+    if isinstance(box, Fraction):
+        top, bottom = latex(box.num), latex(box.den)
+        if box.style == "half":
+            return r"\tfrac{1}{2}"
+        return r"\frac{" + top + "}{" + bottom + "}"
+    if isinstance(box, Fenced):
+        left, right = FENCES[box.open]
+        return f"{left} {latex(box.body)} {right}"
+    if isinstance(box, Table):
+        body = r" \\ ".join(" & ".join(number(n.text) for n in row) for row in box.rows)
+        return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+    if isinstance(box, Elided):
+        return r"\langle " + box.shape.replace("×", r" \times ") + r" \rangle"
+    if isinstance(box, Text):
+        return r"\text{" + escape(box.text) + "}"
+    if isinstance(box, Apply):
+        return latex(box.fn) + r"\left( " + latex(box.arg) + r" \right)"
+    raise TypeError(f"no LaTeX for {type(box).__name__}")
+
+
+def identifier(name: str) -> str:
+    if name in FUNCTIONS:
+        return FUNCTIONS[name]
+    out = "".join(GREEK.get(ch, ch) for ch in name).replace("′", "'")
+    if len(name.rstrip("′")) > 1 and name not in GREEK:
+        return r"\operatorname{" + out.replace("_", r"\_") + "}"
+    return out
+
+
+def number(text: str) -> str:
+    """'1.2e-05' as 1.2 × 10⁻⁵; nan and infinities spelled as mathematicians do."""
+    if text in ("inf", "-inf"):
+        return text.replace("inf", r"\infty")
+    if text == "nan":
+        return r"\mathrm{nan}"
+    match = _EXPONENT.match(text)
+    if match:
+        mantissa, sign, power = match.groups()
+        return mantissa + r" \times 10^{" + ("-" if sign == "-" else "") + power + "}"
+    return text
+
+
+_SPECIAL = re.compile(r"([&%$#_{}])")
+
+
+def escape(words: str) -> str:
+    """Text safe inside \\text{} and in prose: LaTeX's special characters escaped."""
+    out = words.replace("\\", r"\textbackslash{}")
+    out = _SPECIAL.sub(r"\\\1", out)
+    return out.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")

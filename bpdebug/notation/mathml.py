@@ -1,0 +1,107 @@
+"""Formulas as MathML, which browsers typeset with no script: the HTML hand-out."""
+
+from __future__ import annotations
+
+from html import escape
+
+from .boxes import (
+    Apply,
+    Box,
+    Elided,
+    Fenced,
+    Fraction,
+    Mi,
+    Mn,
+    Mo,
+    Row,
+    Subscript,
+    Sup,
+    Table,
+    Text,
+)
+from .latex import _EXPONENT
+
+
+def mathml(box: Box, display: bool = True) -> str:
+    """The box as a <math> element."""
+    mode = "block" if display else "inline"
+    return f'<math display="{mode}">{element(box)}</math>'
+
+
+def aligned(lhs: Box, relation: str, rhs: Box, value: Box) -> str:
+    """`lhs = rhs` and `= value` on two lines, aligned at the relation signs.
+
+    MathML Core (what browsers implement) has no columnalign: the page's stylesheet aligns
+    the cells of a table of class "aligned" (see ALIGNED_CSS).
+    """
+    rel = f"<mo>{escape(relation)}</mo>"
+    first = f"<mtd>{element(lhs)}</mtd><mtd><mrow>{rel}{element(rhs)}</mrow></mtd>"
+    second = f"<mtd></mtd><mtd><mrow><mo>=</mo>{element(value)}</mrow></mtd>"
+    table = f'<mtable class="aligned"><mtr>{first}</mtr><mtr>{second}</mtr></mtable>'
+    return f'<math display="block">{table}</math>'
+
+
+ALIGNED_CSS = (
+    "mtable.aligned>mtr>mtd:first-child{text-align:right;padding-right:0}"
+    "mtable.aligned>mtr>mtd:last-child{text-align:left;padding-left:0}"
+)
+
+
+def element(box: Box) -> str:
+    if isinstance(box, Mi):
+        return f"<mi>{escape(box.text)}</mi>"
+    if isinstance(box, Mn):
+        return number(box.text)
+    if isinstance(box, Mo):
+        if box.text == ",":
+            return '<mo separator="true">,</mo><mspace width="1em"/>'
+        return f"<mo>{escape(box.text)}</mo>"
+    if isinstance(box, Row) and box.tight:  # (1), −y: no operator spacing inside
+        inner = "".join(_tight(b) for b in box.items)
+        return f"<mrow>{inner}</mrow>"
+    if isinstance(box, Row):
+        return "<mrow>" + "".join(element(b) for b in box.items) + "</mrow>"
+    if isinstance(box, Sup):
+        return f"<msup>{element(box.base)}{element(box.script)}</msup>"
+    if isinstance(box, Subscript):
+        return f"<msub>{element(box.base)}{element(box.script)}</msub>"
+    if isinstance(box, Fraction):
+        return f"<mfrac>{element(box.num)}{element(box.den)}</mfrac>"
+    if isinstance(box, Fenced):
+        return f"<mrow><mo>{box.open}</mo>{element(box.body)}<mo>{box.close}</mo></mrow>"
+    if isinstance(box, Table):
+        rows = "".join(
+            "<mtr>" + "".join(f"<mtd>{number(n.text)}</mtd>" for n in row) + "</mtr>"
+            for row in box.rows
+        )
+        return f"<mrow><mo>[</mo><mtable>{rows}</mtable><mo>]</mo></mrow>"
+    if isinstance(box, Elided):
+        parts = "<mo>×</mo>".join(f"<mn>{n}</mn>" for n in box.shape.split("×"))
+        return f"<mrow><mo>⟨</mo>{parts}<mo>⟩</mo></mrow>"
+    if isinstance(box, Text):
+        return f"<mtext>{escape(box.text)}</mtext>"
+    if isinstance(box, Apply):
+        arg = f"<mrow><mo>(</mo>{element(box.arg)}<mo>)</mo></mrow>"
+        return f"<mrow>{element(box.fn)}<mo>&#x2061;</mo>{arg}</mrow>"
+    raise TypeError(f"no MathML for {type(box).__name__}")
+
+
+def _tight(box: Box) -> str:
+    if isinstance(box, Mo):
+        return f'<mo lspace="0" rspace="0">{escape(box.text)}</mo>'
+    return element(box)
+
+
+def number(text: str) -> str:
+    """One number as one <mn> (1.2e-05 as 1.2 × 10⁻⁵ inside one <mrow>)."""
+    if text in ("inf", "-inf"):
+        return f"<mn>{text.replace('inf', '∞')}</mn>"
+    match = _EXPONENT.match(text)
+    if match:
+        mantissa, sign, power = match.groups()
+        exponent = ("-" if sign == "-" else "") + power
+        return (
+            f'<mrow class="number"><mn>{mantissa}</mn><mo>×</mo>'
+            f"<msup><mn>10</mn><mn>{exponent}</mn></msup></mrow>"
+        )
+    return f"<mn>{escape(text)}</mn>"
