@@ -6,14 +6,19 @@ Every bad file or argument is one line on stderr and exit status 2, never a trac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 from .allocator import keep_freed_memory
+from .atomic import exists
 from .netfile import Limits, NetworkFileError, load_network
+from .notation.parse import shown
+from .progress import progress_line
 from .samples import DEFAULT_SAMPLE, resolve, sample_names
 
 if TYPE_CHECKING:
@@ -32,20 +37,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _positive_int(text: str) -> int:
+    """A whole number such as 20000, 20_000 or 2e4."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+        value = float(text) if "e" in text.lower() else int(text)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}") from None
+    if not float(value).is_integer() or not 1 <= value <= 2**62:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 2**62, got {text}")
+    return int(value)
 
 
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, got {shown(text)}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
     return value
@@ -57,7 +63,7 @@ def _digits(text: str) -> int | None:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 1 to 17 or full, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected 1 to 17 or full, got {shown(text)}") from None
     if not 1 <= value <= 17:
         raise argparse.ArgumentTypeError(f"must be from 1 to 17 (or full), got {value}")
     return value
@@ -105,6 +111,13 @@ def _limit_flags(parser: argparse.ArgumentParser) -> None:
         help=f"largest network file (default {d.max_file_bytes:,})",
     )
     g.add_argument(
+        "--max-trace-bytes",
+        type=_positive_int,
+        default=d.max_trace_bytes,
+        metavar="N",
+        help=f"memory one iteration's trace may take (default {d.max_trace_bytes:,})",
+    )
+    g.add_argument(
         "--max-magnitude",
         type=_positive_float,
         default=d.max_magnitude,
@@ -120,6 +133,7 @@ def _limits(args: argparse.Namespace) -> Limits:
         max_params=args.max_params,
         max_file_bytes=args.max_file_bytes,
         max_magnitude=args.max_magnitude,
+        max_trace_bytes=args.max_trace_bytes,
     )
 
 
@@ -211,7 +225,7 @@ def _command_parser(command: str) -> _Parser:
 def load(net_arg: str, limits: Limits) -> Network:
     """The network a NET argument names: a file, or a shipped sample."""
     path = resolve(net_arg)
-    if not path.exists() and net_arg not in sample_names():
+    if not exists(path) and net_arg not in sample_names():
         looks_like_path = "/" in net_arg or path.suffix
         if not looks_like_path:
             raise NetworkFileError(
@@ -238,32 +252,34 @@ def _run_check(args: argparse.Namespace) -> int:
     if not args.tolerance > 0:
         raise UsageError("bpdebug check: --tolerance must be a positive number")
     net = load(args.net, _limits(args))
-    report = check_gradients(net)
-    diagnosis = build_trace(net).diagnosis() if not report.max_error <= args.tolerance else ""
+    with progress_line() as progress:
+        report = check_gradients(
+            net, lambda done, total: progress(f"checked {done} of {total} tensors")
+        )
+    passed = report.passes(args.tolerance)
+    diagnosis = build_trace(net).diagnosis() if not passed else ""
     sys.stdout.write(check_text(net, report, args.tolerance, diagnosis))
-    return 0 if report.max_error <= args.tolerance else 1
+    return 0 if passed else 1
 
 
 def _run_explain(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .atomic import write_atomically
+    from .atomic import OutputError, write_output
     from .engine import build_trace
     from .explain import FORMATS
 
-    text = FORMATS[args.format](build_trace(load(args.net, _limits(args))), args.digits)
+    trace = build_trace(load(args.net, _limits(args)))
+    if trace.diagnosis():
+        _say(f"bpdebug explain: warning: {trace.diagnosis()}")
+    text = FORMATS[args.format](trace, args.digits)
     if not args.output:
         sys.stdout.write(text)
         return 0
-    out = Path(args.output)
-    if out.exists() and not args.force:
-        raise UsageError(f"bpdebug explain: {out} already exists (use --force to replace it)")
-    if not out.parent.is_dir():
-        raise UsageError(f"bpdebug explain: {out}: the folder {out.parent} does not exist")
     try:
-        write_atomically(out, text, overwrite=args.force)
-    except OSError as exc:
-        raise UsageError(f"bpdebug explain: {out}: cannot write: {exc.strerror or exc}") from None
+        write_output(Path(args.output), text, args.force)
+    except OutputError as exc:
+        raise UsageError(f"bpdebug explain: {exc}") from None
     return 0
 
 
@@ -326,11 +342,13 @@ def _run_app(args: argparse.Namespace) -> int:
         from .tui.app import make_app
 
         limits = _limits(args)
-        app = make_app(load(args.net, limits), limits)
+        app = make_app(load(args.net, limits), limits, offer_recovered=True)
         gc.freeze()
     finally:
         gc.enable()
     app.run()
+    for note in app.exit_notes():
+        print(note, file=sys.stderr)
     return app.return_code or 0
 
 
@@ -348,15 +366,57 @@ def dispatch(argv: Sequence[str]) -> int:
     return _run_app(_open_parser().parse_args(argv))
 
 
+def _say(line: str) -> None:
+    """One line on standard error, if there is a standard error to say it on."""
+    if sys.stderr is not None:
+        print(line, file=sys.stderr)
+
+
+def _usable_streams() -> bool:
+    """Standard output can be written to, in any encoding: a character the encoding lacks is
+    written as an escape (\u2202) rather than failing. False if it is closed."""
+    if sys.stdout is None:
+        _say("bpdebug: standard output is closed: nothing could be shown")
+        return False
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    return True
+
+
+def _drop_stdout() -> None:
+    """After output failed: stop Python trying again (and failing again) at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     keep_freed_memory()
+    if not _usable_streams():
+        return 2
     try:
-        return dispatch(argv)
+        code = dispatch(argv)
+        sys.stdout.flush()
+        return code
     except (UsageError, NetworkFileError) as exc:
-        print(f"bpdebug: {exc}" if isinstance(exc, NetworkFileError) else str(exc), file=sys.stderr)
+        _say(f"bpdebug: {exc}" if isinstance(exc, NetworkFileError) else str(exc))
         return 2
     except BrokenPipeError:
+        _drop_stdout()
         return 0
     except KeyboardInterrupt:
         return 130
+    except MemoryError:
+        _say(
+            "bpdebug: not enough memory for this network "
+            "(the --max-… limits keep a network within what a machine usually has)"
+        )
+        return 2
+    except OSError as exc:  # writing the output failed: a full disk, a closed pipe …
+        _say(f"bpdebug: cannot write the output: {exc.strerror or exc}")
+        with contextlib.suppress(OSError, ValueError):
+            _drop_stdout()
+        return 1

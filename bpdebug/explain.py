@@ -22,7 +22,7 @@ from .notation.layout import Setting as _Setting
 from .notation.layout import lay, value_box
 from .notation.mathml import ALIGNED_CSS
 from .notation.mathml import aligned as aligned_mathml
-from .report import PHASE_TITLES, describe
+from .report import PHASE_TITLES, describe, markdown_escape
 
 HANDOUT_MAX = 64  # a hand-out writes matrices of up to this many entries in full
 
@@ -106,14 +106,6 @@ def _walk(
 # ---------------------------------------------------------------- markdown
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
-
-
-def markdown_escape(words: str) -> str:
-    """Text from a file made inert in markdown: no markup, no HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", words)
-
-
 def explain_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
     net = trace.network
     lines = [
@@ -121,9 +113,10 @@ def explain_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
         "",
         f"{describe(net)}. One gradient-descent iteration, every value in order.",
         "",
-        "## The network",
-        "",
     ]
+    if trace.diagnosis():
+        lines += [f"> **Warning:** {markdown_escape(trace.diagnosis())}", ""]
+    lines += ["## The network", ""]
     for label, box in _given(net, digits):
         note = f" ({label})" if label else ""
         lines.append(f"- ${latex(box)}${note}")
@@ -228,8 +221,10 @@ def explain_latex(trace: Trace, digits: int | None = DIGITS) -> str:
         "",
         latex_text(describe(net)) + ".",
         "",
-        r"\section*{The network}",
     ]
+    if trace.diagnosis():
+        lines += [rf"\textbf{{Warning:}} {latex_text(trace.diagnosis())}", ""]
+    lines += [r"\section*{The network}"]
     for label, box in _given(net, digits):
         tag = rf" \quad \text{{{latex_escape(label)}}}" if label else ""
         lines.append(rf"\fit{{{latex(box)}{tag}}}")
@@ -272,13 +267,15 @@ def explain_html(trace: Trace, digits: int | None = DIGITS) -> str:
         f"<title>Worked solution: {e(net.name or 'network')}</title>",
         "<style>body{font-family:serif;max-width:60em;margin:2em auto;padding:0 1.5em;"
         "line-height:1.4}math[display=block]{margin:0.6em 0;overflow-x:auto}"
-        f".note{{color:#555;font-style:italic}}{ALIGNED_CSS}</style>",
+        f".note{{color:#555;font-style:italic}}.warning{{color:#a00}}{ALIGNED_CSS}</style>",
         "</head>",
         "<body>",
         f"<h1>Worked solution: {e(net.name or 'network')}</h1>",
         f"<p>{e(describe(net))}. One gradient-descent iteration, every value in order.</p>",
-        "<h2>The network</h2>",
     ]
+    if trace.diagnosis():
+        parts.append(f'<p class="warning"><strong>Warning:</strong> {e(trace.diagnosis())}</p>')
+    parts += ["<h2>The network</h2>"]
     for label, box in _given(net, digits):
         parts.append(mathml(Row((box, Mo(","), Text(label))) if label else box))
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import write_atomically
+from .atomic import read_bounded, write_atomically
 from .engine import ACTIVATIONS, LOSSES, Layer, Network, frozen_array
 from .engine.backprop import laid_out_flat
 from .engine.network import INITS, init_params
@@ -38,6 +38,7 @@ class Limits:
     max_examples: int = 1_000_000
     max_params: int = 20_000_000
     max_magnitude: float = 1e9  # the largest |number| accepted for a weight, input or target
+    max_trace_bytes: int = 2**30  # what one iteration's trace may hold in memory
 
 
 class NetworkFileError(ValueError):
@@ -46,29 +47,25 @@ class NetworkFileError(ValueError):
     def __init__(self, source: str, key: str, problem: str) -> None:
         self.source, self.key, self.problem = source, key, problem
         where = f"{key}: " if key else ""
-        super().__init__(f"{source}: {where}{problem}")
+        name = source if len(source) <= 100 else source[:60] + "…" + source[-20:]
+        super().__init__(f"{name}: {where}{problem}")
 
 
 def _read_text(path: Path, limits: Limits) -> str:
+    """The file's text: a regular file only, read no further than the size limit."""
     try:
-        size = path.stat().st_size
+        raw = read_bounded(path, limits.max_file_bytes)
     except FileNotFoundError:
         raise NetworkFileError(str(path), "", "no such file") from None
+    except IsADirectoryError:
+        raise NetworkFileError(str(path), "", "is a folder, not a network file") from None
     except OSError as exc:
-        raise NetworkFileError(str(path), "", f"cannot read: {exc.strerror}") from None
-    if path.is_dir():
-        raise NetworkFileError(str(path), "", "is a folder, not a network file")
-    if size > limits.max_file_bytes:
-        raise NetworkFileError(
-            str(path),
-            "",
-            f"file is {size:,} bytes; the limit is {limits.max_file_bytes:,} "
-            "(raise it with --max-file-bytes)",
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NetworkFileError(str(path), "", f"cannot read: {exc.strerror}") from None
+        raise NetworkFileError(str(path), "", f"cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        problem = str(exc)
+        if problem.startswith("file is"):
+            problem += f"; the limit is {limits.max_file_bytes:,} (raise it with --max-file-bytes)"
+        raise NetworkFileError(str(path), "", problem) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -90,6 +87,9 @@ def parse_document(text: str, source: str, fmt: str) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise NetworkFileError(source, "", "nested too deeply to be a network file") from None
+    except ValueError as exc:  # Python refuses integers of more than 4,300 digits
+        problem = "a number has more than 4,300 digits" if "4300" in str(exc) else str(exc)
+        raise NetworkFileError(source, "", problem[:200]) from None
     if not isinstance(doc, dict):
         raise NetworkFileError(source, "", f"expected a table of keys at the top, got {_kind(doc)}")
     return doc
@@ -176,12 +176,20 @@ class _Validator:
             raise self.fail(key, f"unknown {value!r}{hint}; expected one of {', '.join(choices)}")
         return value
 
+    def as_float(self, value: Any, key: str) -> float:
+        """A number from the file as a float; an integer too large for one is refused."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"expected a number, got {_kind(value)}")
+        try:
+            return float(value)
+        except OverflowError:
+            digits = len(str(abs(value)))
+            raise self.fail(key, f"a {digits}-digit integer is too large to be a number") from None
+
     def number(
         self, value: Any, key: str, low: float, high: float, low_open: bool = False
     ) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"expected a number, got {_kind(value)}")
-        v = float(value)
+        v = self.as_float(value, key)
         if not math.isfinite(v):
             raise self.fail(key, f"must be a finite number, got {value}")
         if v < low or (low_open and v <= low) or v > high:
@@ -232,9 +240,7 @@ class _Validator:
         return [self.entry(v, f"{key}[{j}]") for j, v in enumerate(value)]
 
     def entry(self, v: Any, key: str) -> float:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise self.fail(key, f"expected a number, got {_kind(v)}")
-        f = float(v)
+        f = self.as_float(v, key)
         if not math.isfinite(f):
             raise self.fail(key, f"must be a finite number, got {v}")
         if abs(f) > self.limits.max_magnitude:
@@ -274,7 +280,7 @@ def network_from_document(doc: dict[str, Any], source: str, limits: Limits = Lim
         raise v.fail(
             "layers", f"has {len(layers_doc):,} layers; the limit is {limits.max_layers:,}"
         )
-    layers = _layers(v, layers_doc, len(x_rows[0]), seed)
+    layers = _layers(v, layers_doc, len(x_rows[0]), seed, len(x_rows))
     _check_output(v, layers, loss, y_rows)
     x = frozen_array(np.array(x_rows, dtype=np.float64).T)
     y = frozen_array(np.array(y_rows, dtype=np.float64).T)
@@ -293,10 +299,25 @@ def _examples(v: _Validator, value: Any, key: str) -> list[list[float]]:
     return v.matrix(value, key, rows_are="examples")
 
 
-def _layers(v: _Validator, docs: list[Any], n_in: int, seed: int | None) -> list[Layer]:
+# A trace holds, per layer, z, a, ∂L/∂a, σ′ and δ (units × examples each) and the next
+# forward pass's z and a; per parameter, the parameter, its gradient and its update.
+ARRAYS_PER_UNIT_AND_EXAMPLE = 7
+ARRAYS_PER_PARAMETER = 3
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"
+
+
+def _layers(v: _Validator, docs: list[Any], n_in: int, seed: int | None, m: int) -> list[Layer]:
     draws = _SeededDraws(seed)
     layers: list[Layer] = []
     params = 0
+    trace_bytes = 8 * 2 * n_in * m  # x and y, about
     for i, item in enumerate(docs):
         key = f"layers[{i}]"
         doc = v.table(item, key)
@@ -316,6 +337,16 @@ def _layers(v: _Validator, docs: list[Any], n_in: int, seed: int | None) -> list
                 key,
                 f"brings the parameter count to {params:,}; the limit is "
                 f"{v.limits.max_params:,} (raise it with --max-params)",
+            )
+        trace_bytes += 8 * (
+            ARRAYS_PER_UNIT_AND_EXAMPLE * W.shape[0] * m + ARRAYS_PER_PARAMETER * (W.size + b.size)
+        )
+        if trace_bytes > v.limits.max_trace_bytes:
+            raise v.fail(
+                key,
+                f"{W.shape[0]:,} units × {m:,} examples bring one iteration's trace to about "
+                f"{human_bytes(trace_bytes)}; the limit is {human_bytes(v.limits.max_trace_bytes)}"
+                " (raise it with --max-trace-bytes)",
             )
         layers.append(Layer(activation, W, b, alpha, _frozen(v, doc.get("frozen", []), key)))
         n_in = W.shape[0]
@@ -471,22 +502,30 @@ def to_json(net: Network) -> str:
 
 
 def save_network(
-    net: Network, path: str | os.PathLike[str], overwrite: bool = False, comment: str = ""
+    net: Network,
+    path: str | os.PathLike[str],
+    overwrite: bool = False,
+    comment: str = "",
+    limits: Limits = Limits(),
 ) -> Path:
     """Write `net` atomically (temp file, then rename). Refuses to replace a file unless asked.
 
-    Raises FileExistsError when `path` exists and overwrite is False, ValueError when the
-    network holds non-finite numbers (no file could load them back), OSError on I/O failure.
+    What is written is first read back through the loader's own checks, so every file bpdebug
+    writes loads: raises NetworkFileError (a ValueError) with the loader's message when it
+    would not, ValueError when the network holds non-finite numbers, FileExistsError when
+    `path` exists and overwrite is False, OSError on I/O failure.
     """
     p = Path(path)
-    bad = _first_nonfinite(net)
+    bad = first_nonfinite(net)
     if bad:
         raise ValueError(f"cannot save: {bad} is not finite (edit it back or undo first)")
+    network_from_document(network_to_document(net), str(p), limits)
     text = to_json(net) if file_format(p) == "json" else to_toml(net, comment)
     return write_atomically(p, text, overwrite)
 
 
-def _first_nonfinite(net: Network) -> str:
+def first_nonfinite(net: Network) -> str:
+    """The key of the first number of `net` that is nan or infinite ('' if none)."""
     arrays = [("learning_rate", np.array(net.learning_rate))]
     for i, layer in enumerate(net.layers):
         arrays += [(f"layers[{i}].W", layer.W), (f"layers[{i}].b", layer.b)]

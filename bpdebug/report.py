@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -107,11 +108,19 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
+
+
+def markdown_escape(words: str) -> str:
+    """Text from a file made inert in markdown: no markup, no HTML, no math."""
+    return _MD_SPECIAL.sub(r"\\\1", words)
+
+
 def trace_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
     net = trace.network
     before, after = num(trace.loss, digits), num(trace.loss_after, digits)
     lines = [
-        f"# {net.name or 'Network'}",
+        f"# {markdown_escape(net.name or 'Network')}",
         "",
         f"{describe(net)}.",
         "",
@@ -138,6 +147,17 @@ def trace_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _verdict(report: CheckReport, tolerance: float) -> str:
+    err = report.max_error
+    if err != err:
+        bad = [t.name for t in report.tensors if not t.finite]
+        listed = ", ".join(bad[:6]) + (f" and {len(bad) - 6} more" if len(bad) > 6 else "")
+        return f"FAILED: non-finite gradients or estimates in {listed}"
+    sign = "≤" if report.passes(tolerance) else ">"
+    verdict = "OK" if report.passes(tolerance) else "FAILED"
+    return f"max relative error {err:.2e} {sign} tolerance {tolerance:g}: {verdict}"
+
+
 def check_text(net: Network, report: CheckReport, tolerance: float, diagnosis: str = "") -> str:
     lines = [
         f"Gradient check: {net.name or 'network'} ({describe(net)}, {report.n_params} parameters)",
@@ -146,9 +166,7 @@ def check_text(net: Network, report: CheckReport, tolerance: float, diagnosis: s
     ]
     for t in report.tensors:
         err = t.max_error
-        ok = "ok" if err <= tolerance else "FAIL"
-        if not (np.all(np.isfinite(t.backprop)) and np.all(np.isfinite(t.numeric))):
-            ok = "non-finite"
+        ok = "ok" if err <= tolerance else "FAIL" if t.finite else "non-finite"
         lines.append(f"{t.name:<8}{shape_text(t.backprop.shape):<10}{err:>16.2e}  {ok}")
     lines += [
         "",
@@ -158,10 +176,7 @@ def check_text(net: Network, report: CheckReport, tolerance: float, diagnosis: s
         f"{f'{report.forward_passes} forward passes (2 per parameter)':<42}"
         f"{report.numeric_seconds * 1e3:10.3f} ms",
         "",
-        f"max relative error {report.max_error:.2e} "
-        + ("≤" if report.max_error <= tolerance else ">")
-        + f" tolerance {tolerance:g}: "
-        + ("OK" if report.max_error <= tolerance else "FAILED"),
+        _verdict(report, tolerance),
         "relative error = |g − ĝ| / max(|g|, |ĝ|, 1e-4·max(1, |L|)), "
         "ĝ = (L(θ+h) − L(θ−h)) / 2h, h = 1e-5·max(1, |θ|)",
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .atomic import exists
+
 SAMPLES_DIR = Path(__file__).parent / "sample_nets"
 DEFAULT_SAMPLE = "two_layer"
 
@@ -27,7 +29,7 @@ def sample_summary(name: str) -> str:
 def resolve(net: str) -> Path:
     """A NET argument as a path: an existing file, else a shipped sample's name."""
     path = Path(net)
-    if path.exists() or path.suffix.lower() in (".toml", ".json") or "/" in net:
+    if exists(path) or path.suffix.lower() in (".toml", ".json") or "/" in net:
         return path
     if net in sample_names():
         return sample_path(net)

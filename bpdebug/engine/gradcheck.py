@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -37,7 +38,15 @@ class TensorCheck:
         return relative_error(self.backprop, self.numeric, self.loss)
 
     @property
+    def finite(self) -> bool:
+        """Whether backprop's gradient and the estimate are finite everywhere."""
+        return bool(np.all(np.isfinite(self.backprop)) and np.all(np.isfinite(self.numeric)))
+
+    @property
     def max_error(self) -> float:
+        """The largest relative error; nan where anything is not finite (no verdict holds)."""
+        if not self.finite:
+            return float("nan")
         return float(self.error.max()) if self.error.size else 0.0
 
 
@@ -51,7 +60,13 @@ class CheckReport:
 
     @property
     def max_error(self) -> float:
-        return max(t.max_error for t in self.tensors)
+        """The largest relative error over every tensor; nan if any is not finite."""
+        errors = [t.max_error for t in self.tensors]
+        return float("nan") if any(e != e for e in errors) else max(errors)
+
+    def passes(self, tolerance: float) -> bool:
+        """Every gradient finite and within `tolerance` of its estimate."""
+        return self.max_error <= tolerance  # False for nan
 
 
 def _perturbed(
@@ -79,8 +94,11 @@ def numeric_gradient(net: Network, l: int, which: str) -> Array:
     return out
 
 
-def check_gradients(net: Network) -> CheckReport:
-    """Every parameter's backprop gradient next to its central finite difference."""
+def check_gradients(
+    net: Network, progress: Callable[[int, int], None] | None = None
+) -> CheckReport:
+    """Every parameter's backprop gradient next to its central finite difference
+    (`progress(done, total)` is told after each tensor: a deep net takes a while)."""
     with np.errstate(all="ignore"):
         runs = []
         for _ in range(5):  # one pass is too quick to time alone; keep the fastest
@@ -92,5 +110,7 @@ def check_gradients(net: Network) -> CheckReport:
         for l, (dW, db) in enumerate(grads):
             tensors.append(TensorCheck(f"W{l + 1}", dW, numeric_gradient(net, l, "W"), loss))
             tensors.append(TensorCheck(f"b{l + 1}", db, numeric_gradient(net, l, "b"), loss))
+            if progress is not None:
+                progress(2 * (l + 1), 2 * net.depth)
         t2 = time.perf_counter()
     return CheckReport(tuple(tensors), net.n_params, 2 * net.n_params, min(runs), t2 - t1)

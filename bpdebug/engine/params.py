@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..notation.numbers import sup
+from ..notation.parse import shown
 from .network import Network, frozen_array
 
 MAX_MAGNITUDE = 1e9  # the same bound a network file may hold
@@ -75,7 +76,7 @@ def parse_value(text: str) -> float:
     try:
         value = float(stripped)
     except ValueError:
-        raise EditError(f"{stripped!r} is not a number") from None
+        raise EditError(f"{shown(stripped)} is not a number") from None
     if not math.isfinite(value):
         raise EditError(f"{stripped} is not a finite number")
     return value

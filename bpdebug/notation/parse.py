@@ -68,3 +68,23 @@ def tokens(text: str) -> list[Token]:
         out.append(Token("op" if ch in OPERATORS else "other", ch))
         i += 1
     return out
+
+
+_WHOLE = re.compile(r"[0-9]{1,18}")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A user's text quoted for a message, cut short if it is long."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def whole_number(text: str, low: int, high: int, what: str = "a whole number") -> int:
+    """`text` as a whole number from `low` to `high`, or a ValueError saying what is wrong.
+
+    Only the ASCII digits 0-9 count: str.isdigit() also accepts '²' and '٣', which int()
+    then refuses or reads as another digit.
+    """
+    stripped = text.strip()
+    if not _WHOLE.fullmatch(stripped) or not low <= int(stripped) <= high:
+        raise ValueError(f"{shown(stripped)} is not {what} from {low:,} to {high:,}")
+    return int(stripped)

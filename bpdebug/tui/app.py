@@ -4,6 +4,9 @@ widgets show them. Nothing here computes a gradient: an edit or a new file makes
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,7 +16,7 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
@@ -21,12 +24,13 @@ from textual.widgets import Static
 from ..engine import Network, Step, Trace, build_trace
 from ..engine.gradcheck import CheckReport, check_gradients
 from ..engine.params import EditError, ParamRef, all_refs, get_value, parse_value, set_value
-from ..netfile import Limits, NetworkFileError, load_network, save_network
+from ..netfile import Limits, NetworkFileError, first_nonfinite, load_network, save_network
 from ..notation import DIGITS, num
 from ..samples import SAMPLES_DIR, resolve, sample_names, sample_path, sample_summary
 from . import cursor as moves
 from . import screens
 from .conditions import Condition, ConditionError, next_stop, parse_condition, previous_stop
+from .textual_private import Guarded
 from .widgets import (
     EditBar,
     KeyBar,
@@ -53,7 +57,11 @@ class Snapshot:
     losses: tuple[float, ...]
 
 
-class BPDebugApp(App[None]):
+class MainScreen(Guarded, Screen):  # type: ignore[type-arg]
+    """The debugger's screen; its handlers' errors reach the crash dialog too."""
+
+
+class BPDebugApp(Guarded, App[None]):
     """Step through one gradient-descent iteration of a network, one value at a time."""
 
     CSS_PATH = "app.tcss"
@@ -191,8 +199,16 @@ class BPDebugApp(App[None]):
 
     cursor: var[int] = var(0, init=False)  # a var: no full-screen repaint, the widgets redraw
 
-    def __init__(self, network: Network, limits: Limits | None = None) -> None:
+    def __init__(
+        self, network: Network, limits: Limits | None = None, offer_recovered: bool = False
+    ) -> None:
         super().__init__()
+        self.offer_recovered = offer_recovered  # look for work kept by an earlier session
+        self.recovered_to: Path | None = None  # where this session's unsaved work was kept
+        self.recovered_network: Network | None = None  # the network written there
+        self.recovery_error = ""  # why it could not be written
+        self.ended_by = ""  # the signal that ended the session
+        self.signals_watched = False
         self.animation_level = "none"  # a debugger jumps: no scrolling animations to wait for
         self.limits = limits or Limits()
         self.crashes = 0  # unexpected errors reported in a dialog instead of a traceback
@@ -204,7 +220,8 @@ class BPDebugApp(App[None]):
         self.losses: list[float] = [self.trace.loss]
         self.undo_stack: list[Snapshot] = []
         self.redo_stack: list[Snapshot] = []
-        self.saved: Network = network  # the network as last loaded or saved
+        self.saved: Network | None = network  # as last loaded or saved (None: never saved)
+        self.origin = network.source  # the file it was opened from ("" for none)
         self.before: Trace | None = None  # the trace before the latest edit, for differences
         self.selected = ParamRef("W", 1, 0, 0)
         self.nudge = 0.1
@@ -239,33 +256,164 @@ class BPDebugApp(App[None]):
         self.query_one("#values").border_title = "Values"
         self.load_trace(self.trace)
         self.ready = True
+        self.watch_signals()
+        if self.offer_recovered:
+            self.call_after_refresh(self.offer_recovery)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification shown as written: messages carry names from files and typed
+        text, never meant as markup (Textual's default reads [ ] as markup)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ------------------------------------------------------------------ unexpected errors
 
-    async def _dispatch_message(self, message: Message) -> None:
-        """Report an unexpected error in a dialog that offers to save, instead of exiting.
+    def get_default_screen(self) -> Screen:  # type: ignore[type-arg]
+        return MainScreen(id="_default")
 
-        Textual's default prints a traceback and quits (its message loop stops at the first
-        error), which would take unsaved edits with it. Errors before the screen exists, or a
-        storm of them, still end the app the usual way.
+    def report_unexpected(self, error: Exception) -> bool:
+        """An unexpected error in any handler (the app's, a dialog's, a widget's): keep the
+        work in a recovery file and say so in a dialog that offers to save, instead of exiting.
+
+        Textual's default prints a traceback and quits, which would take unsaved edits with
+        it. Errors before the screen exists, or a storm of them, still end the app (with the
+        recovery file written first: see _handle_exception).
         """
-        try:
-            await super()._dispatch_message(message)
-        except Exception as error:
-            if not self.ready or self.crashes >= 10 or isinstance(self.screen, screens.CrashScreen):
-                raise
-            self.crashes += 1
-            details = "".join(traceback.format_exception(error))[-5000:]
-            self.report_crash(f"{type(error).__name__}: {error}", details)
+        if not self.ready or self.crashes >= 10 or isinstance(self.screen, screens.CrashScreen):
+            return False
+        self.crashes += 1
+        details = "".join(traceback.format_exception(error))[-5000:]
+        kept = self.keep_recovery(f"an unexpected error, {type(error).__name__}")
+        self.call_later(self.report_crash, f"{type(error).__name__}: {error}", details, kept)
+        return True
 
-    def report_crash(self, summary: str, details: str) -> None:
+    def _handle_exception(self, error: Exception) -> None:
+        """The last resort (Textual exits from here): keep the unsaved work first."""
+        self.keep_recovery(f"an unexpected error, {type(error).__name__}")
+        super()._handle_exception(error)
+
+    def report_crash(self, summary: str, details: str, kept: Path | None = None) -> None:
         def answered(choice: str | None) -> None:
             if choice == "save":
                 self.action_save()
             elif choice == "quit":
                 self.exit(return_code=1, message=details)
 
-        self.push_screen(screens.CrashScreen(summary, details), answered)
+        self.push_screen(screens.CrashScreen(summary, details, kept), answered)
+
+    def keep_recovery(self, why: str) -> Path | None:
+        """Write unsaved work to a recovery file (a newer one replaces this session's older
+        one); None if there is nothing unsaved or it cannot be written (said on exit)."""
+        if not self.dirty:
+            return None
+        if self.recovered_to is not None and self.recovered_network is self.network:
+            return self.recovered_to
+        from ..recovery import write_recovery
+
+        try:
+            path = write_recovery(*self.keepable(why))
+        except (OSError, ValueError) as exc:
+            self.recovery_error = str(exc)
+            return None
+        self.drop_recovery()
+        self.recovered_to, self.recovered_network = path, self.network
+        return path
+
+    def keepable(self, why: str) -> tuple[Network, str]:
+        """The network a recovery file can hold: the current one, or, if it holds nan or inf
+        (no file could), the newest earlier one that does not."""
+        if not first_nonfinite(self.network):
+            return self.network, why
+        for snapshot in reversed(self.undo_stack):
+            if not first_nonfinite(snapshot.network):
+                return snapshot.network, f"{why}; the newest network without nan or inf"
+        raise ValueError("every network of this session holds nan or inf")
+
+    def drop_recovery(self) -> None:
+        """The work is saved (or kept anew): this session's recovery file is not needed."""
+        if self.recovered_to is not None:
+            self.recovered_to.unlink(missing_ok=True)
+        self.recovered_to = self.recovered_network = None
+
+    def exit_notes(self) -> list[str]:
+        """What the terminal is told once the app has ended: how, and where the work is."""
+        notes = [f"bpdebug: ended by {self.ended_by}"] if self.ended_by else []
+        if self.recovered_to is not None:
+            notes.append(
+                f"bpdebug: the unsaved network is in {self.recovered_to} "
+                "(the next bpdebug offers to open it)"
+            )
+        elif self.recovery_error:
+            notes.append(f"bpdebug: the unsaved network could not be kept: {self.recovery_error}")
+        return notes
+
+    def watch_signals(self) -> None:
+        """SIGTERM, SIGHUP and SIGINT end the session cleanly: the terminal is restored and
+        unsaved work goes to a recovery file (Textual handles none of them itself)."""
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                loop.add_signal_handler(sig, self.end_by_signal, sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, Windows
+            return
+        self.signals_watched = True
+
+    def end_by_signal(self, sig: int) -> None:
+        self.ended_by = signal.Signals(sig).name
+        self.keep_recovery(f"it received {self.ended_by}")
+        self.exit(return_code=128 + sig)
+
+    def on_unmount(self) -> None:
+        if self.signals_watched:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    def offer_recovery(self) -> None:
+        """Unsaved work kept by an earlier session: offer to open it."""
+        from ..recovery import ended_why, pending
+
+        found = pending()
+        if not found:
+            return
+        newest = found[0]
+
+        def answered(choice: str | None) -> None:
+            if choice == "open":
+                self.open_recovered(newest)
+            elif choice == "delete":
+                newest.unlink(missing_ok=True)
+                self.notify(f"Deleted {newest}")
+
+        more = f" ({len(found) - 1} older ones are in the same folder)" if len(found) > 1 else ""
+        question = (
+            f"{ended_why(newest) or 'An earlier session left unsaved work'}.\n"
+            f"It was kept in {newest}{more}. Open it now?"
+        )
+        answers = [("open", "Open it"), ("keep", "Later"), ("delete", "Delete it")]
+        self.push_screen(screens.ConfirmScreen(question, answers), answered)
+
+    def open_recovered(self, path: Path) -> None:
+        """Open a recovery file as unsaved work (the file is removed: the work is here now)."""
+        from ..recovery import LIMITS
+
+        try:
+            network = load_network(path, LIMITS)
+        except NetworkFileError as exc:
+            self.notify(str(exc), title="Not opened", severity="error", timeout=8)
+            return
+        self.replace_network(network)
+        self.saved, self.origin = None, ""  # nothing on disk holds it now: unsaved work
+        path.unlink(missing_ok=True)
+        self.show_edit_state()
+        self.notify("Recovered the unsaved network: ctrl+s saves it")
 
     def on_resize(self, event: events.Resize) -> None:
         """Fit the layout to the terminal: shrink, then drop panels, then say it is too small.
@@ -615,33 +763,32 @@ class BPDebugApp(App[None]):
     @property
     def source(self) -> Path | None:
         """The user's own file this network came from (None for a shipped sample)."""
-        src = self.saved.source
+        src = self.origin
         if not src or Path(src).resolve().parent == SAMPLES_DIR.resolve():
             return None
         return Path(src)
 
     def save_suggestion(self) -> Path:
-        """NAME-edited.toml beside the original (here, for a sample); never an existing file."""
-        src = Path(self.saved.source) if self.saved.source else Path("network.toml")
-        folder = self.source.parent if self.source else Path.cwd()
+        """NAME-edited.toml beside the original (else here, else the home folder: a folder
+        that exists); never an existing file."""
+        src = Path(self.origin) if self.origin else Path("network.toml")
+        folder = self.source.parent if self.source and self.source.parent.is_dir() else here()
         stem, suffix = src.stem.removesuffix("-edited"), src.suffix or ".toml"
-        candidate = folder / f"{stem}-edited{suffix}"
-        n = 2
-        while candidate.exists():
-            candidate = folder / f"{stem}-edited-{n}{suffix}"
-            n += 1
-        return candidate
+        return _free_name(folder / f"{stem}-edited{suffix}")
 
     def write_network(self, path: Path, overwrite: bool) -> Path:
-        origin = f", from {self.saved.source}" if self.saved.source else ""
+        origin = f", from {self.origin}" if self.origin else ""
         comment = f"Saved by bpdebug at iteration {self.iteration}{origin}"
-        return save_network(self.network, path, overwrite=overwrite, comment=comment)
+        return save_network(
+            self.network, path, overwrite=overwrite, comment=comment, limits=self.limits
+        )
 
     def action_save(self, then: Callable[[], None] | None = None) -> None:
         def saved(path: Path | None) -> None:
             if path is None:
                 return
             self.saved = self.network
+            self.drop_recovery()
             self.show_edit_state()
             self.notify(f"Saved to {path}")
             if then is not None:
@@ -685,13 +832,14 @@ class BPDebugApp(App[None]):
         from ..atomic import write_atomically
         from ..explain import explain_markdown
 
-        stem = Path(self.network.source).stem if self.network.source else "network"
+        stem = Path(self.origin).stem if self.origin else "network"
+        folder = here()
         written = []
         for name, text in (
             (f"{stem}-worked.md", explain_markdown(self.trace, self.digits)),
             (f"{stem}-step{self.cursor + 1}.svg", self.export_screenshot()),
         ):
-            path = _free_name(Path.cwd() / name)
+            path = _free_name(folder / name)
             try:
                 write_atomically(path, text)
             except OSError as exc:
@@ -700,7 +848,7 @@ class BPDebugApp(App[None]):
                 )
                 return
             written.append(path.name)
-        self.notify("Exported " + " and ".join(written))
+        self.notify(f"Exported {' and '.join(written)} to {folder}")
 
     def action_open(self) -> None:
         def opened(network: Network | None) -> None:
@@ -721,7 +869,8 @@ class BPDebugApp(App[None]):
         self.losses = [trace.loss]
         self.undo_stack.clear()
         self.redo_stack.clear()
-        self.saved = network
+        self.saved, self.origin = network, network.source
+        self.drop_recovery()
         self.before = None
         self.selected = ParamRef("W", 1, 0, 0)
         self.example = None
@@ -810,12 +959,35 @@ class BPDebugApp(App[None]):
 def _free_name(path: Path) -> Path:
     """`path`, or `path` with -2, -3, … before the suffix: never an existing file."""
     candidate, n = path, 2
-    while candidate.exists():
+    while _exists(candidate):
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
     return candidate
 
 
-def make_app(network: Network, limits: Limits | None = None) -> BPDebugApp:
+def _exists(path: Path) -> bool:
+    """Whether something is at `path` (a name the system refuses counts as nothing there)."""
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return False
+
+
+def here() -> Path:
+    """The working folder, or the home folder, or the temporary folder: one that exists
+    (the working folder may have been deleted while bpdebug ran)."""
+    for folder in (Path.cwd, Path.home, lambda: Path(tempfile.gettempdir())):
+        try:
+            found = folder()
+        except (OSError, RuntimeError):
+            continue
+        if found.is_dir():
+            return found
+    return Path("/")
+
+
+def make_app(
+    network: Network, limits: Limits | None = None, offer_recovered: bool = False
+) -> BPDebugApp:
     """The one app factory, used by the command line and the tests."""
-    return BPDebugApp(network, limits)
+    return BPDebugApp(network, limits, offer_recovered)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import Step, Trace
+from ..notation.parse import shown, whole_number
 
 KINDS = {"delta": "delta", "δ": "delta", "dw": "dW", "dW": "dW"}
 PHASES = ("forward", "backward", "update")
@@ -47,7 +48,7 @@ def _threshold(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ConditionError(f"{text!r} is not a number") from None
+        raise ConditionError(f"{shown(text)} is not a number") from None
     if not math.isfinite(value) or value <= 0:
         raise ConditionError(f"the threshold must be a positive number, got {text}")
     return value
@@ -72,7 +73,7 @@ def parse_condition(text: str, depth: int) -> Condition:
     if head in ("vanishing", "exploding") and len(words) == 3:
         kind = KINDS.get(words[1]) or KINDS.get(words[1].lower())
         if kind is None:
-            raise ConditionError(f"{head} applies to delta or dW, not {words[1]!r}")
+            raise ConditionError(f"{head} applies to delta or dW, not {shown(words[1])}")
         limit = _threshold(words[2])
         if head == "vanishing":
             return Condition(
@@ -84,14 +85,17 @@ def parse_condition(text: str, depth: int) -> Condition:
     if head == "dead" and [w.lower() for w in words[1:]] == ["relu"]:
         return Condition("dead relu", _dead_relu)
     if head == "layer" and len(words) == 2:
-        if not words[1].isdigit() or not 1 <= int(words[1]) <= depth:
-            raise ConditionError(f"layer must be a number from 1 to {depth}, got {words[1]!r}")
-        layer = int(words[1])
+        try:
+            layer = whole_number(words[1], 1, depth, "a layer")
+        except ValueError as exc:
+            raise ConditionError(str(exc)) from None
         return Condition(f"layer {layer}", lambda t, s: s.layer == layer)
     if head == "phase" and len(words) == 2:
         phase = words[1].lower()
         if phase not in PHASES:
-            raise ConditionError(f"phase must be forward, backward or update, not {words[1]!r}")
+            raise ConditionError(
+                f"phase must be forward, backward or update, not {shown(words[1])}"
+            )
         return Condition(f"phase {phase}", lambda t, s: s.phase == phase)
     raise ConditionError(
         f"unknown condition {text.strip()!r}; try nonfinite, vanishing delta 1e-6, "

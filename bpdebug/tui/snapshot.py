@@ -7,13 +7,16 @@ import asyncio
 import io
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 from textual.keys import Keys, _character_to_key
 
-from ..atomic import write_atomically
+from ..atomic import OutputError, write_output
 from ..engine import Network
+from ..notation.parse import shown
+from ..progress import progress_line
 from .app import BPDebugApp, make_app
 
 SIZE = re.compile(r"^(\d{1,4})x(\d{1,4})$")
@@ -27,7 +30,7 @@ class SnapshotError(ValueError):
 def parse_size(text: str) -> tuple[int, int]:
     match = SIZE.match(text.strip().lower())
     if not match:
-        raise SnapshotError(f"--size: expected WIDTHxHEIGHT like 100x32, got {text!r}")
+        raise SnapshotError(f"--size: expected WIDTHxHEIGHT like 100x32, got {shown(text)}")
     w, h = int(match[1]), int(match[2])
     if not (MIN_SIZE[0] <= w <= MAX_SIZE[0] and MIN_SIZE[1] <= h <= MAX_SIZE[1]):
         raise SnapshotError(
@@ -40,21 +43,27 @@ def parse_size(text: str) -> tuple[int, int]:
 KNOWN_KEYS = {k.value for k in Keys} | {_character_to_key(chr(c)) for c in range(32, 127)}
 
 
+MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+MAX_KEYS = 10_000  # a snapshot presses at most this many keys (each takes a frame)
+
+
 def parse_keys(text: str) -> list[str]:
     """Space-separated keys: characters ('n', '?', '+') or Textual key names ('right',
     'question_mark', 'plus', 'ctrl+s'). Anything else is an error naming the key."""
     keys = []
     for key in text.split():
+        if len(keys) == MAX_KEYS:
+            raise SnapshotError(f"--keys: more than {MAX_KEYS:,} keys; press fewer")
         if len(key) == 1:
             keys.append(_character_to_key(key))
             continue
         name = key.lower() if key.lower() in KNOWN_KEYS else key
-        base = name.rpartition("+")[2]
-        if name in KNOWN_KEYS or base in KNOWN_KEYS:
+        *mods, base = name.split("+")
+        if name in KNOWN_KEYS or (mods and set(mods) <= set(MODIFIERS) and base in KNOWN_KEYS):
             keys.append(name)
         else:
             raise SnapshotError(
-                f"--keys: unknown key {key!r} (use names like n, right, "
+                f"--keys: unknown key {shown(key)} (use names like n, right, "
                 "space, home, ctrl+s, question_mark)"
             )
     return keys
@@ -76,25 +85,28 @@ def screen_text(app: BPDebugApp) -> str:
     return console.export_text()
 
 
-async def capture(app: BPDebugApp, keys: list[str], size: tuple[int, int]) -> tuple[str, str]:
+async def capture(
+    app: BPDebugApp,
+    keys: list[str],
+    size: tuple[int, int],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[str, str]:
     """Run the app headless, press the keys, return (svg, text) of the final screen."""
     async with app.run_test(size=size) as pilot:
-        for key in keys:
+        for n, key in enumerate(keys, start=1):
             await pilot.press(key)
+            if progress is not None and n % 50 == 0:
+                progress(f"pressed {n:,} of {len(keys):,} keys")
         await pilot.pause()
         return app.export_screenshot(), screen_text(app)
 
 
 def write_new_file(path: Path, text: str, force: bool) -> None:
     """Atomic write that refuses to replace a file unless forced."""
-    if path.exists() and not force:
-        raise SnapshotError(f"{path} already exists (use --force to replace it)")
-    if not path.parent.is_dir():
-        raise SnapshotError(f"{path}: the folder {path.parent} does not exist")
     try:
-        write_atomically(path, text, overwrite=force)
-    except OSError as exc:
-        raise SnapshotError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        write_output(path, text, force)
+    except OutputError as exc:
+        raise SnapshotError(str(exc)) from None
 
 
 def run_snapshot(args: argparse.Namespace, network: Network) -> int:
@@ -113,7 +125,8 @@ def run_snapshot(args: argparse.Namespace, network: Network) -> int:
                 + ")"
             )
         app.theme = args.theme
-        svg, text = asyncio.run(capture(app, keys, size))
+        with progress_line() as progress:
+            svg, text = asyncio.run(capture(app, keys, size, progress))
         if args.output:
             write_new_file(Path(args.output), svg, args.force)
         if args.text:

@@ -8,12 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from ...engine import Trace
 from ..conditions import Condition, ConditionError
-from .dialog import Dialog
+from .dialog import Dialog, Plain
 
 Result = tuple[frozenset[int], tuple[Condition, ...]]
 
@@ -47,12 +47,12 @@ class BreakpointsScreen(Dialog[Result]):
         with Vertical() as box:
             box.border_title = "Breakpoints (del removes, esc closes)"
             yield OptionList(id="list")
-            yield Label(
+            yield Plain(
                 "Add a condition: nonfinite · vanishing delta 1e-6 · exploding dW 1e3 · "
                 "dead relu · layer 2 · phase backward"
             )
             yield Input(placeholder="condition", id="condition")
-            yield Label("", id="error")
+            yield Plain("", id="error")
 
     def on_mount(self) -> None:
         self.refill()
@@ -77,11 +77,11 @@ class BreakpointsScreen(Dialog[Result]):
         try:
             condition = self.parse(event.value)
         except ConditionError as exc:
-            self.query_one("#error", Label).update(f"✗ {exc}")
+            self.query_one("#error", Plain).update(f"✗ {exc}")
             return
         if condition.text not in {c.text for c in self.conditions}:
             self.conditions = (*self.conditions, condition)
-        self.query_one("#error", Label).update("")
+        self.query_one("#error", Plain).update("")
         event.input.value = ""
         self.refill()
 

@@ -11,13 +11,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Label, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...engine.chain import Chain
 from ...notation import DIGITS, num
 from ...notation.numbers import subscript
-from .dialog import Dialog
+from .dialog import Dialog, Plain
 
 
 def _close(a: float, b: float) -> bool:
@@ -99,7 +99,7 @@ class ChainScreen(Dialog[int | None]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     ChainScreen OptionList { height: auto; max-height: 24; }
-    ChainScreen Label { width: 1fr; }
+    ChainScreen Plain { width: 1fr; }
     """
 
     def __init__(self, chain: Chain, symbol: str, grad_step: int, digits: int | None = DIGITS):
@@ -118,12 +118,12 @@ class ChainScreen(Dialog[int | None]):
                 else ""
             )
             if not c.paths:
-                yield Label(
+                yield Plain(
                     f"{c.n_paths:,} paths run from {c.ref.label()} to the loss: too many "
                     f"to list. Backprop sums them layer by layer: that is what δ is.{batch}"
                 )
             else:
-                yield Label(
+                yield Plain(
                     f"{self.symbol} is the sum over {c.n_paths} path"
                     f"{'s' if c.n_paths != 1 else ''} from {c.ref.label()} to L of the "
                     f"product of the chain-rule factors.{batch} Enter jumps to a step."

@@ -6,9 +6,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
-from .dialog import Dialog
+from .dialog import Dialog, Plain
 
 
 class ConfirmScreen(Dialog[str]):
@@ -32,7 +32,7 @@ class ConfirmScreen(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Plain(self.question)
             with Horizontal():
                 for i, (answer, label) in enumerate(self.answers):
                     yield Button(label, id=answer, variant="primary" if i == 0 else "default")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Static
 
-from .dialog import Dialog
+from .dialog import Dialog, Plain
 
 
 class CrashScreen(Dialog[str]):
@@ -24,16 +26,17 @@ class CrashScreen(Dialog[str]):
     CrashScreen Button { margin-right: 1; }
     """
 
-    def __init__(self, summary: str, details: str) -> None:
+    def __init__(self, summary: str, details: str, kept: Path | None = None) -> None:
         super().__init__()
-        self.summary, self.details = summary, details
+        self.summary, self.details, self.kept = summary, details, kept
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Something went wrong inside bpdebug"
-            yield Label(
+            kept = f" A copy is already in {self.kept}." if self.kept else ""
+            yield Plain(
                 f"{self.summary}\nYour network and its edits are still here; save them "
-                "before anything else."
+                f"before anything else.{kept}"
             )
             with VerticalScroll():
                 yield Static(self.details, markup=False)

@@ -1,4 +1,5 @@
-"""The base of every dialog: a ModalScreen that can be dismissed once, and only from the top.
+"""The base of every dialog: a ModalScreen that can be dismissed once, and only from the top,
+and whose handlers' unexpected errors open the crash dialog (`Guarded`).
 
 Textual's `dismiss` pops whatever screen is on top and calls the result callback each time it
 is called. Two quick keys (escape twice, enter then escape) can both reach a dialog before it
@@ -12,11 +13,14 @@ from typing import Any, TypeVar
 
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
+from textual.widgets import Label
+
+from ..textual_private import Guarded
 
 ResultType = TypeVar("ResultType")
 
 
-class Dialog(ModalScreen[ResultType]):
+class Dialog(Guarded, ModalScreen[ResultType]):
     _dismissed = False
 
     def dismiss(self, result: Any = None) -> AwaitComplete:
@@ -24,3 +28,11 @@ class Dialog(ModalScreen[ResultType]):
             return AwaitComplete()
         self._dismissed = True
         return super().dismiss(result)
+
+
+class Plain(Label):
+    """A label whose text is shown as written: a file name or a typed value holding [ ] is
+    never read as Textual markup (which would style it, or fail to parse)."""
+
+    def __init__(self, content: str = "", **kwargs: Any) -> None:
+        super().__init__(content, markup=False, **kwargs)

@@ -8,11 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
 from ...engine import Network
 from ...engine.params import EditError
-from .dialog import Dialog
+from .dialog import Dialog, Plain
 
 
 class EditScreen(Dialog[Network | None]):
@@ -35,16 +35,16 @@ class EditScreen(Dialog[Network | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = f"Edit {self.label}"
-            yield Label(f"{self.label} is {self.current}. New value (enter applies, esc cancels):")
+            yield Plain(f"{self.label} is {self.current}. New value (enter applies, esc cancels):")
             yield Input(value=self.current, id="value", select_on_focus=True)
-            yield Label("", id="error")
+            yield Plain("", id="error")
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
         try:
             network = self.apply(event.value)
         except EditError as exc:
-            self.query_one("#error", Label).update(f"✗ {exc}")
+            self.query_one("#error", Plain).update(f"✗ {exc}")
             return
         self.dismiss(network)
 

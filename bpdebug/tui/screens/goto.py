@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
-from .dialog import Dialog
+from ...notation.parse import whole_number
+from .dialog import Dialog, Plain
 
 
 class GoToScreen(Dialog[int | None]):
@@ -30,19 +31,18 @@ class GoToScreen(Dialog[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Go to step"
-            yield Label(f"Step number, 1 to {self.n_steps}:")
+            yield Plain(f"Step number, 1 to {self.n_steps}:")
             yield Input(placeholder=f"1–{self.n_steps}", id="number")
-            yield Label("", id="error")
+            yield Plain("", id="error")
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text.isdigit() or not 1 <= int(text) <= self.n_steps:
-            self.query_one("#error", Label).update(
-                f"{text!r} is not a step number from 1 to {self.n_steps}"
-            )
+        try:
+            number = whole_number(event.value, 1, self.n_steps, "a step number")
+        except ValueError as exc:
+            self.query_one("#error", Plain).update(f"✗ {exc}")
             return
-        self.dismiss(int(text) - 1)
+        self.dismiss(number - 1)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,11 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
 from ...engine import Network
 from ...netfile import NetworkFileError
-from .dialog import Dialog
+from .dialog import Dialog, Plain
 
 
 class OpenScreen(Dialog[Network | None]):
@@ -35,20 +35,20 @@ class OpenScreen(Dialog[Network | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Open network"
-            yield Label("A .toml or .json file, or a sample's name (enter opens, esc cancels):")
+            yield Plain("A .toml or .json file, or a sample's name (enter opens, esc cancels):")
             yield Input(placeholder="path/to/net.toml", id="path")
-            yield Label("", id="error")
+            yield Plain("", id="error")
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
-            self.query_one("#error", Label).update("✗ type a file name")
+            self.query_one("#error", Plain).update("✗ type a file name")
             return
         try:
             network = self.load(text)
-        except NetworkFileError as exc:
-            self.query_one("#error", Label).update(f"✗ {exc}")
+        except NetworkFileError as exc:  # every problem with a file comes as one
+            self.query_one("#error", Plain).update(f"✗ {exc}")
             return
         self.dismiss(network)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,10 +10,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
+from ...atomic import exists
+from ...notation.parse import shown
 from .confirm import ConfirmScreen
-from .dialog import Dialog
+from .dialog import Dialog, Plain
 
 
 class SaveScreen(Dialog[Path | None]):
@@ -37,30 +40,48 @@ class SaveScreen(Dialog[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Save network"
-            yield Label("Save to (.toml or .json; enter saves, esc cancels):")
+            yield Plain("Save to (.toml or .json; enter saves, esc cancels):")
             yield Input(value=str(self.suggestion), id="path")
-            yield Label("", id="error")
+            yield Plain("", id="error")
 
     def fail(self, message: str) -> None:
-        self.query_one("#error", Label).update(f"✗ {message}")
+        self.query_one("#error", Plain).update(f"✗ {message}")
+
+    def checked_path(self, text: str) -> Path:
+        """The path typed, or a ValueError saying in one line why it cannot be saved to."""
+        if not text:
+            raise ValueError("type a file name")
+        try:
+            path = Path(text).expanduser()
+        except RuntimeError:  # ~someone who does not exist, or no home folder
+            raise ValueError(f"{text.split('/')[0]}: no such user's home folder") from None
+        if path.suffix.lower() not in (".toml", ".json"):
+            raise ValueError(f"{shown(path.name)} should end in .toml or .json")
+        size = len(os.fsencode(path.name))
+        if size > 255:
+            raise ValueError(f"the file name is {size} bytes long; at most 255")
+        try:
+            if path.is_dir():
+                raise ValueError(f"{path} is a folder")
+            if not path.parent.is_dir():
+                raise ValueError(f"the folder {path.parent} does not exist")
+            same = self.original is not None and path.resolve() == self.original.resolve()
+        except OSError as exc:
+            raise ValueError(f"{path}: {exc.strerror or exc}") from None
+        if same:
+            raise ValueError(
+                "that is the original file, which bpdebug never changes: choose a new name"
+            )
+        return path
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
-            self.fail("type a file name")
+        try:
+            path = self.checked_path(event.value.strip())
+        except ValueError as exc:
+            self.fail(str(exc))
             return
-        path = Path(text).expanduser()
-        if path.suffix.lower() not in (".toml", ".json"):
-            self.fail(f"{path.name} should end in .toml or .json")
-            return
-        if path.is_dir():
-            self.fail(f"{path} is a folder")
-            return
-        if self.original is not None and path.resolve() == self.original.resolve():
-            self.fail("that is the original file, which bpdebug never changes: choose a new name")
-            return
-        if path.exists():
+        if exists(path):
 
             def answered(choice: str | None) -> None:
                 if choice == "replace":

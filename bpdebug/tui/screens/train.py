@@ -9,12 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label, ProgressBar
+from textual.widgets import Input, ProgressBar
 from textual.worker import get_current_worker
 
 from ...engine import Network
 from ...engine.backprop import Descent
-from .dialog import Dialog
+from ...notation.parse import whole_number
+from .dialog import Dialog, Plain
 
 MAX_ITERATIONS = 1_000_000
 
@@ -50,23 +51,21 @@ class TrainScreen(Dialog[TrainResult | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Train"
-            yield Label("Iterations to run (enter starts, esc stops or cancels):", id="prompt")
+            yield Plain("Iterations to run (enter starts, esc stops or cancels):", id="prompt")
             yield Input(value=str(self.default), id="count", select_on_focus=True)
             yield ProgressBar(id="progress", show_eta=False)
-            yield Label("", id="error")
+            yield Plain("", id="error")
 
     @on(Input.Submitted)
     def start(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_ITERATIONS:
-            self.query_one("#error", Label).update(
-                f"✗ {text!r} is not a whole number from 1 to {MAX_ITERATIONS:,}"
-            )
+        try:
+            n = whole_number(event.value, 1, MAX_ITERATIONS)
+        except ValueError as exc:
+            self.query_one("#error", Plain).update(f"✗ {exc}")
             return
-        n = int(text)
         self.add_class("-running")
         self.query_one("#progress", ProgressBar).update(total=n, progress=0)
-        self.query_one("#prompt", Label).update(f"Training {n:,} iterations… (esc stops)")
+        self.query_one("#prompt", Plain).update(f"Training {n:,} iterations… (esc stops)")
         self.run(n)
 
     @work(thread=True, exclusive=True)
@@ -96,7 +95,7 @@ class TrainScreen(Dialog[TrainResult | None]):
 
     def failed(self, message: str) -> None:
         self.remove_class("-running")
-        self.query_one("#error", Label).update(f"✗ training stopped: {message}")
+        self.query_one("#error", Plain).update(f"✗ training stopped: {message}")
 
     def action_stop(self) -> None:
         if self.has_class("-running"):

@@ -9,8 +9,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from ..textual_private import Guarded
 
-class CachedStyles(Widget):
+
+class CachedStyles(Guarded, Widget):
     """`style_of("")` is the widget's own style, `style_of("values--read")` a component's.
 
     Looking a style up walks the DOM; a Line API widget asks for one per line and per cell,

@@ -6,9 +6,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...notation import DIGITS, num
+from ..textual_private import Guarded
 
 
-class EditBar(Static):
+class EditBar(Guarded, Static):
     DEFAULT_CSS = "EditBar { height: 1; padding: 0 1; background: $boost; }"
 
     shown = ""

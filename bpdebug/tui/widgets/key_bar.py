@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.widgets import Static
 
+from ..textual_private import Guarded
+
 KEY_LABELS = {
     "right_square_bracket": "]",
     "left_square_bracket": "[",
@@ -32,7 +34,7 @@ def key_hints(bindings: list[Binding]) -> str:
     return " ".join(parts)
 
 
-class KeyBar(Static):
+class KeyBar(Guarded, Static):
     DEFAULT_CSS = """
     KeyBar {
         dock: bottom;

@@ -7,9 +7,10 @@ from textual.containers import Vertical
 from textual.widgets import Sparkline
 
 from ...notation import num
+from ..textual_private import Guarded
 
 
-class LossPlot(Vertical):
+class LossPlot(Guarded, Vertical):
     DEFAULT_CSS = """
     LossPlot { height: 5; }
     LossPlot Sparkline { height: 1fr; }

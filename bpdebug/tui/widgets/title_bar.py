@@ -10,8 +10,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from ..textual_private import Guarded
 
-class TitleBar(Static):
+
+class TitleBar(Guarded, Static):
     DEFAULT_CSS = """
     TitleBar {
         dock: top;
