@@ -164,13 +164,22 @@ def _command_parser(command: str) -> _Parser:
     p = _Parser(prog=f"bpdebug {command}")
     if command == "import-torch":
         p.description = (
-            "Convert a PyTorch nn.Sequential of Linear layers and activations, "
-            "with its weights, into a network file. Runs the named module."
+            "Convert a PyTorch network into a network file: an nn.Sequential of Linear "
+            "layers and activations from MODEL.py[:NAME] (this runs the module: use it on "
+            "code you trust), or the weights of WEIGHTS.safetensors / WEIGHTS.pt with "
+            "--activations (nothing runs: .pt is read with torch.load(weights_only=True))."
         )
         p.add_argument(
             "model",
-            metavar="MODULE_OR_FILE",
-            help="model.py or package.module, with :NAME for the attribute (default: model)",
+            metavar="SOURCE",
+            help="model.py or package.module, with :NAME for the attribute (default: model);"
+            " or a .safetensors / .pt / .pth file of weights",
+        )
+        p.add_argument(
+            "--activations",
+            metavar="LIST",
+            help="for a weights file: one activation per Linear layer, e.g. relu,relu,sigmoid "
+            "(leaky_relu:0.2 gives the slope)",
         )
         p.add_argument("--output", "-o", metavar="FILE.toml", help="default: NAME.toml here")
         p.add_argument(
@@ -181,6 +190,7 @@ def _command_parser(command: str) -> _Parser:
         )
         p.add_argument("--learning-rate", type=_positive_float, default=0.1)
         p.add_argument("--force", action="store_true", help="replace an existing output file")
+        _limit_flags(p)
         return p
     p.add_argument("net", metavar="NET", help=NET_HELP)
     if command == "trace":
@@ -286,45 +296,86 @@ def _run_explain(args: argparse.Namespace) -> int:
 def _run_import_torch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .import_torch import ImportTorchError, load_model, network_from_sequential
+    from .import_torch import WEIGHT_SUFFIXES, ImportTorchError
     from .netfile import save_network
 
+    source = args.model
+    weights = Path(source).suffix.lower() in WEIGHT_SUFFIXES
+    name = (source.partition(":")[2] or Path(source.partition(":")[0]).stem)[:200]
     try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise UsageError(
-            "bpdebug import-torch: torch is not installed "
-            "(pip install torch, or pip install 'bpdebug[torch]')"
-        ) from None
-    try:
-        model = load_model(args.model)
-        name = args.model.partition(":")[2] or Path(args.model.partition(":")[0]).stem
-        loss = args.loss
-        if loss is None:
-            import torch.nn as nn
-
-            last = list(model)[-1] if isinstance(model, nn.Sequential) and len(model) else None
-            loss = "cross_entropy" if isinstance(last, nn.Softmax) else "mse"
-        net = network_from_sequential(model, loss, args.learning_rate, name)
+        net = _imported(args, source, weights, name)
     except ImportTorchError as exc:
         raise UsageError(f"bpdebug import-torch: {exc}") from None
     out = Path(args.output or f"{name}.toml")
+    what = "the weights in" if weights else "the model in"
     try:
         save_network(
             net,
             out,
             overwrite=args.force,
-            comment=f"Imported by bpdebug import-torch from {args.model}.\n"
+            comment=f"Imported by bpdebug import-torch from {what} {source}.\n"
             "data is a placeholder (one example of zeros): put your own x and y here.",
+            limits=_limits(args),
         )
     except FileExistsError:
         raise UsageError(f"bpdebug import-torch: {out} already exists (use --force)") from None
+    except NetworkFileError as exc:  # what would be written would not load back
+        raise UsageError(f"bpdebug import-torch: not written: {exc.key}: {exc.problem}") from None
     except (OSError, ValueError) as exc:
         raise UsageError(
             f"bpdebug import-torch: {out}: {getattr(exc, 'strerror', None) or exc}"
         ) from None
     print(f"wrote {out}: {net!r}")
     return 0
+
+
+def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -> Network:
+    """The network `source` describes: weights (no code runs) or a module (its code runs)."""
+    from pathlib import Path
+
+    from .import_torch import (
+        ImportTorchError,
+        load_model,
+        network_from_sequential,
+        network_from_weights,
+        parse_activations,
+        read_safetensors,
+        read_state_dict,
+    )
+
+    needs_torch = not source.lower().endswith(".safetensors")
+    if needs_torch:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "bpdebug import-torch: torch is not installed (pip install 'bpdebug[torch]'; "
+                "a .safetensors file needs no torch)"
+            ) from None
+    if weights:
+        if not args.activations:
+            raise ImportTorchError(
+                "a weights file holds no activations: give --activations, one per Linear "
+                "layer, e.g. --activations relu,relu,sigmoid"
+            )
+        activations = parse_activations(args.activations)
+        path = Path(source)
+        if path.suffix.lower() == ".safetensors":
+            tensors, ordered = read_safetensors(path, _limits(args).max_file_bytes), False
+        else:
+            tensors, ordered = read_state_dict(path), True
+        loss = args.loss or ("cross_entropy" if activations[-1][0] == "softmax" else "mse")
+        return network_from_weights(tensors, activations, loss, args.learning_rate, name, ordered)
+    if args.activations:
+        raise ImportTorchError("--activations is for weights files; a model has its own")
+    model = load_model(source)
+    loss = args.loss
+    if loss is None:
+        import torch.nn as nn
+
+        last = list(model)[-1] if isinstance(model, nn.Sequential) and len(model) else None
+        loss = "cross_entropy" if isinstance(last, nn.Softmax) else "mse"
+    return network_from_sequential(model, loss, args.learning_rate, name)
 
 
 def _run_snapshot(args: argparse.Namespace) -> int:

@@ -1,55 +1,87 @@
-"""`bpdebug import-torch`: a PyTorch nn.Sequential of Linear layers and activations, with its
-weights, as a bpdebug network file. torch is an optional extra, imported only here.
+"""`bpdebug import-torch`: a PyTorch network as a bpdebug network file.
 
-The model is found by running the user's own code (a file `model.py` or a module `pkg.mod`,
-with `:name` for the attribute, default `model`): only ever on a model the user names.
+Two ways in, and only one runs code:
+- MODEL.py[:NAME] or package.module[:NAME] imports the module (running it) and takes its
+  nn.Sequential of Linear layers and activations. Use it on code you trust.
+- WEIGHTS.safetensors or WEIGHTS.pt/.pth hold only numbers: each Linear layer's weight and
+  bias, with the activations given by --activations. Nothing is run: safetensors is read
+  here directly (no torch needed), a .pt file with torch.load(weights_only=True), which
+  refuses anything but tensors and plain containers.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
+import re
+import struct
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .engine import Layer, Network, frozen_array
+from .atomic import read_bounded
+from .engine import ACTIVATIONS, Layer, Network, frozen_array
 
 SUPPORTED = "Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, Softplus (beta 1), Softmax (last)"
+WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth")
 
 
 class ImportTorchError(ValueError):
     """One line: what could not be imported, and why."""
 
 
+# ---------------------------------------------------------------- a module (runs its code)
+
+
 def load_model(spec: str) -> Any:
-    """The object `spec` names: 'path/to/file.py[:name]' or 'package.module[:name]'."""
+    """The object `spec` names: 'path/to/file.py[:name]' or 'package.module[:name]'.
+
+    The module is imported under a private name, so a file called tomli_w.py or numpy.py is
+    never mistaken for the library of that name; a module that exits is reported, not obeyed.
+    """
     target, _, name = spec.partition(":")
     name = name or "model"
     try:
-        if target.endswith(".py"):
-            path = Path(target)
-            if not path.is_file():
-                raise ImportTorchError(f"{target}: no such file")
-            module_spec = importlib.util.spec_from_file_location(path.stem, path)
-            if module_spec is None or module_spec.loader is None:
-                raise ImportTorchError(f"{target}: cannot be imported")
-            module = importlib.util.module_from_spec(module_spec)
-            sys.modules[path.stem] = module
-            module_spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(target)
+        with warnings.catch_warnings():  # the module's own warnings are not bpdebug's to print
+            warnings.simplefilter("ignore")
+            if target.endswith(".py"):
+                module = _module_from_file(Path(target))
+            else:
+                module = importlib.import_module(target)
     except ImportTorchError:
         raise
-    except Exception as exc:  # the user's module failed: say how, in one line
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as exc:
+        raise ImportTorchError(f"{target}: the module exited (SystemExit {exc.code})") from None
+    except BaseException as exc:  # the user's module failed: say how, in one line
         raise ImportTorchError(
-            f"{target}: importing it failed: {type(exc).__name__}: {exc}"
+            f"{target}: importing it failed: {type(exc).__name__}: {exc}"[:300]
         ) from None
     if not hasattr(module, name):
         raise ImportTorchError(f"{target}: has no attribute {name!r} (give FILE.py:NAME)")
     return getattr(module, name)
+
+
+def _module_from_file(path: Path) -> Any:
+    if not path.is_file():
+        raise ImportTorchError(f"{path}: no such file")
+    private = f"_bpdebug_model_{abs(hash(str(path.resolve())))}"
+    module_spec = importlib.util.spec_from_file_location(private, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportTorchError(f"{path}: cannot be imported")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[private] = module  # dataclasses and pickling look a module up by its name
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(private, None)
+        raise
+    return module
 
 
 def _activation(module: Any, nn: Any) -> tuple[str, float]:
@@ -94,31 +126,158 @@ def network_from_sequential(model: Any, loss: str, learning_rate: float, name: s
                 raise ImportTorchError(f"layer {k + 1}: {exc}") from None
             k += 1
         W = linear.weight.detach().cpu().double().numpy()
-        has_bias = linear.bias is not None
-        b = linear.bias.detach().cpu().double().numpy() if has_bias else np.zeros(W.shape[0])
-        layers.append(
-            Layer(
-                activation,
-                frozen_array(W),
-                frozen_array(b),
-                alpha,
-                frozenset() if has_bias else frozenset({"b"}),
-            )
-        )
+        b = linear.bias.detach().cpu().double().numpy() if linear.bias is not None else None
+        if W.size == 0:
+            raise ImportTorchError(f"layer {k}: Linear({W.shape[1]}, {W.shape[0]}) has no weights")
+        layers.append(_layer(activation, alpha, W, b))
         k += 1
     if not layers:
         raise ImportTorchError("the model has no Linear layer")
-    if any(la.activation == "softmax" for la in layers[:-1]):
-        raise ImportTorchError("Softmax is supported on the last layer only")
+    return _network(layers, loss, learning_rate, name)
+
+
+def _layer(activation: str, alpha: float, W: np.ndarray, b: np.ndarray | None) -> Layer:
+    """A layer; a Linear without bias gets zeros the update keeps (frozen)."""
+    kept = frozenset() if b is not None else frozenset({"b"})
+    bias = b if b is not None else np.zeros(W.shape[0])
+    return Layer(activation, frozen_array(W), frozen_array(bias), alpha, kept)
+
+
+def _network(layers: list[Layer], loss: str, learning_rate: float, name: str) -> Network:
+    """The network with one all-zeros example as placeholder data (a one-hot target for
+    cross-entropy)."""
     n_in, n_out = layers[0].n_in, layers[-1].n_out
     y = np.zeros((n_out, 1))
     if loss == "cross_entropy":
         y[0, 0] = 1.0
-    return Network(
-        tuple(layers),
-        loss,
-        learning_rate,
-        frozen_array(np.zeros((n_in, 1))),
-        frozen_array(y),
-        name=name,
-    )
+    x = frozen_array(np.zeros((n_in, 1)))
+    return Network(tuple(layers), loss, learning_rate, x, frozen_array(y), name=name)
+
+
+# ---------------------------------------------------------------- weights only (runs nothing)
+
+
+def parse_activations(text: str) -> list[tuple[str, float]]:
+    """'relu,leaky_relu:0.2,sigmoid' as (activation, slope) pairs, one per Linear layer."""
+    out = []
+    for item in (t.strip() for t in text.split(",")):
+        name, _, slope = item.partition(":")
+        if name not in ACTIVATIONS:
+            raise ImportTorchError(
+                f"--activations: unknown {name!r}; expected names from {', '.join(ACTIVATIONS)}"
+            )
+        try:
+            alpha = float(slope) if slope else 0.01
+        except ValueError:
+            raise ImportTorchError(f"--activations: {item!r}: the slope is not a number") from None
+        out.append((name, alpha))
+    return out
+
+
+def _natural(key: str) -> list[object]:
+    """'layers.10' after 'layers.2': digits compared as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
+
+
+def linear_pairs(
+    tensors: dict[str, np.ndarray], ordered: bool
+) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
+    """(prefix, weight, bias) of every 2-D `prefix.weight`, in file order if `ordered`, else
+    in the natural order of the prefixes (safetensors files sort their names)."""
+    prefixes = [k[: -len(".weight")] for k, v in tensors.items() if k.endswith(".weight")]
+    prefixes = [p for p in prefixes if tensors[f"{p}.weight"].ndim == 2]
+    if not ordered:
+        prefixes.sort(key=_natural)
+    return [(p, tensors[f"{p}.weight"], tensors.get(f"{p}.bias")) for p in prefixes]
+
+
+def network_from_weights(
+    tensors: dict[str, np.ndarray],
+    activations: list[tuple[str, float]],
+    loss: str,
+    learning_rate: float,
+    name: str,
+    ordered: bool = True,
+) -> Network:
+    pairs = linear_pairs(tensors, ordered)
+    if not pairs:
+        raise ImportTorchError("no Linear weights (2-D tensors named NAME.weight) in the file")
+    if len(activations) != len(pairs):
+        names = ", ".join(p for p, _, _ in pairs)
+        raise ImportTorchError(
+            f"--activations gives {len(activations)}, the file has {len(pairs)} Linear "
+            f"layers ({names}): give one activation per layer"
+        )
+    layers = []
+    for (prefix, W, b), (activation, alpha) in zip(pairs, activations, strict=True):
+        if b is not None and b.shape != (W.shape[0],):
+            raise ImportTorchError(f"{prefix}.bias has shape {b.shape}; {prefix}.weight {W.shape}")
+        layers.append(_layer(activation, alpha, W.astype(np.float64), b))
+    return _network(layers, loss, learning_rate, name)
+
+
+SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2"}
+
+
+def read_safetensors(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
+    """The tensors of a .safetensors file (8-byte header size, a JSON header, the raw data):
+    read here, bounded by `max_bytes`, nothing executed."""
+    try:
+        raw = read_bounded(path, max_bytes)
+    except OSError as exc:
+        raise ImportTorchError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ImportTorchError(f"{path}: {exc} (raise the limit with --max-file-bytes)") from None
+    if len(raw) < 8:
+        raise ImportTorchError(f"{path}: too short to be a safetensors file")
+    (size,) = struct.unpack("<Q", raw[:8])
+    try:
+        header = json.loads(raw[8 : 8 + size])
+    except (ValueError, UnicodeDecodeError):
+        raise ImportTorchError(f"{path}: not a safetensors file (its header is not JSON)") from None
+    if not isinstance(header, dict):
+        raise ImportTorchError(f"{path}: not a safetensors file")
+    data = memoryview(raw)[8 + size :]
+    tensors: dict[str, np.ndarray] = {}
+    for key, info in header.items():
+        if key == "__metadata__":
+            continue
+        tensors[key] = _safetensor(path, key, info, data)
+    return tensors
+
+
+def _safetensor(path: Path, key: str, info: Any, data: memoryview) -> np.ndarray:
+    try:
+        dtype, shape, (begin, end) = info["dtype"], tuple(info["shape"]), info["data_offsets"]
+    except (TypeError, KeyError, ValueError):
+        raise ImportTorchError(f"{path}: {key}: a malformed entry") from None
+    if dtype == "BF16":  # the top half of a float32
+        halves = np.frombuffer(data[begin:end], dtype="<u2").astype(np.uint32) << 16
+        flat = halves.view(np.float32)
+    elif dtype in SAFETENSORS_DTYPES:
+        flat = np.frombuffer(data[begin:end], dtype=SAFETENSORS_DTYPES[dtype])
+    else:
+        raise ImportTorchError(f"{path}: {key} holds {dtype} numbers; expected floats")
+    if flat.size != int(np.prod(shape)):
+        raise ImportTorchError(f"{path}: {key}: {flat.size} numbers for the shape {list(shape)}")
+    return flat.reshape(shape).astype(np.float64)
+
+
+def read_state_dict(path: Path) -> dict[str, np.ndarray]:
+    """A .pt/.pth file saved with torch.save(model.state_dict()), loaded with
+    weights_only=True (no code runs); a checkpoint holding one under "state_dict" works too."""
+    import torch
+
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ImportTorchError(f"{path}: cannot be read as weights: {exc}"[:300]) from None
+    if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
+        loaded = loaded["state_dict"]
+    if not isinstance(loaded, dict):
+        raise ImportTorchError(f"{path}: holds a {type(loaded).__name__}, not a state_dict")
+    return {
+        str(k): v.detach().cpu().double().numpy()
+        for k, v in loaded.items()
+        if isinstance(v, torch.Tensor) and v.is_floating_point()
+    }

@@ -261,7 +261,6 @@ def network_from_document(doc: dict[str, Any], source: str, limits: Limits = Lim
         raise v.fail("name", f"expected text, got {_kind(name)}")
     if len(name) > 200:
         raise v.fail("name", f"is {len(name)} characters long; at most 200")
-    name = "".join(ch if ch.isprintable() else " " for ch in name)
     loss = v.name(v.require(doc, "loss", ""), "loss", LOSSES)
     lr = v.number(v.require(doc, "learning_rate", ""), "learning_rate", 0.0, 1e6, low_open=True)
     seed = doc.get("seed")

@@ -57,6 +57,14 @@ def random_network(
     return Network(tuple(layers), loss, lr, frozen_array(x), frozen_array(y), name=f"r{seed}")
 
 
+@pytest.fixture(autouse=True)
+def recovery_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Work kept by a test's app goes to a folder of its own, never the user's."""
+    folder = tmp_path_factory.mktemp("recovery")
+    monkeypatch.setenv("BPDEBUG_RECOVERY_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(params=sample_names())
 def sample(request: pytest.FixtureRequest) -> Network:
     return load_network(sample_path(request.param))

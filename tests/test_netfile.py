@@ -265,7 +265,8 @@ def test_check_exits_1_above_tolerance(capsys: pytest.CaptureFixture[str]) -> No
         ),
         (
             ["--max-units", "-5", "xor"],
-            "bpdebug: argument --max-units: must be a whole number from 1 to 2**62, got -5 (see --help)",
+            "bpdebug: argument --max-units: must be a whole number from 1 to 2**62, got -5"
+            " (see --help)",
         ),
         (
             ["trace", "xor", "--max-magnitude", "nan"],

@@ -69,6 +69,11 @@ class Network:
     # instead of gathering the parameters again. None otherwise; always equal to them.
     theta: Array | None = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if not self.name.isprintable():  # a name is shown on screens: no control characters
+            printable = "".join(ch if ch.isprintable() else " " for ch in self.name)
+            object.__setattr__(self, "name", printable)
+
     @property
     def loss_fn(self) -> Loss:
         return LOSSES[self.loss]

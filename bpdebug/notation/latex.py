@@ -100,11 +100,11 @@ def number(text: str) -> str:
     return text
 
 
-_SPECIAL = re.compile(r"([&%$#_{}])")
+_SPECIAL = re.compile(r"[\\&%$#_{}~^]")
+_ESCAPED = {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
 def escape(words: str) -> str:
-    """Text safe inside \\text{} and in prose: LaTeX's special characters escaped."""
-    out = words.replace("\\", r"\textbackslash{}")
-    out = _SPECIAL.sub(r"\\\1", out)
-    return out.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
+    """Text safe inside \\text{} and in prose: every LaTeX special character escaped, in one
+    pass (so the braces of a \\textbackslash{} written for a backslash stay braces)."""
+    return _SPECIAL.sub(lambda m: _ESCAPED.get(m.group(), "\\" + m.group()), words)

@@ -397,7 +397,8 @@ class BPDebugApp(Guarded, App[None]):
             f"{ended_why(newest) or 'An earlier session left unsaved work'}.\n"
             f"It was kept in {newest}{more}. Open it now?"
         )
-        answers = [("open", "Open it"), ("keep", "Later"), ("delete", "Delete it")]
+        # the last answer is what escape means: keeping the file for later
+        answers = [("open", "Open it"), ("delete", "Delete it"), ("keep", "Later")]
         self.push_screen(screens.ConfirmScreen(question, answers), answered)
 
     def open_recovered(self, path: Path) -> None:

@@ -50,7 +50,7 @@ MAX_KEYS = 10_000  # a snapshot presses at most this many keys (each takes a fra
 def parse_keys(text: str) -> list[str]:
     """Space-separated keys: characters ('n', '?', '+') or Textual key names ('right',
     'question_mark', 'plus', 'ctrl+s'). Anything else is an error naming the key."""
-    keys = []
+    keys: list[str] = []
     for key in text.split():
         if len(keys) == MAX_KEYS:
             raise SnapshotError(f"--keys: more than {MAX_KEYS:,} keys; press fewer")

@@ -32,7 +32,10 @@ class Dialog(Guarded, ModalScreen[ResultType]):
 
 class Plain(Label):
     """A label whose text is shown as written: a file name or a typed value holding [ ] is
-    never read as Textual markup (which would style it, or fail to parse)."""
+    never read as Textual markup (which would style it, or fail to parse). It wraps to the
+    dialog's width instead of running past its edge."""
+
+    DEFAULT_CSS = "Plain { width: 1fr; }"
 
     def __init__(self, content: str = "", **kwargs: Any) -> None:
         super().__init__(content, markup=False, **kwargs)
