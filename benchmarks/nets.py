@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpdebug.engine import Layer, Network, frozen_array
+from bpdebug.engine import Layer, Network, read_only_array
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 
@@ -22,7 +22,7 @@ def dense(
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         act = out if l == len(sizes) - 2 else hidden
         W = rng.normal(0.0, np.sqrt(1.0 / n_in), (n_out, n_in))
-        layers.append(Layer(act, frozen_array(W), frozen_array(np.zeros(n_out))))
+        layers.append(Layer(act, read_only_array(W), read_only_array(np.zeros(n_out))))
     x = rng.uniform(0.0, 1.0, (sizes[0], m))
     if loss == "cross_entropy":
         y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], m)]
@@ -30,7 +30,7 @@ def dense(
         y = rng.integers(0, 2, (sizes[-1], m)).astype(np.float64)
     else:
         y = rng.normal(0.0, 1.0, (sizes[-1], m))
-    return Network(tuple(layers), loss, 0.1, frozen_array(x), frozen_array(y), name=name)
+    return Network(tuple(layers), loss, 0.1, read_only_array(x), read_only_array(y), name=name)
 
 
 def ten_layer() -> Network:

@@ -37,6 +37,28 @@ def exists(path: Path) -> bool:
         return False
 
 
+def free_name(path: Path) -> Path:
+    """`path`, or `path` with -2, -3, … before the suffix: never an existing file."""
+    candidate, n = path, 2
+    while exists(candidate):
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def here() -> Path:
+    """The working folder, or the home folder, or the temporary folder: one that exists
+    (the working folder may have been deleted while bpdebug ran)."""
+    for folder in (Path.cwd, Path.home, lambda: Path(tempfile.gettempdir())):
+        try:
+            found = folder()
+        except (OSError, RuntimeError):
+            continue
+        if found.is_dir():
+            return found
+    return Path("/")
+
+
 def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of the regular file at `path`, at most `limit` of them.
 

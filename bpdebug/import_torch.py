@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import read_bounded
-from .engine import ACTIVATIONS, Layer, Network, frozen_array
+from .engine import ACTIVATIONS, Layer, Network, read_only_array
 
 SUPPORTED = "Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, Softplus (beta 1), Softmax (last)"
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth")
@@ -140,7 +140,7 @@ def _layer(activation: str, alpha: float, W: np.ndarray, b: np.ndarray | None) -
     """A layer; a Linear without bias gets zeros the update keeps (frozen)."""
     kept = frozenset() if b is not None else frozenset({"b"})
     bias = b if b is not None else np.zeros(W.shape[0])
-    return Layer(activation, frozen_array(W), frozen_array(bias), alpha, kept)
+    return Layer(activation, read_only_array(W), read_only_array(bias), alpha, kept)
 
 
 def _network(layers: list[Layer], loss: str, learning_rate: float, name: str) -> Network:
@@ -150,8 +150,8 @@ def _network(layers: list[Layer], loss: str, learning_rate: float, name: str) ->
     y = np.zeros((n_out, 1))
     if loss == "cross_entropy":
         y[0, 0] = 1.0
-    x = frozen_array(np.zeros((n_in, 1)))
-    return Network(tuple(layers), loss, learning_rate, x, frozen_array(y), name=name)
+    x = read_only_array(np.zeros((n_in, 1)))
+    return Network(tuple(layers), loss, learning_rate, x, read_only_array(y), name=name)
 
 
 # ---------------------------------------------------------------- weights only (runs nothing)

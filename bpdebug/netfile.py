@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .atomic import read_bounded, write_atomically
-from .engine import ACTIVATIONS, LOSSES, Layer, Network, frozen_array
-from .engine.backprop import laid_out_flat
+from .engine import ACTIVATIONS, LOSSES, Layer, Network, read_only_array
+from .engine.flat import laid_out_flat
 from .engine.network import INITS, init_params
 
 TOP_KEYS = ("name", "loss", "learning_rate", "seed", "data", "layers")
@@ -281,8 +281,8 @@ def network_from_document(doc: dict[str, Any], source: str, limits: Limits = Lim
         )
     layers = _layers(v, layers_doc, len(x_rows[0]), seed, len(x_rows))
     _check_output(v, layers, loss, y_rows)
-    x = frozen_array(np.array(x_rows, dtype=np.float64).T)
-    y = frozen_array(np.array(y_rows, dtype=np.float64).T)
+    x = read_only_array(np.array(x_rows, dtype=np.float64).T)
+    y = read_only_array(np.array(y_rows, dtype=np.float64).T)
     net = Network(tuple(layers), loss, lr, x, y, name=name, seed=seed, source=source)
     return laid_out_flat(net)  # one vector of parameters: updates start from it
 
@@ -414,7 +414,7 @@ def _layer_params(
         raise v.fail(
             f"{key}.b", f"expected {_count(len(rows), 'number')} (one per unit), got {len(b)}"
         )
-    return frozen_array(rows), frozen_array(b)
+    return read_only_array(rows), read_only_array(b)
 
 
 def _check_output(v: _Validator, layers: list[Layer], loss: str, y_rows: list[list[float]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bpdebug.engine import ACTIVATIONS, LOSSES, Layer, Network, frozen_array
+from bpdebug.engine import ACTIVATIONS, LOSSES, Layer, Network, read_only_array
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_names, sample_path
 
@@ -51,10 +51,10 @@ def random_network(
         act = out_act if l == depth - 1 else hidden or HIDDEN_ACTIVATIONS[(seed + l) % 6]
         W = rng.normal(0.0, 0.8, (sizes[l + 1], sizes[l]))
         b = rng.normal(0.0, 0.3, sizes[l + 1])
-        layers.append(Layer(act, frozen_array(W), frozen_array(b), alpha=0.05))
+        layers.append(Layer(act, read_only_array(W), read_only_array(b), alpha=0.05))
     x = rng.normal(0.0, 1.0, (sizes[0], m))
     y = random_targets(loss, sizes[-1], m, rng)
-    return Network(tuple(layers), loss, lr, frozen_array(x), frozen_array(y), name=f"r{seed}")
+    return Network(tuple(layers), loss, lr, read_only_array(x), read_only_array(y), name=f"r{seed}")
 
 
 @pytest.fixture(autouse=True)
@@ -82,8 +82,8 @@ def deep_tanh_net() -> Network:
     layers = tuple(
         Layer(
             "tanh" if k < 9 else "identity",
-            frozen_array(rng.normal(0, 0.35, (sizes[k + 1], sizes[k]))),
-            frozen_array(np.zeros(sizes[k + 1])),
+            read_only_array(rng.normal(0, 0.35, (sizes[k + 1], sizes[k]))),
+            read_only_array(np.zeros(sizes[k + 1])),
         )
         for k in range(10)
     )
@@ -91,6 +91,6 @@ def deep_tanh_net() -> Network:
         layers,
         "mse",
         0.1,
-        frozen_array(rng.normal(0, 1, (8, 4))),
-        frozen_array(rng.normal(0, 1, (2, 4))),
+        read_only_array(rng.normal(0, 1, (8, 4))),
+        read_only_array(rng.normal(0, 1, (2, 4))),
     )

@@ -12,6 +12,7 @@ from bpdebug.engine.params import ParamRef, set_value
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
+from bpdebug.tui.commands import palette_commands
 from bpdebug.tui.screens import GoToScreen, HelpScreen
 from bpdebug.tui.snapshot import screen_text
 from bpdebug.tui.widgets import EditBar, NetworkDiagram, StepPanel, Tape, ValuesView
@@ -255,8 +256,8 @@ async def test_opening_a_sample_and_a_bad_file_from_the_app(tmp_path: Path) -> N
 
 async def test_palette_offers_jumps_and_samples() -> None:
     app = app_for("two_layer")
-    async with app.run_test(size=(100, 32)):
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+    async with app.run_test(size=(100, 32)) as pilot:
+        titles = [c.title for c in palette_commands(app)]
         for title in (
             "Go to the backward phase",
             "Go to layer 2 (backward)",
@@ -265,10 +266,12 @@ async def test_palette_offers_jumps_and_samples() -> None:
             "Toggle breakpoint",
         ):
             assert title in titles
-        command = next(
-            c for c in app.get_system_commands(app.screen) if c.title == "Go to layer 1 (backward)"
-        )
-        command.callback()
+        await pilot.press("ctrl+p")  # the real palette: type, then enter runs the best match
+        for ch in "layer 1 (backward":
+            await pilot.press(ch if ch != " " else "space")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
         assert app.cursor == app.trace.find("delta", 1).index
 
 
@@ -378,7 +381,7 @@ async def test_following_an_example_of_a_batch_with_the_keys() -> None:
         )
         assert f"L₃ = ½ · ‖0.482891 − 0‖² = {own:.6g}" in panel(app)
         assert f"L = (1/4) Σₖ Lₖ = {app.trace.loss:.6g}" in panel(app)
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in palette_commands(app)]
         assert "Follow example 2" in titles and "Follow the whole batch" in titles
     single = app_for("two_layer")
     async with single.run_test(size=(100, 32)) as pilot:

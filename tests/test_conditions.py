@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bpdebug.engine import Layer, Network, build_trace, frozen_array
+from bpdebug.engine import Layer, Network, build_trace, read_only_array
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import make_app
@@ -20,11 +20,11 @@ def net(
     loss: str = "mse",
 ) -> Network:
     return Network(
-        tuple(Layer(a, frozen_array(W), frozen_array(b)) for a, W, b in layers),
+        tuple(Layer(a, read_only_array(W), read_only_array(b)) for a, W, b in layers),
         loss,
         0.1,
-        frozen_array(x),
-        frozen_array(y),
+        read_only_array(x),
+        read_only_array(y),
     )
 
 

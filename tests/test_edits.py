@@ -104,7 +104,7 @@ async def test_undo_and_redo_round_trip_bit_for_bit() -> None:
         assert app.network is original
         await pilot.press("U", "U", "U", "ctrl+r")
         assert app.network is edited and app.iteration == 1
-        assert app.dirty and app.network is not app.saved
+        assert app.dirty and app.network is not app.session.saved
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from conftest import random_network
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpdebug.engine import Layer, Network, frozen_array
+from bpdebug.engine import Layer, Network, read_only_array
 from bpdebug.engine.params import ParamRef, set_value
 from bpdebug.netfile import NetworkFileError, load_network, save_network
 from bpdebug.samples import sample_path
@@ -316,7 +316,7 @@ def test_whatever_save_writes_loads_back_identical(
     file that the loader reads back bit for bit."""
     base = random_network(seed, 2, 2, "sigmoid", "mse", hidden="leaky_relu")
     layers = tuple(
-        Layer(la.activation, frozen_array(la.W * scale), la.b, alpha, la.frozen)
+        Layer(la.activation, read_only_array(la.W * scale), la.b, alpha, la.frozen)
         for la in base.layers
     )
     net = Network(layers, "mse", 0.1, base.x, base.y, name=name)

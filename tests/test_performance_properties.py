@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import bpdebug.tui.app as app_module
+import bpdebug.tui.session as session_module
 from bpdebug.engine import build_trace
 from bpdebug.engine.trace import plan_for, shape_key
 from bpdebug.netfile import load_network
@@ -22,7 +22,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return build_trace(net)
 
-    monkeypatch.setattr(app_module, "build_trace", counting)
+    monkeypatch.setattr(session_module, "build_trace", counting)
     return calls
 
 
@@ -119,11 +119,13 @@ def test_the_loss_after_the_update_is_computed_when_first_asked_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """L′ is the next iteration's forward pass: building a trace does not pay for it."""
-    from bpdebug.engine import backprop
+    from bpdebug.engine import trace as trace_module
 
     forwards: list[int] = []
-    real_loss_of = backprop.loss_of
-    monkeypatch.setattr(backprop, "loss_of", lambda net: forwards.append(1) or real_loss_of(net))
+    real_loss_of = trace_module.loss_of
+    monkeypatch.setattr(
+        trace_module, "loss_of", lambda net: forwards.append(1) or real_loss_of(net)
+    )
     net = load_network(sample_path("two_layer"))
     trace = build_trace(net)
     assert forwards == [] and len(trace) == 20

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from conftest import random_network, valid_pairs
 
-from bpdebug.engine import Layer, Network, build_trace, frozen_array, train
-from bpdebug.engine.backprop import flatten, gradients, output_backward, sgd_step
+from bpdebug.engine import Layer, Network, build_trace, read_only_array, train
+from bpdebug.engine.backprop import gradients, output_error, sgd_step
+from bpdebug.engine.flat import flatten
 from bpdebug.engine.params import ParamRef, set_value
 
 EXPECTED_3_LAYER = [
@@ -77,11 +78,11 @@ def test_operands_point_at_the_steps_that_produced_them() -> None:
 
 def test_formula_with_numbers_substituted() -> None:
     net = Network(
-        (Layer("sigmoid", frozen_array([[0.6]]), frozen_array([0.9])),),
+        (Layer("sigmoid", read_only_array([[0.6]]), read_only_array([0.9])),),
         "quadratic",
         0.15,
-        frozen_array([[1.0]]),
-        frozen_array([[0.0]]),
+        read_only_array([[1.0]]),
+        read_only_array([[0.0]]),
     )
     trace = build_trace(net)
     z = trace.find("z", 1)
@@ -124,22 +125,23 @@ def test_saturated_units_give_finite_values_without_warnings(
     activation: str, loss: str, z0: float
 ) -> None:
     n = 2
-    W = frozen_array([[z0], [-z0 / 2]])
+    W = read_only_array([[z0], [-z0 / 2]])
     y = (
-        frozen_array([[1.0], [0.0]])
+        read_only_array([[1.0], [0.0]])
         if loss != "binary_cross_entropy"
-        else frozen_array([[0.0], [1.0]])
+        else read_only_array([[0.0], [1.0]])
     )
-    layer = Layer(activation, W, frozen_array(np.zeros(n)))
-    net = Network((layer,), loss, 0.1, frozen_array([[1.0]]), y)
+    layer = Layer(activation, W, read_only_array(np.zeros(n)))
+    net = Network((layer,), loss, 0.1, read_only_array([[1.0]]), y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="raise", invalid="raise", divide="raise"):
-            loss_value, grads = gradients(net)
+            loss_value, by_layer = gradients(net)
+            grads = list(by_layer.values())
             z = W @ net.x
             a = layer.act(z, layer.alpha)
             per_example = net.loss_fn.value(z, a, y)
-            _, _, delta = output_backward(layer, net.loss_fn, z, a, y)
+            _, _, delta = output_error(layer, net.loss_fn, z, a, y)
     assert np.isfinite(loss_value) and np.all(np.isfinite(per_example))
     assert np.all(np.isfinite(delta))
     assert all(np.all(np.isfinite(dW)) and np.all(np.isfinite(db)) for dW, db in grads)
@@ -148,28 +150,28 @@ def test_saturated_units_give_finite_values_without_warnings(
 def test_saturated_sigmoid_bce_values_are_exact() -> None:
     """At z = ±1000 the loss is exactly softplus: 1000 when wrong, e^-1000 ≈ 0 when right."""
     net = Network(
-        (Layer("sigmoid", frozen_array([[1000.0], [-1000.0]]), frozen_array([0.0, 0.0])),),
+        (Layer("sigmoid", read_only_array([[1000.0], [-1000.0]]), read_only_array([0.0, 0.0])),),
         "binary_cross_entropy",
         0.1,
-        frozen_array([[1.0]]),
-        frozen_array([[0.0], [0.0]]),
+        read_only_array([[1.0]]),
+        read_only_array([[0.0], [0.0]]),
     )
     trace = build_trace(net)
     assert trace.loss == 1000.0
     np.testing.assert_array_equal(trace.find("delta", 1).value, [[1.0], [0.0]])
     ce = Network(
-        (Layer("softmax", frozen_array([[1000.0], [-1000.0]]), frozen_array([0.0, 0.0])),),
+        (Layer("softmax", read_only_array([[1000.0], [-1000.0]]), read_only_array([0.0, 0.0])),),
         "cross_entropy",
         0.1,
-        frozen_array([[1.0]]),
-        frozen_array([[0.0], [1.0]]),
+        read_only_array([[1.0]]),
+        read_only_array([[0.0], [1.0]]),
     )
     assert build_trace(ce).loss == 2000.0
 
 
 def test_nonfinite_values_are_found_not_raised() -> None:
     net = random_network(1, 2, 2, "identity", "quadratic")
-    huge = Layer("identity", frozen_array(np.full_like(net.layers[0].W, 1e300)), net.layers[0].b)
+    huge = Layer("identity", read_only_array(np.full_like(net.layers[0].W, 1e300)), net.layers[0].b)
     bad = net.with_layers((huge, net.layers[1]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -4,9 +4,10 @@ Nothing here imports textual; the command line and the screen both sit on top of
 """
 
 from .activations import ACTIVATIONS, Activation
-from .backprop import gradients, loss_of, sgd_step, train
+from .backprop import gradients, loss_of, sgd_step
+from .flat import Descent, train
 from .losses import LOSSES, Loss
-from .network import Layer, Network, frozen_array
+from .network import Layer, Network, read_only_array
 from .trace import Operand, Step, Trace, build_trace
 
 __all__ = [
@@ -20,8 +21,9 @@ __all__ = [
     "Step",
     "Trace",
     "build_trace",
-    "frozen_array",
+    "read_only_array",
     "gradients",
+    "Descent",
     "loss_of",
     "sgd_step",
     "train",

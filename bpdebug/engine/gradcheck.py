@@ -10,7 +10,7 @@ import numpy as np
 
 from . import backprop
 from .activations import Array
-from .network import Layer, Network, frozen_array
+from .network import Layer, Network, read_only_array
 
 STEP = 1e-5  # h, scaled by max(1, |θ|): balances truncation O(h²) against rounding O(ε/h)
 # Finite differences in float64 resolve a gradient only to about 1e-11·|L| (rounding of L,
@@ -72,18 +72,18 @@ class CheckReport:
 def _perturbed(
     layers: tuple[Layer, ...], l: int, which: str, idx: tuple[int, ...], value: float
 ) -> tuple[Layer, ...]:
-    layer = layers[l]
+    """The layers with entry `idx` of layer l's W or b (l = 1..L) set to `value`."""
+    layer = layers[l - 1]
     arr = np.array(getattr(layer, which))
     arr[idx] = value
-    changed = (
-        replace(layer, W=frozen_array(arr)) if which == "W" else replace(layer, b=frozen_array(arr))
-    )
-    return layers[:l] + (changed,) + layers[l + 1 :]
+    new = read_only_array(arr)
+    changed = replace(layer, W=new) if which == "W" else replace(layer, b=new)
+    return layers[: l - 1] + (changed,) + layers[l:]
 
 
 def numeric_gradient(net: Network, l: int, which: str) -> Array:
-    """∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for every entry θ of layer l's W or b."""
-    base: Array = getattr(net.layers[l], which)
+    """∂L/∂θ ≈ (L(θ + h) − L(θ − h)) / 2h for every entry θ of layer l's W or b (l = 1..L)."""
+    base: Array = getattr(net.layers[l - 1], which)
     out: Array = np.empty_like(base)
     for idx in np.ndindex(base.shape):
         theta = float(base[idx])
@@ -107,10 +107,10 @@ def check_gradients(
             runs.append(time.perf_counter() - t0)
         t1 = time.perf_counter()
         tensors = []
-        for l, (dW, db) in enumerate(grads):
-            tensors.append(TensorCheck(f"W{l + 1}", dW, numeric_gradient(net, l, "W"), loss))
-            tensors.append(TensorCheck(f"b{l + 1}", db, numeric_gradient(net, l, "b"), loss))
+        for l, (dW, db) in grads.items():  # l = 1..L
+            tensors.append(TensorCheck(f"W{l}", dW, numeric_gradient(net, l, "W"), loss))
+            tensors.append(TensorCheck(f"b{l}", db, numeric_gradient(net, l, "b"), loss))
             if progress is not None:
-                progress(2 * (l + 1), 2 * net.depth)
+                progress(2 * l, 2 * net.depth)
         t2 = time.perf_counter()
     return CheckReport(tuple(tensors), net.n_params, 2 * net.n_params, min(runs), t2 - t1)

@@ -13,14 +13,14 @@ from .losses import LOSSES, Loss
 INITS = ("xavier", "he", "normal")
 
 
-def frozen_array(values: object) -> Array:
-    """A read-only float64 copy: nothing downstream can mutate a network in place."""
+def read_only_array(values: object) -> Array:
+    """A read-only float64 copy: nothing downstream can change a network in place."""
     arr = np.array(values, dtype=np.float64)
     arr.setflags(write=False)
     return arr
 
 
-def freeze(arr: Array) -> Array:
+def read_only(arr: Array) -> Array:
     """Make a freshly computed array read-only in place (no copy: nothing else holds it)."""
     arr.setflags(write=False)
     return arr
@@ -34,7 +34,9 @@ class Layer:
     W: Array
     b: Array
     alpha: float = 0.01  # leaky_relu slope for z ≤ 0; ignored by the other activations
-    frozen: frozenset[str] = frozenset()  # "W" and/or "b": kept as they are by the update
+    # "W" and/or "b": frozen, as the network file says (`frozen = ["b"]`): the update and
+    # training keep them as they are. (Arrays that cannot be written to are "read-only".)
+    frozen: frozenset[str] = frozenset()
 
     @property
     def act(self) -> Activation:
@@ -154,13 +156,13 @@ def init_params(n_out: int, n_in: int, init: str, rng: np.random.Generator) -> t
     """Initial W, b for a layer given by `units`: xavier/he give zero biases, normal N(0, 1)."""
     if init == "xavier":
         limit = np.sqrt(6.0 / (n_in + n_out))
-        return frozen_array(rng.uniform(-limit, limit, (n_out, n_in))), frozen_array(
+        return read_only_array(rng.uniform(-limit, limit, (n_out, n_in))), read_only_array(
             np.zeros(n_out)
         )
     if init == "he":
         W = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in))
-        return frozen_array(W), frozen_array(np.zeros(n_out))
+        return read_only_array(W), read_only_array(np.zeros(n_out))
     if init == "normal":
         W = rng.normal(0.0, 1.0, (n_out, n_in))
-        return frozen_array(W), frozen_array(rng.normal(0.0, 1.0, n_out))
+        return read_only_array(W), read_only_array(rng.normal(0.0, 1.0, n_out))
     raise ValueError(f"unknown init {init!r}")

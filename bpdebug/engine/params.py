@@ -11,7 +11,7 @@ import numpy as np
 
 from ..notation.numbers import sup
 from ..notation.parse import shown
-from .network import Network, frozen_array
+from .network import Network, read_only_array
 
 MAX_MAGNITUDE = 1e9  # the same bound a network file may hold
 TENSORS = ("W", "b", "x", "y", "lr")
@@ -97,19 +97,19 @@ def set_value(net: Network, ref: ParamRef, value: float) -> Network:
         arr = np.array(net.x if ref.tensor == "x" else net.y)
         arr[ref.i, ref.j] = value
         if ref.tensor == "x":
-            return replace(net, x=frozen_array(arr))
+            return replace(net, x=read_only_array(arr))
         _check_targets(net, arr)
-        return replace(net, y=frozen_array(arr))
+        return replace(net, y=read_only_array(arr))
     l = (ref.layer or 0) - 1
     layer = net.layers[l]
     if ref.tensor == "W":
         W = np.array(layer.W)
         W[ref.i, ref.j] = value
-        new = replace(layer, W=frozen_array(W))
+        new = replace(layer, W=read_only_array(W))
     else:
         b = np.array(layer.b)
         b[ref.i] = value
-        new = replace(layer, b=frozen_array(b))
+        new = replace(layer, b=read_only_array(b))
     return net.with_layers(net.layers[:l] + (new,) + net.layers[l + 1 :])
 
 

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 from ..notation import expr as ex
 from ..notation.numbers import num, sup
-from . import backprop
 from .activations import ACTIVATIONS
+from .flat import Layout, layout
 from .losses import LOSSES
 from .network import Network
 
@@ -72,10 +72,11 @@ class StepPlan(NamedTuple):
 
 class Plan(NamedTuple):
     steps: tuple[StepPlan, ...]
+    keys: tuple[tuple[str, int | None], ...]  # each step's (kind, layer), in order
     where: dict[tuple[str, int | None], int]  # (kind, layer) → step index
     phase_starts: dict[str, int]
-    layout: backprop.Layout  # where each W and b sit in the flat gradient
-    frozen: bool  # whether the update keeps any parameter as it is
+    layout: Layout  # where each W and b sit in the flat gradient
+    keeps_some: bool  # whether some layer freezes a parameter (the update keeps it)
 
 
 R0, R1, R2 = ex.Ref(0), ex.Ref(1), ex.Ref(2)
@@ -144,8 +145,9 @@ def plan_for(key: ShapeKey) -> Plan:
     starts: dict[str, int] = {}
     for i, s in enumerate(p.steps):
         starts.setdefault(s.phase, i)
-    layout = backprop.layout(tuple(shape for _, _, shape, _ in layer_keys))
-    return Plan(tuple(p.steps), dict(p.index), starts, layout, any(kept))
+    lay = layout(tuple(shape for _, _, shape, _ in layer_keys))
+    keys = tuple((s.kind, s.layer) for s in p.steps)
+    return Plan(tuple(p.steps), keys, dict(p.index), starts, lay, any(kept))
 
 
 def _activation_note(activation: str, alpha: float) -> str:

@@ -21,8 +21,9 @@ from ..notation import layout
 from ..notation.layout import INLINE_MAX, Bound, Equation
 from ..notation.numbers import DIGITS, shape_text
 from ..notation.text import text
-from . import backprop
 from .activations import Array
+from .backprop import activation, hidden_error, loss, loss_of, output_error, weighted_input
+from .flat import gradient_sums, unflatten, updated_params
 from .network import Network
 from .params import tensor_of
 from .plan import KIND_TITLES, PER_EXAMPLE, PHASES, Plan, plan_for, shape_key
@@ -142,35 +143,50 @@ class Step(NamedTuple):
 # ---------------------------------------------------------------- the values (per iteration)
 
 
-def _values(net: Network, plan: Plan) -> tuple[list[Array | float], Array | None]:
-    """Every step's value but L′, in the plan's order, and the updated parameters in one
-    vector (None if some are frozen)."""
-    values: list[Array | float] = []
-    zs, activations = [], [net.x]
-    for layer in net.layers:
-        z, a = backprop.layer_forward(layer, activations[-1])
-        values += (z, a)
-        zs.append(z)
-        activations.append(a)
-    loss_fn = net.loss_fn
-    values.append(backprop.batch_loss(loss_fn, zs[-1], activations[-1], net.y))
-    lay = plan.layout
-    flat_grad = np.empty(lay.size)
-    grads = backprop.unflatten(flat_grad, lay)
+Key = tuple[str, int | None]  # (kind, layer): what a value is, as the plan names it
+
+
+def _values(net: Network, plan: Plan) -> tuple[dict[Key, Array | float], Array | None]:
+    """Every step's value but L′, by (kind, layer), and the updated parameters in one vector
+    (None if some are frozen). The equations are backprop's; the gradients and the update
+    go through one flat vector, as in training (flat.py)."""
+    v: dict[Key, Array | float] = {}
+    z: dict[int, Array] = {}
+    a: dict[int, Array] = {0: net.x}
+    for l, layer in enumerate(net.layers, start=1):
+        z[l] = v["z", l] = weighted_input(layer.W, a[l - 1], layer.b)
+        a[l] = v["a", l] = activation(layer, z[l])
     L = net.depth
-    delta = flat_grad  # (a placeholder: the output layer's δ comes first)
+    v["loss", None] = loss(net.loss_fn, z[L], a[L], net.y)
+    flat_grad = np.empty(plan.layout.size)
+    grads = unflatten(flat_grad, plan.layout)
+    delta = flat_grad  # replaced by δ⁽ᴸ⁾ first
     for l in range(L, 0, -1):
-        layer, z, a = net.layers[l - 1], zs[l - 1], activations[l]
+        layer = net.layers[l - 1]
         if l == L:
-            dL_da, dact, delta = backprop.output_backward(layer, loss_fn, z, a, net.y)
+            factors = output_error(layer, net.loss_fn, z[l], a[l], net.y)
         else:
-            dL_da, dact, delta = backprop.hidden_backward(layer, net.layers[l].W, delta, z, a)
-        backprop.param_sums(delta, activations[l - 1], *grads[l - 1])
-        values += (dL_da, dact, delta, *grads[l - 1])
+            factors = hidden_error(layer, net.layers[l].W, delta, z[l], a[l])
+        v["dL_da", l], v["dact", l], v["delta", l] = factors
+        delta = factors[2]
+        gradient_sums(delta, a[l - 1], *grads[l - 1])
+        v["dW", l], v["db", l] = grads[l - 1]
     flat_grad /= net.batch_size
-    new, theta = backprop.updated_params(net, flat_grad, lay, plan.frozen)
-    values += (p for pair in new for p in pair)
-    return values, theta
+    new, theta = updated_params(net, flat_grad, plan.layout, plan.keeps_some)
+    for l, (W, b) in enumerate(new, start=1):
+        v["W_new", l], v["b_new", l] = W, b
+    return v, theta
+
+
+def _in_plan_order(plan: Plan, values: dict[Key, Array | float]) -> tuple[Array | float, ...]:
+    """The values in the plan's order; a value the plan lacks, or a step without a value, is
+    an error here rather than a silent shift of every step after it."""
+    keys = plan.keys[:-1]  # L′ is computed when first asked for
+    if len(values) != len(keys) or any(k not in values for k in keys):
+        missing = [k for k in keys if k not in values]
+        extra = [k for k in values if k not in plan.where]
+        raise RuntimeError(f"the plan and the values disagree: missing {missing}, extra {extra}")
+    return tuple(values[k] for k in keys)
 
 
 def build_trace(net: Network) -> Trace:
@@ -182,7 +198,7 @@ def build_trace(net: Network) -> Trace:
     plan = plan_for(shape_key(net))
     with np.errstate(all="ignore"):  # non-finite values are shown and reported, not warned
         values, theta = _values(net, plan)
-    return Trace(net, plan, tuple(values), theta)
+    return Trace(net, plan, _in_plan_order(plan, values), theta)
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,9 +215,11 @@ class Trace:
     @cached_property
     def updated(self) -> Network:
         """The network after this iteration's update (its parameters are the update steps)."""
-        n = len(self._recorded)
-        new = cast(list[Array], [self.value(i) for i in range(n - 2 * self.network.depth, n)])
-        params = list(zip(new[::2], new[1::2], strict=True))
+        where = self.plan.where
+        params = [
+            (cast(Array, self.value(where["W_new", l])), cast(Array, self.value(where["b_new", l])))
+            for l in range(1, self.network.depth + 1)
+        ]
         return self.network.with_params(params, self._theta_after)
 
     @property
@@ -212,7 +230,7 @@ class Trace:
     def loss_after(self) -> float:
         """L′: the loss of the updated parameters on the same data (one more forward pass)."""
         with np.errstate(all="ignore"):
-            return backprop.loss_of(self.updated)
+            return loss_of(self.updated)
 
     @cached_property
     def values(self) -> tuple[Array | float, ...]:

@@ -19,7 +19,7 @@ from ..engine import Step, Trace
 from ..engine.plan import KIND_TITLES
 from ..notation import DIGITS, INLINE_MAX, Equation, num, shape_text, text
 from ..notation import layout as lay
-from .phases import ARROWS
+from .phases import FALLBACK
 
 PHASE_MARK = {"forward": "▶ FORWARD", "backward": "◀ BACKWARD", "update": "⟳ UPDATE"}
 SHRINK = (INLINE_MAX, 4, 2, 1)  # entries a matrix may show in the numbers line, tried in turn
@@ -59,13 +59,13 @@ def _result_line(value: object, digits: int | None, lead: str = "  = ") -> Text:
     return line
 
 
-def _headers(trace: Trace, step: Step, example: int | None) -> list[Text]:
+def _headers(trace: Trace, step: Step, example: int | None, colour: str | None) -> list[Text]:
     """The header line, longest first: the phase, step k of N, the layer, what the step
     computes and the example followed; shorter forms drop words to fit narrow panels."""
     where = [f"layer {step.layer}"] if step.layer is not None else []
     title = KIND_TITLES[step.kind]
     m = trace.network.batch_size
-    mark = Text(PHASE_MARK[step.phase], style=f"bold {ARROWS[step.phase][1]}")
+    mark = Text(PHASE_MARK[step.phase], style=f"bold {colour or FALLBACK[step.phase]}")
     at, of = step.index + 1, len(trace)
     forms = [
         [
@@ -116,6 +116,7 @@ def step_parts(
     extra: str = "",
     digits: int | None = DIGITS,
     example: int | None = None,
+    colour: str | None = None,
 ) -> Parts:
     """Everything the step panel could say about `step`, best first."""
     if example is not None and trace.network.batch_size == 1:
@@ -153,7 +154,7 @@ def step_parts(
         optional.append(Text(extra, style="bold green" if good else "bold red"))
     note = Text(step.note, style="italic dim") if step.note else None
     return Parts(
-        headers=_headers(trace, step, example),
+        headers=_headers(trace, step, example, colour),
         formula=formula,
         numbers=numbers,
         result=result,

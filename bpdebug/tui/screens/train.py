@@ -13,7 +13,7 @@ from textual.widgets import Input, ProgressBar
 from textual.worker import get_current_worker
 
 from ...engine import Network
-from ...engine.backprop import Descent
+from ...engine.flat import Descent
 from ...notation.parse import whole_number
 from .dialog import Dialog, Plain
 

@@ -9,7 +9,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...engine import Step, Trace
-from ..phases import ARROWS
+from ..phases import ARROWS, FALLBACK, colours
 from .cached_styles import CachedStyles
 
 SHORT = {
@@ -61,12 +61,14 @@ def visible_window(n: int, active: int, fits: int) -> range:
     return range(start, start + fits)
 
 
-def render_diagram(trace: Trace, step: Step, width: int, height: int) -> Text:
-    """The diagram as text, `width` × `height` cells at most."""
+def render_diagram(
+    trace: Trace, step: Step, width: int, height: int, colour: str | None = None
+) -> Text:
+    """The diagram as text, `width` × `height` cells at most, the step's phase in `colour`."""
     cols = columns(trace)
     active = active_column(step, len(cols))
     col_w = max(5, *(len(c.kind) for c in cols)) + 1
-    arrow, colour = ARROWS[step.phase]
+    arrow, colour = ARROWS[step.phase], colour or FALLBACK[step.phase]
     window = visible_window(len(cols), active, max(1, (width + 3) // (col_w + 3)))
     unit_rows = max(1, height - 2)  # the name and kind rows come first
     lines = [Text() for _ in range(unit_rows + 2)]
@@ -148,7 +150,8 @@ class NetworkDiagram(CachedStyles, Widget):
     @property
     def text(self) -> Text:
         """The diagram as it is drawn now."""
-        return render_diagram(self.trace, self.step, self.size.width, self.size.height)
+        colour = colours(self.app)[self.step.phase]
+        return render_diagram(self.trace, self.step, self.size.width, self.size.height, colour)
 
     def render_line(self, y: int) -> Strip:
         key = self._key()

@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from ...engine import Step, Trace
 from ...notation import DIGITS
+from ..phases import colours
 from ..step_text import Parts, fit, step_parts
 from .cached_styles import CachedStyles
 
@@ -51,7 +52,8 @@ class StepPanel(CachedStyles, Widget):
         digits: int | None = DIGITS,
         example: int | None = None,
     ) -> None:
-        self.parts = step_parts(trace, step, before, extra, digits, example)
+        colour = colours(self.app)[step.phase]
+        self.parts = step_parts(trace, step, before, extra, digits, example, colour)
         old, new = self._lines, self._lay_out()
         width = self.size.width
         for y in range(max(len(old), len(new))):

@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...engine import Trace
-from ..phases import ARROWS
+from ..phases import colours
 from .cached_styles import CachedStyles, set_virtual_size
 
 
@@ -96,7 +96,7 @@ class Tape(CachedStyles, ScrollView, can_focus=True):
         if index >= len(self.lines):
             return Strip.blank(width, base)
         line = self.lines[index]
-        colour = ARROWS[line.phase][1]
+        colour = colours(self.app)[line.phase]
         if line.step is None:
             segments = [Segment(f"── {line.text} ", base + Style(color=colour, bold=True))]
         else:

@@ -1,0 +1,191 @@
+"""One debugging session, without Textual: the trace and its network, the iteration and the
+loss history, undo and redo, what was last saved, the breakpoints, and the recovery file.
+
+The App shows a session and turns keys into calls on it; everything here is plain Python over
+the engine, tested on its own (tests/test_session.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..atomic import free_name, here
+from ..engine import Network, Trace, build_trace
+from ..netfile import Limits, first_nonfinite, save_network
+from ..samples import SAMPLES_DIR
+from .conditions import Condition, next_stop, previous_stop
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What undo restores: the network, the iteration it is at, and the loss history."""
+
+    network: Network
+    iteration: int
+    losses: tuple[float, ...]
+
+
+class Session:
+    def __init__(self, network: Network) -> None:
+        self.recovered_to: Path | None = None  # where unsaved work was kept, if it was
+        self.recovered_network: Network | None = None  # the network written there
+        self.recovery_error = ""  # why it could not be kept
+        self._start(network)
+
+    def _start(self, network: Network) -> None:
+        self.trace: Trace = build_trace(network)
+        self.iteration = 0
+        self.losses: list[float] = [self.trace.loss]
+        self.undo_stack: list[Snapshot] = []
+        self.redo_stack: list[Snapshot] = []
+        self.saved: Network | None = network  # as last loaded or saved (None: never saved)
+        self.origin = network.source  # the file it was opened from ("" for none)
+        self.before: Trace | None = None  # the trace before the latest edit, for differences
+        self.breakpoints: frozenset[int] = frozenset()
+        self.conditions: tuple[Condition, ...] = ()
+
+    @property
+    def network(self) -> Network:
+        return self.trace.network
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the network differs from the file it was loaded from or last saved to."""
+        return self.network is not self.saved
+
+    # ------------------------------------------------------------------ changes
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.network, self.iteration, tuple(self.losses))
+
+    def edit(self, network: Network) -> None:
+        """A what-if edit: remember how to undo it, trace the new network."""
+        trace = build_trace(network)  # first: if anything fails, nothing has changed yet
+        self.undo_stack.append(self.snapshot())
+        self.redo_stack.clear()
+        self.before = self.trace
+        self.losses[-1] = trace.loss
+        self.trace = trace
+
+    def advance(self, network: Network, losses: list[float]) -> None:
+        """Training moved on by len(losses) − 1 iterations: the new iteration's trace."""
+        trace = build_trace(network)
+        self.undo_stack.append(self.snapshot())
+        self.redo_stack.clear()
+        self.before = None
+        self.iteration += len(losses) - 1
+        self.losses[-1:] = losses
+        self.trace = trace
+
+    def train_one(self) -> None:
+        """Apply this iteration's update: the next iteration."""
+        self.advance(self.trace.updated, [self.trace.loss, self.trace.loss_after])
+
+    def undo(self) -> bool:
+        """Go back one edit or training run; False if there is nothing to undo."""
+        if not self.undo_stack:
+            return False
+        self.redo_stack.append(self.snapshot())
+        self._restore(self.undo_stack.pop())
+        return True
+
+    def redo(self) -> bool:
+        if not self.redo_stack:
+            return False
+        self.undo_stack.append(self.snapshot())
+        self._restore(self.redo_stack.pop())
+        return True
+
+    def _restore(self, snapshot: Snapshot) -> None:
+        # Undoing an edit shows what it changed; across training there is no "before" to
+        # compare a value with (another iteration's numbers are not this one's edit).
+        self.before = self.trace if snapshot.iteration == self.iteration else None
+        self.iteration, self.losses = snapshot.iteration, list(snapshot.losses)
+        self.trace = build_trace(snapshot.network)
+
+    def replace(self, network: Network, saved: bool = True) -> None:
+        """Start afresh on another network: no breakpoints, history or edits carry over.
+        `saved=False` for work that no file holds (a recovered network)."""
+        self.drop_recovery()  # what it kept was discarded with the rest
+        self._start(network)
+        if not saved:
+            self.saved, self.origin = None, ""
+
+    # ------------------------------------------------------------------ breakpoints
+
+    def toggle_breakpoint(self, index: int) -> None:
+        self.breakpoints = self.breakpoints ^ {index}
+
+    def add_condition(self, condition: Condition) -> None:
+        if condition.text not in {c.text for c in self.conditions}:
+            self.conditions = (*self.conditions, condition)
+
+    def next_stop(self, index: int) -> int:
+        return next_stop(self.trace, index, self.breakpoints, self.conditions)
+
+    def previous_stop(self, index: int) -> int:
+        return previous_stop(self.trace, index, self.breakpoints, self.conditions)
+
+    # ------------------------------------------------------------------ files
+
+    @property
+    def source(self) -> Path | None:
+        """The user's own file this network came from (None for a shipped sample)."""
+        if not self.origin or Path(self.origin).resolve().parent == SAMPLES_DIR.resolve():
+            return None
+        return Path(self.origin)
+
+    def save_suggestion(self) -> Path:
+        """NAME-edited.toml beside the original (else here, else the home folder: a folder
+        that exists); never an existing file."""
+        src = Path(self.origin) if self.origin else Path("network.toml")
+        folder = self.source.parent if self.source and self.source.parent.is_dir() else here()
+        stem, suffix = src.stem.removesuffix("-edited"), src.suffix or ".toml"
+        return free_name(folder / f"{stem}-edited{suffix}")
+
+    def save(self, path: Path, overwrite: bool, limits: Limits) -> Path:
+        """Write the network (the loader's checks first); it is then the saved one."""
+        origin = f", from {self.origin}" if self.origin else ""
+        comment = f"Saved by bpdebug at iteration {self.iteration}{origin}"
+        saved = save_network(self.network, path, overwrite, comment, limits)
+        self.saved = self.network
+        self.drop_recovery()
+        return saved
+
+    # ------------------------------------------------------------------ recovery
+
+    def keep(self, why: str) -> Path | None:
+        """Write unsaved work to a recovery file (a newer one replaces this session's older
+        one); None if there is nothing unsaved or it cannot be written (recovery_error)."""
+        if not self.dirty:
+            return None
+        if self.recovered_to is not None and self.recovered_network is self.network:
+            return self.recovered_to
+        from ..recovery import write_recovery
+
+        try:
+            network, reason = self.keepable(why)
+            path = write_recovery(network, reason)
+        except (OSError, ValueError) as exc:
+            self.recovery_error = str(exc)
+            return None
+        self.drop_recovery()
+        self.recovered_to, self.recovered_network = path, self.network
+        return path
+
+    def keepable(self, why: str) -> tuple[Network, str]:
+        """The network a recovery file can hold: the current one, or, if it holds nan or inf
+        (no file could), the newest earlier one that does not."""
+        if not first_nonfinite(self.network):
+            return self.network, why
+        for snapshot in reversed(self.undo_stack):
+            if not first_nonfinite(snapshot.network):
+                return snapshot.network, f"{why}; the newest network without nan or inf"
+        raise ValueError("every network of this session holds nan or inf")
+
+    def drop_recovery(self) -> None:
+        """The work is saved (or kept anew): this session's recovery file is not needed."""
+        if self.recovered_to is not None:
+            self.recovered_to.unlink(missing_ok=True)
+        self.recovered_to = self.recovered_network = None
