@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bpdebug.engine import Layer, Network, read_only_array
+from bpdebug.engine.flat import laid_out_flat
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 
@@ -30,7 +31,8 @@ def dense(
         y = rng.integers(0, 2, (sizes[-1], m)).astype(np.float64)
     else:
         y = rng.normal(0.0, 1.0, (sizes[-1], m))
-    return Network(tuple(layers), loss, 0.1, read_only_array(x), read_only_array(y), name=name)
+    net = Network(tuple(layers), loss, 0.1, read_only_array(x), read_only_array(y), name=name)
+    return laid_out_flat(net)  # as the loader lays out every network a user opens
 
 
 def ten_layer() -> Network:

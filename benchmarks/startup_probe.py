@@ -2,6 +2,7 @@
 
 python benchmarks/startup_probe.py bpdebug   # the real entry, `bpdebug` on the default network
 python benchmarks/startup_probe.py bare      # the bare Textual app
+python benchmarks/startup_probe.py bare+numpy  # the same, importing NumPy first
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ def main() -> None:
     App.run = partialmethod(  # type: ignore[method-assign]
         App.run, headless=True, size=(100, 32), auto_pilot=_exit_after_first_frame
     )
-    if sys.argv[1] == "bare":
+    if sys.argv[1] in ("bare", "bare+numpy"):
         sys.path.insert(0, str(Path(__file__).parent))
+        if sys.argv[1] == "bare+numpy":
+            import numpy  # noqa: F401
         from bare_app import BareApp
 
         BareApp().run()

@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .atomic import free_name
 from .engine import Network
 from .netfile import Limits, save_network
 
@@ -55,7 +56,7 @@ def write_recovery(net: Network, why: str) -> Path:
     """Write `net` to a new recovery file; OSError or NetworkFileError if it cannot be."""
     folder = recovery_dir()
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = folder / f"{PREFIX}{stamp}-{os.getpid()}.toml"
+    path = free_name(folder / f"{PREFIX}{stamp}-{os.getpid()}.toml")  # twice in a second
     when = time.strftime("%Y-%m-%d %H:%M:%S")
     origin = f" (from {net.source})" if net.source else ""
     comment = f"Unsaved work of a bpdebug session that ended at {when}: {why}{origin}"

@@ -12,7 +12,7 @@ from textual.widgets import Input, ProgressBar
 
 from bpdebug.engine import build_trace, train
 from bpdebug.engine.backprop import sgd_step
-from bpdebug.engine.params import ParamRef, get_value, set_value
+from bpdebug.engine.params import EditError, ParamRef, get_value, set_value
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
@@ -314,3 +314,15 @@ async def test_quitting_without_changes_just_quits() -> None:
         await pilot.press("plus", "u", "q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_edits_are_held_to_the_magnitude_limit_the_app_was_started_with() -> None:
+    """The same rule as a file's: --max-magnitude bounds a typed value too."""
+    from bpdebug.netfile import Limits
+
+    app = make_app(load_network(sample_path("two_layer")), Limits(max_magnitude=1e3))
+    async with app.run_test(size=(100, 32)):
+        app.select(ParamRef("W", 1, 0, 0))
+        with pytest.raises(EditError, match=r"outside ±1000 \(the --max-magnitude limit\)"):
+            app.apply_text("5000")
+        assert app.apply_text("999").layers[0].W[0, 0] == 999

@@ -123,6 +123,29 @@ async def test_an_unexpected_error_in_a_dialog_opens_the_crash_dialog(
         assert isinstance(app.screen, GoToScreen) and app.return_code is None
 
 
+async def test_when_errors_keep_coming_the_app_ends_but_keeps_the_work(
+    monkeypatch: pytest.MonkeyPatch, recovery_folder: Path
+) -> None:
+    """After ten unexpected errors the eleventh ends the app the usual way; the unsaved work
+    is written to a recovery file first (the last resort, App._handle_exception)."""
+    import bpdebug.tui.screens.goto as goto
+
+    def broken(*args: object) -> int:
+        raise RuntimeError("a bug in a dialog")
+
+    monkeypatch.setattr(goto, "whole_number", broken)
+    app = app_for()
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(100, 32)) as pilot:
+            await pilot.press("plus")
+            app.crashes = 10  # as if ten errors had come already
+            await pilot.press("g", "3", "enter")
+            await pilot.pause()
+    assert app.return_code == 1
+    (kept,) = recovery_folder.glob("recovered-*.toml")
+    assert load_network(kept).same_as(app.network)
+
+
 @pytest.mark.parametrize(
     "typed, says",
     [

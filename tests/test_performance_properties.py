@@ -6,7 +6,6 @@ import pytest
 
 import bpdebug.tui.session as session_module
 from bpdebug.engine import build_trace
-from bpdebug.engine.trace import plan_for, shape_key
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import make_app
@@ -106,13 +105,6 @@ async def test_large_values_format_only_visible_cells() -> None:
         visible = values.size.height * (values.size.width // 12 + 1)
         total = sum(b.matrix.size for b in values.blocks)
         assert 0 < values.cells_formatted <= visible < total
-
-
-def test_one_plan_per_network_shape() -> None:
-    """What each step is (symbols, formulas, wiring) is computed once per shape and shared."""
-    net = load_network(sample_path("xor"))
-    a, b = build_trace(net), build_trace(net.with_layers(net.layers))
-    assert a.plan is b.plan is plan_for(shape_key(net))
 
 
 def test_the_loss_after_the_update_is_computed_when_first_asked_for(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import replace
 
@@ -286,4 +287,27 @@ def test_every_network_made_by_loading_updating_training_or_editing_holds_its_pa
     )
     assert sample.theta is not None  # a loaded file keeps one
     assert all(_holds_its_parameters(m) for m in made)
-    assert (build_trace(net).updated.theta is None) == bool(frozen)
+
+
+@pytest.mark.parametrize("change", ["drop", "add"])
+def test_a_value_the_plan_does_not_expect_is_an_error_at_build_time(
+    monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Values are matched to the plan by (kind, layer): a missing or an extra one stops the
+    build with their names, instead of shifting every later step by one."""
+    from bpdebug.engine import trace as trace_module
+
+    real = trace_module._values
+
+    def changed(net, plan):  # type: ignore[no-untyped-def]
+        values, theta = real(net, plan)
+        if change == "drop":
+            del values["dact", 1]
+        else:
+            values["dact", 9] = values["dact", 1]
+        return values, theta
+
+    monkeypatch.setattr(trace_module, "_values", changed)
+    said = "missing [dact 1], extra []" if change == "drop" else "missing [], extra [dact 9]"
+    with pytest.raises(RuntimeError, match=re.escape(said)):
+        build_trace(random_network(1, 2, 2, "sigmoid", "mse"))

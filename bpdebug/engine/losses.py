@@ -150,3 +150,18 @@ LOSSES: dict[str, Loss] = {
         fused_name="softmax + cross-entropy",
     ),
 }
+
+
+def target_problem(loss: str, y: Array) -> tuple[int | None, str] | None:
+    """Why targets `y` (one column per example) cannot be used with `loss`, if they can't:
+    (the example at fault, or None for all of them, and the reason in words). The one rule
+    for files and edits alike."""
+    if loss in ("binary_cross_entropy", "cross_entropy") and (y.min() < 0 or y.max() > 1):
+        return None, f"{loss} targets must lie between 0 and 1"
+    if loss == "cross_entropy":
+        sums = y.sum(axis=0)
+        bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
+        if bad.size:
+            k = int(bad[0])
+            return k, f"cross_entropy targets must sum to 1; example {k} sums to {sums[k]:g}"
+    return None

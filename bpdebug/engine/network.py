@@ -11,6 +11,7 @@ from .activations import ACTIVATIONS, Activation, Array
 from .losses import LOSSES, Loss
 
 INITS = ("xavier", "he", "normal")
+MAX_LEARNING_RATE = 1e6  # η is above 0 and at most this, in a file or an edit
 
 
 def read_only_array(values: object) -> Array:

@@ -11,10 +11,10 @@ import numpy as np
 
 from ..notation.numbers import sup
 from ..notation.parse import shown
-from .network import Network, read_only_array
+from .losses import target_problem
+from .network import MAX_LEARNING_RATE, Network, read_only_array
 
-MAX_MAGNITUDE = 1e9  # the same bound a network file may hold
-TENSORS = ("W", "b", "x", "y", "lr")
+MAX_MAGNITUDE = 1e9  # the default bound on any number, as for a network file (--max-magnitude)
 
 
 class EditError(ValueError):
@@ -82,16 +82,22 @@ def parse_value(text: str) -> float:
     return value
 
 
-def set_value(net: Network, ref: ParamRef, value: float) -> Network:
-    """A new network with `ref` set to `value`, or an EditError if that is out of range."""
+def set_value(
+    net: Network, ref: ParamRef, value: float, max_magnitude: float = MAX_MAGNITUDE
+) -> Network:
+    """A new network with `ref` set to `value`, or an EditError if that is out of range (the
+    same ranges a network file is held to: `max_magnitude` is its --max-magnitude)."""
     if not math.isfinite(value):
         raise EditError(f"{value} is not a finite number")
     if ref.tensor == "lr":
-        if not 0 < value <= 1e6:
-            raise EditError(f"the learning rate must be above 0 and at most 1e6, got {value:g}")
+        if not 0 < value <= MAX_LEARNING_RATE:
+            raise EditError(
+                f"the learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
+                f"got {value:g}"
+            )
         return replace(net, learning_rate=value)
-    if abs(value) > MAX_MAGNITUDE:
-        raise EditError(f"{value:g} is outside ±{MAX_MAGNITUDE:g}")
+    if abs(value) > max_magnitude:
+        raise EditError(f"{value:g} is outside ±{max_magnitude:g} (the --max-magnitude limit)")
     _check_in_range(net, ref)
     if ref.tensor in ("x", "y"):
         arr = np.array(net.x if ref.tensor == "x" else net.y)
@@ -124,16 +130,9 @@ def _check_in_range(net: Network, ref: ParamRef) -> None:
 
 
 def _check_targets(net: Network, y: np.ndarray) -> None:
-    if net.loss in ("binary_cross_entropy", "cross_entropy") and (y.min() < 0 or y.max() > 1):
-        raise EditError(f"{net.loss} targets must lie between 0 and 1")
-    if net.loss == "cross_entropy":
-        sums = y.sum(axis=0)
-        bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
-        if bad.size:
-            raise EditError(
-                f"cross_entropy targets must sum to 1; example {bad[0]} would sum "
-                f"to {sums[bad[0]]:g}"
-            )
+    problem = target_problem(net.loss, y)
+    if problem is not None:
+        raise EditError(problem[1])
 
 
 def all_refs(net: Network) -> list[ParamRef]:

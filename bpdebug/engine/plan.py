@@ -11,7 +11,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from ..notation import expr as ex
+from ..notation.layout import Bound, Equation, Setting, lay, symbolic
 from ..notation.numbers import num, sup
+from ..notation.text import text
 from .activations import ACTIVATIONS
 from .flat import Layout, layout
 from .losses import LOSSES
@@ -41,6 +43,11 @@ def symbol(base: str, layer: int | None = None) -> ex.Sym:
     return ex.Sym(base, None if layer is None else str(layer))
 
 
+def symbol_text(symbol: ex.Expr) -> str:
+    """A symbol as the screen writes it: '∂L/∂W⁽¹⁾'."""
+    return text(lay(symbol, (), Setting()).box)
+
+
 # The symbol of each parameter an operand can name ("W2", "b1", "x", "y", "lr").
 def param_symbol(key: str) -> ex.Expr:
     if key == "x":
@@ -57,6 +64,7 @@ class OperandPlan(NamedTuple):
     step: int | None  # the step whose value it is, or
     param: str | None  # the network tensor it is ("W2", "b1", "x", "y", "lr")
     per_example: bool  # one column per example (z, a, δ, x, y …)
+    name: str  # the symbol as text
 
 
 class StepPlan(NamedTuple):
@@ -68,11 +76,24 @@ class StepPlan(NamedTuple):
     operands: tuple[OperandPlan, ...]
     note: str
     relation: str
+    symbol: str  # lhs as text: 'z⁽¹⁾'
+    formula: str  # the whole formula as text: 'z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾' (', m = 4' …)
+
+
+Key = tuple[str, int | None]  # (kind, layer): what a step's value is
+
+
+class Recorded(NamedTuple):
+    """The steps whose values a trace records at once (all but L′): in order, and as a set."""
+
+    order: tuple[Key, ...]
+    set: frozenset[Key]
 
 
 class Plan(NamedTuple):
     steps: tuple[StepPlan, ...]
-    keys: tuple[tuple[str, int | None], ...]  # each step's (kind, layer), in order
+    recorded: Recorded
+    layer_keys: tuple[dict[str, Key], ...]  # layer_keys[l][kind] == (kind, l), l = 1..L
     where: dict[tuple[str, int | None], int]  # (kind, layer) → step index
     phase_starts: dict[str, int]
     layout: Layout  # where each W and b sit in the flat gradient
@@ -91,11 +112,13 @@ class _Planner:
 
     def step(self, kind: str, layer: int | None) -> OperandPlan:
         i = self.index[(kind, layer)]
-        return OperandPlan(self.steps[i].lhs, i, None, kind in PER_EXAMPLE)
+        sp = self.steps[i]
+        return OperandPlan(sp.lhs, i, None, kind in PER_EXAMPLE, sp.symbol)
 
     @staticmethod
     def param(key: str) -> OperandPlan:
-        return OperandPlan(param_symbol(key), None, key, key in ("x", "y"))
+        symbol = param_symbol(key)
+        return OperandPlan(symbol, None, key, key in ("x", "y"), symbol_text(symbol))
 
     def add(
         self,
@@ -109,7 +132,12 @@ class _Planner:
         relation: str = "=",
     ) -> None:
         self.index[(kind, layer)] = len(self.steps)
-        self.steps.append(StepPlan(phase, layer, kind, lhs, rhs, operands, note, relation))
+        bounds = tuple(Bound(op.symbol, None, op.per_example) for op in operands)
+        formula = text(symbolic(Equation(lhs, relation, rhs, bounds, None)))
+        step = StepPlan(
+            phase, layer, kind, lhs, rhs, operands, note, relation, symbol_text(lhs), formula
+        )
+        self.steps.append(step)
 
 
 # What the plan depends on. Per layer: activation, leaky slope (0 for the others), W's shape,
@@ -146,8 +174,13 @@ def plan_for(key: ShapeKey) -> Plan:
     for i, s in enumerate(p.steps):
         starts.setdefault(s.phase, i)
     lay = layout(tuple(shape for _, _, shape, _ in layer_keys))
-    keys = tuple((s.kind, s.layer) for s in p.steps)
-    return Plan(tuple(p.steps), keys, dict(p.index), starts, lay, any(kept))
+    order = tuple((s.kind, s.layer) for s in p.steps if s.kind != "loss_after")
+    recorded = Recorded(order, frozenset(order))
+    kinds = {s.kind for s in p.steps if s.layer is not None}
+    by_layer: tuple[dict[str, Key], ...] = tuple(
+        {k: (k, l) for k in kinds} for l in range(len(layers) + 1)
+    )
+    return Plan(tuple(p.steps), recorded, by_layer, dict(p.index), starts, lay, any(kept))
 
 
 def _activation_note(activation: str, alpha: float) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import NamedTuple, cast
 
 import numpy as np
@@ -29,17 +29,6 @@ from .params import tensor_of
 from .plan import KIND_TITLES, PER_EXAMPLE, PHASES, Plan, plan_for, shape_key
 
 __all__ = ["KIND_TITLES", "PHASES", "Operand", "Step", "Trace", "build_trace"]
-
-
-@lru_cache(maxsize=4096)
-def symbol_text(symbol: ex.Expr) -> str:
-    """A symbol as the screen writes it ('∂L/∂W⁽¹⁾'); the same few are asked for again and again."""
-    return text(layout.lay(symbol, (), layout.Setting()).box)
-
-
-@lru_cache(maxsize=4096)
-def _formula_text(lhs: ex.Expr, relation: str, rhs: ex.Expr, operands: tuple[Bound, ...]) -> str:
-    return text(layout.symbolic(Equation(lhs, relation, rhs, operands, None)))
 
 
 def _for_example(e: ex.Expr, k: str) -> ex.Expr:
@@ -84,19 +73,10 @@ class Step(NamedTuple):
     rhs: ex.Expr  # the formula's right-hand side; Ref(k) stands for operands[k]
     value: Array | float
     operands: tuple[Operand, ...]
-    note: str = ""  # which activation, which fused form, what was averaged
-    relation: str = "="
-
-    @property
-    def symbol(self) -> str:
-        """What the step computes, as text: 'z⁽¹⁾', '∂L/∂W⁽²⁾'."""
-        return symbol_text(self.lhs)
-
-    @property
-    def formula(self) -> str:
-        """The symbolic formula, e.g. 'z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾' (with ', m = 4' where needed)."""
-        symbols = tuple(Bound(op.symbol, None, op.per_example) for op in self.operands)
-        return _formula_text(self.lhs, self.relation, self.rhs, symbols)
+    note: str  # which activation, which fused form, what was averaged
+    relation: str  # "=", or "←" for an update
+    symbol: str  # what the step computes, as text: 'z⁽¹⁾', '∂L/∂W⁽²⁾'
+    formula: str  # the symbolic formula: 'z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾' (', m = 4' where needed)
 
     def equation(self) -> Equation:
         """The step as a formula model, for any renderer."""
@@ -151,42 +131,50 @@ def _values(net: Network, plan: Plan) -> tuple[dict[Key, Array | float], Array |
     (None if some are frozen). The equations are backprop's; the gradients and the update
     go through one flat vector, as in training (flat.py)."""
     v: dict[Key, Array | float] = {}
+    keys = plan.layer_keys  # keys[l]["z"] is ("z", l), made once per shape
     z: dict[int, Array] = {}
     a: dict[int, Array] = {0: net.x}
     for l, layer in enumerate(net.layers, start=1):
-        z[l] = v["z", l] = weighted_input(layer.W, a[l - 1], layer.b)
-        a[l] = v["a", l] = activation(layer, z[l])
+        z[l] = v[keys[l]["z"]] = weighted_input(layer.W, a[l - 1], layer.b)
+        a[l] = v[keys[l]["a"]] = activation(layer, z[l])
     L = net.depth
     v["loss", None] = loss(net.loss_fn, z[L], a[L], net.y)
     flat_grad = np.empty(plan.layout.size)
     grads = unflatten(flat_grad, plan.layout)
     delta = flat_grad  # replaced by δ⁽ᴸ⁾ first
     for l in range(L, 0, -1):
-        layer = net.layers[l - 1]
+        layer, k = net.layers[l - 1], keys[l]
         if l == L:
             factors = output_error(layer, net.loss_fn, z[l], a[l], net.y)
         else:
             factors = hidden_error(layer, net.layers[l].W, delta, z[l], a[l])
-        v["dL_da", l], v["dact", l], v["delta", l] = factors
+        v[k["dL_da"]], v[k["dact"]], v[k["delta"]] = factors
         delta = factors[2]
         gradient_sums(delta, a[l - 1], *grads[l - 1])
-        v["dW", l], v["db", l] = grads[l - 1]
+        v[k["dW"]], v[k["db"]] = grads[l - 1]
     flat_grad /= net.batch_size
     new, theta = updated_params(net, flat_grad, plan.layout, plan.keeps_some)
     for l, (W, b) in enumerate(new, start=1):
-        v["W_new", l], v["b_new", l] = W, b
+        v[keys[l]["W_new"]], v[keys[l]["b_new"]] = W, b
     return v, theta
 
 
 def _in_plan_order(plan: Plan, values: dict[Key, Array | float]) -> tuple[Array | float, ...]:
     """The values in the plan's order; a value the plan lacks, or a step without a value, is
     an error here rather than a silent shift of every step after it."""
-    keys = plan.keys[:-1]  # L′ is computed when first asked for
-    if len(values) != len(keys) or any(k not in values for k in keys):
-        missing = [k for k in keys if k not in values]
-        extra = [k for k in values if k not in plan.where]
-        raise RuntimeError(f"the plan and the values disagree: missing {missing}, extra {extra}")
-    return tuple(values[k] for k in keys)
+    order = plan.recorded.order  # every step but L′, which is computed when first asked for
+    try:
+        if len(values) != len(order):
+            raise KeyError
+        return tuple(map(values.__getitem__, order))
+    except KeyError:
+        missing = ", ".join(
+            f"{k} {l}" for k, l in sorted(plan.recorded.set - values.keys(), key=str)
+        )
+        extra = ", ".join(f"{k} {l}" for k, l in sorted(values.keys() - plan.recorded.set, key=str))
+        raise RuntimeError(
+            f"the plan and the values disagree: missing [{missing}], extra [{extra}]"
+        ) from None
 
 
 def build_trace(net: Network) -> Trace:
@@ -269,7 +257,7 @@ class Trace:
         sp = self.plan.steps[index]
         ops = tuple(
             Operand(
-                symbol_text(op.symbol),
+                op.name,
                 self.value(op.step)
                 if op.step is not None
                 else tensor_of(self.network, op.param or ""),
@@ -291,6 +279,8 @@ class Trace:
             ops,
             sp.note,
             sp.relation,
+            sp.symbol,
+            sp.formula,
         )
 
     @cached_property

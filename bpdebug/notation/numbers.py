@@ -77,3 +77,12 @@ def cell_width(matrix: np.ndarray, digits: int | None = DIGITS) -> int:
     if matrix.size <= 64:
         return max((len(num(v, digits)) for v in matrix.flat), default=1)
     return (digits or 17) + 8  # sign, point, 'e+308', and a '0.000' lead at most
+
+
+def changed(new: object, old: object) -> bool:
+    """Whether a value of the same shape differs from what it was (nan equals nan): the
+    same array is unchanged without a look, and nothing is copied to compare."""
+    if new is old:
+        return False
+    a, b = np.asarray(new), np.asarray(old)
+    return a.shape == b.shape and not np.array_equal(a, b, equal_nan=True)

@@ -5,8 +5,6 @@ computes a gradient: an edit or a new file makes a new trace.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import ClassVar
 
 from textual import events
@@ -18,17 +16,16 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..atomic import free_name, here
 from ..engine import Network, Step, Trace
 from ..engine.gradcheck import CheckReport, check_gradients
 from ..engine.params import EditError, ParamRef, get_value, parse_value, set_value
-from ..netfile import Limits, NetworkFileError, load_network
+from ..netfile import Limits
 from ..notation import DIGITS, num
-from ..samples import resolve
 from . import cursor as moves
 from . import screens
 from .commands import DebuggerCommands
 from .conditions import Condition, ConditionError, parse_condition
+from .files import FileActions
 from .keys import KEYS
 from .safety import SafetyNet
 from .session import Session
@@ -59,7 +56,7 @@ class MainScreen(Guarded, Screen):  # type: ignore[type-arg]
     """The debugger's screen; its handlers' errors reach the crash dialog too."""
 
 
-class BPDebugApp(SafetyNet, Guarded, App[None]):
+class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
     """Step through one gradient-descent iteration of a network, one value at a time."""
 
     CSS_PATH = "app.tcss"
@@ -364,7 +361,8 @@ class BPDebugApp(SafetyNet, Guarded, App[None]):
 
     def apply_text(self, text: str) -> Network:
         """The network with the selected parameter set to the typed value (or EditError)."""
-        return set_value(self.network, self.selected, parse_value(text))
+        value = parse_value(text)
+        return set_value(self.network, self.selected, value, self.limits.max_magnitude)
 
     def action_edit(self) -> None:
         def edited(network: Network | None) -> None:
@@ -378,7 +376,7 @@ class BPDebugApp(SafetyNet, Guarded, App[None]):
     def action_nudge(self, sign: int) -> None:
         value = get_value(self.network, self.selected) + sign * self.nudge
         try:
-            network = set_value(self.network, self.selected, value)
+            network = set_value(self.network, self.selected, value, self.limits.max_magnitude)
         except EditError as exc:
             self.notify(f"{self.selected.label()}: {exc}", title="Not changed", severity="error")
             return
@@ -418,94 +416,6 @@ class BPDebugApp(SafetyNet, Guarded, App[None]):
             self.notify(f"Trained {n:,} iterations{stopped}: L {first} → {last}")
 
         self.push_screen(screens.TrainScreen(self.network), trained)
-
-    # ------------------------------------------------------------------ files
-
-    def action_save(self, then: Callable[[], None] | None = None) -> None:
-        def saved(path: Path | None) -> None:
-            if path is None:
-                return
-            self.show_edit_state()
-            self.notify(f"Saved to {path}")
-            if then is not None:
-                then()
-
-        def write(path: Path, overwrite: bool) -> Path:
-            return self.session.save(path, overwrite, self.limits)
-
-        suggestion = self.session.save_suggestion()
-        self.push_screen(screens.SaveScreen(suggestion, self.session.source, write), saved)
-
-    def ask_to_discard(self, question: str, proceed: Callable[[], None]) -> None:
-        """Run `proceed` now if nothing is unsaved; else ask: save first, discard, or cancel."""
-        if not self.dirty:
-            proceed()
-            return
-
-        def answered(choice: str | None) -> None:
-            if choice == "save":
-                self.action_save(then=proceed)
-            elif choice == "discard":
-                proceed()
-
-        answers = [("save", "Save first"), ("discard", "Discard changes"), ("cancel", "Cancel")]
-        self.push_screen(screens.ConfirmScreen(question, answers), answered)
-
-    async def action_quit(self) -> None:
-        self.ask_to_discard("There are unsaved changes. Save them before quitting?", self.exit)
-
-    def open_network(self, path: str) -> None:
-        """Load another network; a bad file is a notification and changes nothing."""
-        try:
-            network = load_network(path, self.limits)
-        except NetworkFileError as exc:
-            self.notify(str(exc), title="Not opened", severity="error", timeout=8)
-            return
-        question = f"There are unsaved changes. Save them before opening {network.name or path}?"
-        self.ask_to_discard(question, lambda: self.replace_network(network))
-
-    def action_open(self) -> None:
-        def opened(network: Network | None) -> None:
-            if network is not None:
-                question = f"There are unsaved changes. Save them before opening {network.name}?"
-                self.ask_to_discard(question, lambda: self.replace_network(network))
-
-        def load(text: str) -> Network:
-            return load_network(resolve(text), self.limits)
-
-        self.push_screen(screens.OpenScreen(load), opened)
-
-    def replace_network(self, network: Network, saved: bool = True) -> None:
-        """Start afresh on another network: no breakpoints, history or edits carry over."""
-        self.session.replace(network, saved)
-        self.selected = ParamRef("W", 1, 0, 0)
-        self.example = None
-        self.load_trace(self.trace)
-        if saved:
-            self.notify(f"Opened {network.name or network.source}")
-
-    def action_export(self) -> None:
-        """Write NAME-worked.md (the whole iteration) and NAME-stepK.svg (this screen) here."""
-        from ..atomic import write_atomically
-        from ..explain import explain_markdown
-
-        origin = self.session.origin
-        stem = Path(origin).stem if origin else "network"
-        folder = here()
-        written = []
-        for name, text in (
-            (f"{stem}-worked.md", explain_markdown(self.trace, self.digits)),
-            (f"{stem}-step{self.cursor + 1}.svg", self.export_screenshot()),
-        ):
-            path = free_name(folder / name)
-            try:
-                write_atomically(path, text)
-            except OSError as exc:
-                reason = exc.strerror or exc
-                self.notify(f"{path}: {reason}", title="Not exported", severity="error")
-                return
-            written.append(path.name)
-        self.notify(f"Exported {' and '.join(written)} to {folder}")
 
 
 def make_app(

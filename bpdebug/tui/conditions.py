@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import Step, Trace
+from ..engine.plan import PHASES
 from ..notation.parse import shown, whole_number
 
-KINDS = {"delta": "delta", "δ": "delta", "dw": "dW", "dW": "dW"}
-PHASES = ("forward", "backward", "update")
+WATCHED = {"delta": "delta", "δ": "delta", "dw": "dW", "dW": "dW"}  # words → the kinds watched
 
 
 class ConditionError(ValueError):
@@ -71,7 +71,7 @@ def parse_condition(text: str, depth: int) -> Condition:
     if head == "nonfinite" and len(words) == 1:
         return Condition("nonfinite", lambda t, s: s.index in t.nonfinite_steps)
     if head in ("vanishing", "exploding") and len(words) == 3:
-        kind = KINDS.get(words[1]) or KINDS.get(words[1].lower())
+        kind = WATCHED.get(words[1]) or WATCHED.get(words[1].lower())
         if kind is None:
             raise ConditionError(f"{head} applies to delta or dW, not {shown(words[1])}")
         limit = _threshold(words[2])

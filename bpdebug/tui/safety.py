@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..netfile import NetworkFileError, load_network
 from . import screens
+from .textual_private import LastResort
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -34,7 +35,7 @@ else:
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
-class SafetyNet(_App):
+class SafetyNet(LastResort, _App):
     """Unexpected errors open the crash dialog; SIGTERM, SIGHUP and SIGINT end the app cleanly;
     unsaved work goes to a recovery file either way."""
 
@@ -58,10 +59,9 @@ class SafetyNet(_App):
         self.call_later(self.report_crash, f"{type(error).__name__}: {error}", details, kept)
         return True
 
-    def _handle_exception(self, error: Exception) -> None:
-        """The last resort (Textual exits from here): keep the unsaved work first."""
+    def keep_work(self, error: Exception) -> None:
+        """The last resort (Textual is about to exit): keep the unsaved work first."""
         self.session.keep(f"an unexpected error, {type(error).__name__}")
-        super()._handle_exception(error)
 
     def report_crash(self, summary: str, details: str, kept: Path | None = None) -> None:
         def answered(choice: str | None) -> None:

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
-from textual.keys import Keys, _character_to_key
+from textual.keys import Keys
 
 from ..atomic import OutputError, write_output
 from ..engine import Network
 from ..notation.parse import shown
 from ..progress import progress_line
 from .app import BPDebugApp, make_app
+from .textual_private import character_to_key, screen_strips
 
 SIZE = re.compile(r"^(\d{1,4})x(\d{1,4})$")
 MIN_SIZE, MAX_SIZE = (20, 8), (500, 200)
@@ -40,7 +41,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 # Textual's names for special keys and for every printable ASCII character ('plus', '?' → …)
-KNOWN_KEYS = {k.value for k in Keys} | {_character_to_key(chr(c)) for c in range(32, 127)}
+KNOWN_KEYS = {k.value for k in Keys} | {character_to_key(chr(c)) for c in range(32, 127)}
 
 
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
@@ -55,7 +56,7 @@ def parse_keys(text: str) -> list[str]:
         if len(keys) == MAX_KEYS:
             raise SnapshotError(f"--keys: more than {MAX_KEYS:,} keys; press fewer")
         if len(key) == 1:
-            keys.append(_character_to_key(key))
+            keys.append(character_to_key(key))
             continue
         name = key.lower() if key.lower() in KNOWN_KEYS else key
         *mods, base = name.split("+")
@@ -81,7 +82,7 @@ def screen_text(app: BPDebugApp) -> str:
         color_system="truecolor",
         legacy_windows=False,
     )
-    console.print(app.screen._compositor.render_update(full=True))
+    console.print(screen_strips(app.screen))
     return console.export_text()
 
 

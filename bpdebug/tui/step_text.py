@@ -19,6 +19,7 @@ from ..engine import Step, Trace
 from ..engine.plan import KIND_TITLES
 from ..notation import DIGITS, INLINE_MAX, Equation, num, shape_text, text
 from ..notation import layout as lay
+from ..notation.numbers import changed
 from .phases import FALLBACK
 
 PHASE_MARK = {"forward": "▶ FORWARD", "backward": "◀ BACKWARD", "update": "⟳ UPDATE"}
@@ -83,9 +84,9 @@ def _headers(trace: Trace, step: Step, example: int | None, colour: str | None) 
 
 def _change_line(step: Step, before: Step, digits: int | None) -> Text | None:
     """What the result was before the edit and by how much it moved."""
-    new, old = np.asarray(step.value), np.asarray(before.value)
-    if new.shape != old.shape or new.tobytes() == old.tobytes():
+    if not changed(step.value, before.value):
         return None
+    new, old = np.asarray(step.value), np.asarray(before.value)
     with np.errstate(all="ignore"):
         delta = new - old
     if delta.size <= INLINE_MAX:

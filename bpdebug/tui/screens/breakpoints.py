@@ -23,13 +23,8 @@ class BreakpointsScreen(Dialog[Result]):
 
     BINDINGS = [Binding("escape", "close", "Close"), Binding("delete", "remove", "Remove")]
     DEFAULT_CSS = """
-    BreakpointsScreen { align: center middle; }
-    BreakpointsScreen > Vertical {
-        width: 80; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    BreakpointsScreen OptionList { height: auto; max-height: 12; }
-    BreakpointsScreen #error { color: $text-error; }
+    BreakpointsScreen > .box { width: 80; }
+    BreakpointsScreen OptionList { max-height: 12; }
     """
 
     def __init__(
@@ -44,7 +39,7 @@ class BreakpointsScreen(Dialog[Result]):
         self.parse = parse
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with Vertical(classes="box") as box:
             box.border_title = "Breakpoints (del removes, esc closes)"
             yield OptionList(id="list")
             yield Plain(

@@ -93,13 +93,8 @@ class ChainScreen(Dialog[int | None]):
 
     BINDINGS = [Binding("escape", "close", "Close")]
     DEFAULT_CSS = """
-    ChainScreen { align: center middle; }
-    ChainScreen > Vertical {
-        width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    ChainScreen OptionList { height: auto; max-height: 24; }
-    ChainScreen Plain { width: 1fr; }
+    ChainScreen > .box { width: 100; }
+    ChainScreen OptionList { max-height: 24; }
     """
 
     def __init__(self, chain: Chain, symbol: str, grad_step: int, digits: int | None = DIGITS):
@@ -108,7 +103,7 @@ class ChainScreen(Dialog[int | None]):
 
     def compose(self) -> ComposeResult:
         c = self.chain
-        with Vertical() as box:
+        with Vertical(classes="box") as box:
             box.border_title = f"Why is {self.symbol} = {num(c.gradient, self.digits)}?"
             batch = (
                 f" Listed for example {c.example} of {c.batch} (choose another with , and .); "

@@ -16,13 +16,7 @@ class ConfirmScreen(Dialog[str]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical {
-        width: 70; max-width: 100%; height: auto; border: round $warning;
-        background: $surface; padding: 0 1;
-    }
-    ConfirmScreen Horizontal { height: auto; margin-top: 1; }
-    ConfirmScreen Button { margin-right: 1; }
+    ConfirmScreen > .box { width: 70; border: round $warning; }
     """
 
     def __init__(self, question: str, answers: list[tuple[str, str]]) -> None:
@@ -31,9 +25,9 @@ class ConfirmScreen(Dialog[str]):
         self.answers = answers  # (id, label); the last is what escape means
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="box"):
             yield Plain(self.question)
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 for i, (answer, label) in enumerate(self.answers):
                     yield Button(label, id=answer, variant="primary" if i == 0 else "default")
 

@@ -16,14 +16,8 @@ class CrashScreen(Dialog[str]):
     """Returns "save", "keep" or "quit"."""
 
     DEFAULT_CSS = """
-    CrashScreen { align: center middle; }
-    CrashScreen > Vertical {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: round $error; background: $surface; padding: 0 1;
-    }
+    CrashScreen > .box { width: 90; border: round $error; }
     CrashScreen VerticalScroll { height: auto; max-height: 12; }
-    CrashScreen Horizontal { height: auto; margin-top: 1; }
-    CrashScreen Button { margin-right: 1; }
     """
 
     def __init__(self, summary: str, details: str, kept: Path | None = None) -> None:
@@ -31,7 +25,7 @@ class CrashScreen(Dialog[str]):
         self.summary, self.details, self.kept = summary, details, kept
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with Vertical(classes="box") as box:
             box.border_title = "Something went wrong inside bpdebug"
             kept = f" A copy is already in {self.kept}." if self.kept else ""
             yield Plain(
@@ -40,7 +34,7 @@ class CrashScreen(Dialog[str]):
             )
             with VerticalScroll():
                 yield Static(self.details, markup=False)
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 yield Button("Save network…", id="save", variant="primary")
                 yield Button("Keep working", id="keep")
                 yield Button("Quit", id="quit", variant="error")

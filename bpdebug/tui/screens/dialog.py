@@ -21,6 +21,21 @@ ResultType = TypeVar("ResultType")
 
 
 class Dialog(Guarded, ModalScreen[ResultType]):
+    """Every dialog is a box in the middle of the screen; a dialog's own CSS sets only what
+    differs (its width, its border's colour)."""
+
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > .box {
+        width: 70; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    Dialog #error { color: $text-error; }
+    Dialog OptionList { height: auto; }
+    Dialog .buttons { height: auto; margin-top: 1; }
+    Dialog Button { margin-right: 1; }
+    """
+
     _dismissed = False
 
     def dismiss(self, result: Any = None) -> AwaitComplete:

@@ -20,12 +20,7 @@ class EditScreen(Dialog[Network | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
-    EditScreen { align: center middle; }
-    EditScreen > Vertical {
-        width: 60; max-width: 100%; height: auto; border: round $accent;
-        background: $surface; padding: 0 1;
-    }
-    EditScreen #error { color: $text-error; }
+    EditScreen > .box { width: 60; }
     """
 
     def __init__(self, label: str, current: str, apply: Callable[[str], Network]) -> None:
@@ -33,7 +28,7 @@ class EditScreen(Dialog[Network | None]):
         self.label, self.current, self.apply = label, current, apply
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with Vertical(classes="box") as box:
             box.border_title = f"Edit {self.label}"
             yield Plain(f"{self.label} is {self.current}. New value (enter applies, esc cancels):")
             yield Input(value=self.current, id="value", select_on_focus=True)

@@ -17,11 +17,7 @@ class GoToScreen(Dialog[int | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
-    GoToScreen { align: center middle; }
-    GoToScreen > Vertical {
-        width: 50; height: auto; border: round $accent; background: $surface; padding: 0 1;
-    }
-    GoToScreen #error { color: $error; }
+    GoToScreen > .box { width: 50; }
     """
 
     def __init__(self, n_steps: int) -> None:
@@ -29,7 +25,7 @@ class GoToScreen(Dialog[int | None]):
         self.n_steps = n_steps
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with Vertical(classes="box") as box:
             box.border_title = "Go to step"
             yield Plain(f"Step number, 1 to {self.n_steps}:")
             yield Input(placeholder=f"1–{self.n_steps}", id="number")

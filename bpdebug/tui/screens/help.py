@@ -61,11 +61,7 @@ class HelpScreen(Dialog[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
+    HelpScreen > .box { width: 90; }
     """
 
     def __init__(self, bindings: list[Binding]) -> None:
@@ -73,7 +69,7 @@ class HelpScreen(Dialog[None]):
         self.app_bindings = bindings
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as scroll:
+        with VerticalScroll(classes="box") as scroll:
             scroll.border_title = "bpdebug — keys (esc closes)"
             yield Static(bindings_table(self.app_bindings))
             yield Static(

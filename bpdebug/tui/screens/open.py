@@ -20,12 +20,7 @@ class OpenScreen(Dialog[Network | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
-    OpenScreen { align: center middle; }
-    OpenScreen > Vertical {
-        width: 90; max-width: 100%; height: auto; border: round $accent;
-        background: $surface; padding: 0 1;
-    }
-    OpenScreen #error { color: $text-error; }
+    OpenScreen > .box { width: 90; }
     """
 
     def __init__(self, load: Callable[[str], Network]) -> None:
@@ -33,7 +28,7 @@ class OpenScreen(Dialog[Network | None]):
         self.load = load
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with Vertical(classes="box") as box:
             box.border_title = "Open network"
             yield Plain("A .toml or .json file, or a sample's name (enter opens, esc cancels):")
             yield Input(placeholder="path/to/net.toml", id="path")

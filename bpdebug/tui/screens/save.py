@@ -23,12 +23,7 @@ class SaveScreen(Dialog[Path | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
-    SaveScreen { align: center middle; }
-    SaveScreen > Vertical {
-        width: 80; max-width: 100%; height: auto; border: round $accent;
-        background: $surface; padding: 0 1;
-    }
-    SaveScreen #error { color: $text-error; }
+    SaveScreen > .box { width: 80; }
     """
 
     def __init__(
@@ -38,7 +33,7 @@ class SaveScreen(Dialog[Path | None]):
         self.suggestion, self.original, self.save = suggestion, original, save
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with Vertical(classes="box") as box:
             box.border_title = "Save network"
             yield Plain("Save to (.toml or .json; enter saves, esc cancels):")
             yield Input(value=str(self.suggestion), id="path")

@@ -32,12 +32,7 @@ class TrainScreen(Dialog[TrainResult | None]):
 
     BINDINGS = [Binding("escape", "stop", "Stop / cancel")]
     DEFAULT_CSS = """
-    TrainScreen { align: center middle; }
-    TrainScreen > Vertical {
-        width: 60; max-width: 100%; height: auto; border: round $accent;
-        background: $surface; padding: 0 1;
-    }
-    TrainScreen #error { color: $text-error; }
+    TrainScreen > .box { width: 60; }
     TrainScreen ProgressBar { display: none; }
     TrainScreen.-running ProgressBar { display: block; }
     TrainScreen.-running Input { display: none; }
@@ -49,7 +44,7 @@ class TrainScreen(Dialog[TrainResult | None]):
         self.stopping = False
 
     def compose(self) -> ComposeResult:
-        with Vertical() as box:
+        with Vertical(classes="box") as box:
             box.border_title = "Train"
             yield Plain("Iterations to run (enter starts, esc stops or cancels):", id="prompt")
             yield Input(value=str(self.default), id="count", select_on_focus=True)

@@ -18,7 +18,8 @@ from textual.strip import Strip
 
 from ...engine import Trace
 from ..phases import colours
-from .cached_styles import CachedStyles, set_virtual_size
+from ..textual_private import set_virtual_size
+from .cached_styles import CachedStyles
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,9 @@ from ...engine.activations import Array
 from ...engine.gradcheck import CheckReport
 from ...engine.params import ParamRef, ref_for
 from ...notation import DIGITS, num, shape_text
-from ...notation.numbers import as_rows, cell_width
-from .cached_styles import CachedStyles, set_virtual_size
+from ...notation.numbers import as_rows, cell_width, changed
+from ..textual_private import set_virtual_size
+from .cached_styles import CachedStyles
 
 LABEL = 6  # the row-number gutter, which stays put when scrolling sideways
 
@@ -72,19 +73,14 @@ def make_block(
     return Block(title, role, m, param, per_example, cell)
 
 
-def _changed(new: Array, old: Array) -> bool:
-    return new.shape == old.shape and new.tobytes() != old.tobytes()
-
-
 def _with_history(
-    block: Block, old_value: object | None, digits: int | None, name: str
+    block: Block, value: object, old_value: object | None, digits: int | None, name: str
 ) -> list[Block]:
-    """The block, then (if it changed since the edit) what it was and the difference."""
-    if old_value is None:
+    """The block of `value`, then (if it changed since the edit) what it was and the
+    difference."""
+    if old_value is None or not changed(value, old_value):
         return [block]
     old = as_matrix(old_value)
-    if not _changed(block.matrix, old):
-        return [block]
     with np.errstate(all="ignore"):
         delta = block.matrix - old
     return [
@@ -101,7 +97,8 @@ def blocks_for(step: Step, before: Step | None = None, digits: int | None = DIGI
     result = make_block(
         f"= {step.symbol}  {shape}  result", "result", step.value, digits, None, step.per_example
     )
-    blocks = _with_history(result, before.value if before else None, digits, step.symbol)
+    old = before.value if before else None
+    blocks = _with_history(result, step.value, old, digits, step.symbol)
     for k, op in enumerate(step.operands):
         origin = (
             f"step {op.step + 1}"
@@ -117,7 +114,7 @@ def blocks_for(step: Step, before: Step | None = None, digits: int | None = DIGI
             op.per_example,
         )
         old = before.operands[k].value if before else None
-        blocks += _with_history(block, old, digits, op.name)
+        blocks += _with_history(block, op.value, old, digits, op.name)
     return blocks
 
 

@@ -1,0 +1,190 @@
+"""The command line's arguments: one parser per command, the shared flags (limits, digits),
+and the one-line error for a bad argument."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from .. import __version__
+from ..netfile import Limits
+from ..notation.parse import shown
+from ..samples import DEFAULT_SAMPLE, sample_names
+
+COMMANDS = ("trace", "check", "snapshot", "explain", "import-torch")
+
+
+class UsageError(Exception):
+    """A bad argument: reported as one line, exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def positive_int(text: str) -> int:
+    """A whole number such as 20000, 20_000 or 2e4."""
+    try:
+        value = float(text) if "e" in text.lower() else int(text)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}") from None
+    if not float(value).is_integer() or not 1 <= value <= 2**62:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 2**62, got {text}")
+    return int(value)
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {shown(text)}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
+def _digits(text: str) -> int | None:
+    if text.strip().lower() == "full":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 1 to 17 or full, got {shown(text)}") from None
+    if not 1 <= value <= 17:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 17 (or full), got {value}")
+    return value
+
+
+def _digits_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--digits",
+        type=_digits,
+        default=6,
+        metavar="N",
+        help="significant digits of the numbers in formulas, 1-17 or 'full' (default 6)",
+    )
+
+
+LIMIT_FLAGS = (  # (Limits field, metavar, help); the flag is the field with dashes
+    ("max_units", "N", "largest layer given by units"),
+    ("max_examples", "N", "most examples in data"),
+    ("max_params", "N", "most parameters in all"),
+    ("max_file_bytes", "N", "largest network file"),
+    ("max_trace_bytes", "N", "memory one iteration's trace may take"),
+    ("max_magnitude", "X", "largest |number| in a file"),
+)
+
+
+def _limit_flags(parser: argparse.ArgumentParser) -> None:
+    d = Limits()
+    g = parser.add_argument_group("limits (checked before anything is allocated)")
+    for field, metavar, text in LIMIT_FLAGS:
+        default = getattr(d, field)
+        shown_default = f"{default:g}" if metavar == "X" else f"{default:,}"
+        g.add_argument(
+            "--" + field.replace("_", "-"),
+            type=positive_float if metavar == "X" else positive_int,
+            default=default,
+            metavar=metavar,
+            help=f"{text} (default {shown_default})",
+        )
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    return Limits(**{field: getattr(args, field) for field, _, _ in LIMIT_FLAGS})
+
+
+NET_HELP = f"a network file (.toml or .json) or a sample's name: {', '.join(sample_names())}"
+
+
+def open_parser() -> Parser:
+    p = Parser(
+        prog="bpdebug",
+        description="A terminal step-debugger for backpropagation. "
+        f"Commands: {', '.join(COMMANDS)} (bpdebug COMMAND --help).",
+        epilog="Examples: bpdebug · bpdebug xor · bpdebug trace two_layer --format json · "
+        "bpdebug check deep · bpdebug snapshot xor --keys 'n n n' --output step3.svg",
+    )
+    p.add_argument(
+        "net",
+        nargs="?",
+        default=DEFAULT_SAMPLE,
+        metavar="NET",
+        help=NET_HELP + f" (default: {DEFAULT_SAMPLE})",
+    )
+    p.add_argument("--version", action="version", version=f"bpdebug {__version__}")
+    _limit_flags(p)
+    return p
+
+
+def command_parser(command: str) -> Parser:
+    p = Parser(prog=f"bpdebug {command}")
+    if command == "import-torch":
+        p.description = (
+            "Convert a PyTorch network into a network file: an nn.Sequential of Linear "
+            "layers and activations from MODEL.py[:NAME] (this runs the module: use it on "
+            "code you trust), or the weights of WEIGHTS.safetensors / WEIGHTS.pt with "
+            "--activations (nothing runs: .pt is read with torch.load(weights_only=True))."
+        )
+        p.add_argument(
+            "model",
+            metavar="SOURCE",
+            help="model.py or package.module, with :NAME for the attribute (default: model);"
+            " or a .safetensors / .pt / .pth file of weights",
+        )
+        p.add_argument(
+            "--activations",
+            metavar="LIST",
+            help="for a weights file: one activation per Linear layer, e.g. relu,relu,sigmoid "
+            "(leaky_relu:0.2 gives the slope)",
+        )
+        p.add_argument("--output", "-o", metavar="FILE.toml", help="default: NAME.toml here")
+        p.add_argument(
+            "--loss",
+            default=None,
+            choices=("quadratic", "mse", "binary_cross_entropy", "cross_entropy"),
+            help="default: cross_entropy after a Softmax, else mse",
+        )
+        p.add_argument("--learning-rate", type=positive_float, default=0.1)
+        p.add_argument("--force", action="store_true", help="replace an existing output file")
+        _limit_flags(p)
+        return p
+    p.add_argument("net", metavar="NET", help=NET_HELP)
+    if command == "trace":
+        p.description = "Print every step of one gradient-descent iteration."
+        p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+        _digits_flag(p)
+    elif command == "check":
+        p.description = (
+            "Compare every backprop gradient with central finite differences; "
+            "exit 1 if any relative error is above the tolerance."
+        )
+        p.add_argument(
+            "--tolerance",
+            type=float,
+            default=1e-6,
+            metavar="TOL",
+            help="largest relative error accepted (default 1e-6)",
+        )
+    elif command == "explain":
+        p.description = "Write one iteration as a worked solution a teacher could hand out."
+        p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown")
+        _digits_flag(p)
+        p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+        p.add_argument("--force", action="store_true", help="replace an existing --output file")
+    elif command == "snapshot":
+        p.description = "Run the debugger headless, press KEYS, save the screen."
+        p.add_argument("--keys", default="", help="space-separated key names, e.g. 'n n ] 2'")
+        p.add_argument("--output", "-o", metavar="FILE.svg", help="where to write the SVG")
+        p.add_argument("--text", action="store_true", help="print the screen as plain text")
+        p.add_argument("--size", default="100x32", metavar="WxH", help="terminal size")
+        p.add_argument("--force", action="store_true", help="replace an existing --output file")
+        p.add_argument(
+            "--theme",
+            default="textual-dark",
+            help="a Textual theme, e.g. "
+            "textual-light, textual-dark, nord, gruvbox (default textual-dark)",
+        )
+    _limit_flags(p)
+    return p

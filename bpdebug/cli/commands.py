@@ -1,0 +1,194 @@
+"""What each command does, once its arguments are parsed."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+from typing import TYPE_CHECKING
+
+from ..atomic import exists
+from ..netfile import Limits, NetworkFileError, load_network
+from ..progress import progress_line
+from ..samples import resolve, sample_names
+from .args import UsageError, limits_of
+
+if TYPE_CHECKING:
+    from ..engine import Network
+
+
+def say(line: str) -> None:
+    """One line on standard error, if there is a standard error to say it on."""
+    if sys.stderr is not None:
+        print(line, file=sys.stderr)
+
+
+def load(net_arg: str, limits: Limits) -> Network:
+    """The network a NET argument names: a file, or a shipped sample."""
+    path = resolve(net_arg)
+    if not exists(path) and net_arg not in sample_names():
+        looks_like_path = "/" in net_arg or path.suffix
+        if not looks_like_path:
+            raise NetworkFileError(
+                net_arg, "", "no such file or sample (samples: " + ", ".join(sample_names()) + ")"
+            )
+    return load_network(path, limits)
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    from ..engine import build_trace
+    from ..report import trace_json, trace_markdown, trace_text
+
+    trace = build_trace(load(args.net, limits_of(args)))
+    render = {"text": trace_text, "json": trace_json, "markdown": trace_markdown}[args.format]
+    sys.stdout.write(render(trace, args.digits) + ("\n" if args.format == "json" else ""))
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from ..engine import build_trace
+    from ..engine.gradcheck import check_gradients
+    from ..report import check_text
+
+    if not args.tolerance > 0:
+        raise UsageError("bpdebug check: --tolerance must be a positive number")
+    net = load(args.net, limits_of(args))
+    with progress_line() as progress:
+        report = check_gradients(
+            net, lambda done, total: progress(f"checked {done} of {total} tensors")
+        )
+    passed = report.passes(args.tolerance)
+    diagnosis = build_trace(net).diagnosis() if not passed else ""
+    sys.stdout.write(check_text(net, report, args.tolerance, diagnosis))
+    return 0 if passed else 1
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..atomic import OutputError, write_output
+    from ..engine import build_trace
+    from ..explain import FORMATS
+
+    trace = build_trace(load(args.net, limits_of(args)))
+    if trace.diagnosis():
+        say(f"bpdebug explain: warning: {trace.diagnosis()}")
+    text = FORMATS[args.format](trace, args.digits)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_output(Path(args.output), text, args.force)
+    except OutputError as exc:
+        raise UsageError(f"bpdebug explain: {exc}") from None
+    return 0
+
+
+def run_import_torch(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..import_torch import WEIGHT_SUFFIXES, ImportTorchError
+    from ..netfile import save_network
+
+    source = args.model
+    weights = Path(source).suffix.lower() in WEIGHT_SUFFIXES
+    name = (source.partition(":")[2] or Path(source.partition(":")[0]).stem)[:200]
+    try:
+        net = _imported(args, source, weights, name)
+    except ImportTorchError as exc:
+        raise UsageError(f"bpdebug import-torch: {exc}") from None
+    out = Path(args.output or f"{name}.toml")
+    what = "the weights in" if weights else "the model in"
+    try:
+        save_network(
+            net,
+            out,
+            overwrite=args.force,
+            comment=f"Imported by bpdebug import-torch from {what} {source}.\n"
+            "data is a placeholder (one example of zeros): put your own x and y here.",
+            limits=limits_of(args),
+        )
+    except FileExistsError:
+        raise UsageError(f"bpdebug import-torch: {out} already exists (use --force)") from None
+    except NetworkFileError as exc:  # what would be written would not load back
+        raise UsageError(f"bpdebug import-torch: not written: {exc.key}: {exc.problem}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"bpdebug import-torch: {out}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    print(f"wrote {out}: {net!r}")
+    return 0
+
+
+def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -> Network:
+    """The network `source` describes: weights (no code runs) or a module (its code runs)."""
+    from pathlib import Path
+
+    from ..import_torch import (
+        ImportTorchError,
+        load_model,
+        network_from_sequential,
+        network_from_weights,
+        parse_activations,
+        read_safetensors,
+        read_state_dict,
+    )
+
+    needs_torch = not source.lower().endswith(".safetensors")
+    if needs_torch:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "bpdebug import-torch: torch is not installed (pip install 'bpdebug[torch]'; "
+                "a .safetensors file needs no torch)"
+            ) from None
+    if weights:
+        if not args.activations:
+            raise ImportTorchError(
+                "a weights file holds no activations: give --activations, one per Linear "
+                "layer, e.g. --activations relu,relu,sigmoid"
+            )
+        activations = parse_activations(args.activations)
+        path = Path(source)
+        if path.suffix.lower() == ".safetensors":
+            tensors, ordered = read_safetensors(path, limits_of(args).max_file_bytes), False
+        else:
+            tensors, ordered = read_state_dict(path), True
+        loss = args.loss or ("cross_entropy" if activations[-1][0] == "softmax" else "mse")
+        return network_from_weights(tensors, activations, loss, args.learning_rate, name, ordered)
+    if args.activations:
+        raise ImportTorchError("--activations is for weights files; a model has its own")
+    model = load_model(source)
+    loss = args.loss
+    if loss is None:
+        import torch.nn as nn
+
+        last = list(model)[-1] if isinstance(model, nn.Sequential) and len(model) else None
+        loss = "cross_entropy" if isinstance(last, nn.Softmax) else "mse"
+    return network_from_sequential(model, loss, args.learning_rate, name)
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    from ..tui.snapshot import run_snapshot
+
+    return run_snapshot(args, load(args.net, limits_of(args)))
+
+
+def run_app(args: argparse.Namespace) -> int:
+    # Start-up makes many long-lived objects and little garbage: collecting while it runs
+    # only walks them again and again (measured: ~50 ms of start-up). Frozen afterwards, the
+    # collector leaves them alone for good.
+    gc.disable()
+    try:
+        from ..tui.app import make_app
+
+        limits = limits_of(args)
+        app = make_app(load(args.net, limits), limits, offer_recovered=True)
+        gc.freeze()
+    finally:
+        gc.enable()
+    app.run()
+    for note in app.exit_notes():
+        print(note, file=sys.stderr)
+    return app.return_code or 0
