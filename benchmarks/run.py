@@ -19,6 +19,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import timeit
 import tracemalloc
@@ -169,6 +170,8 @@ def startup(runs: int) -> dict[str, float]:
     it (a machine with PYTHONDONTWRITEBYTECODE set would otherwise compile bpdebug's modules
     from source at every start, which no user's install does)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # No recovery file from an earlier session may put its dialog in the first frame.
+    env["BPDEBUG_RECOVERY_DIR"] = tempfile.mkdtemp(prefix="bpdebug-bench-")
     package = HERE.parent / "bpdebug"
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True, env=env)
     probe = [sys.executable, str(HERE / "startup_probe.py")]

@@ -177,8 +177,8 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
         self.load_trace(self.trace, self.cursor, keep_scroll=True)
 
     def watch_cursor(self) -> None:
-        # Next/Prev are not dimmed at the ends: re-checking bindings rebuilds the Footer,
-        # which costs more than a whole step. The step panel's "step k of N" says where.
+        # Next/Prev are not dimmed at the ends: re-checking bindings costs more than a whole
+        # step. The step panel's "step k of N" says where.
         self.show_step()
 
     def show_step(self, keep_scroll: bool = False) -> None:
