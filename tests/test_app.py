@@ -13,10 +13,10 @@ from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.commands import palette_commands
+from bpdebug.tui.network_picture import active_column
 from bpdebug.tui.screens import GoToScreen, HelpScreen
 from bpdebug.tui.snapshot import screen_text
 from bpdebug.tui.widgets import EditBar, NetworkDiagram, StepPanel, Tape, ValuesView
-from bpdebug.tui.widgets.diagram import active_column
 
 
 def app_for(name: str) -> BPDebugApp:

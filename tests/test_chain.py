@@ -82,16 +82,19 @@ def test_too_many_paths_are_summarised() -> None:
 async def test_w_opens_the_chain_and_enter_jumps_to_a_factor() -> None:
     app = make_app(load_network(sample_path("two_layer")))
     async with app.run_test(size=(100, 32)) as pilot:
-        app.go(5)
+        app.go(5)  # ∂L/∂a⁽²⁾ = a⁽²⁾ − y: the selection follows the step to y
+        app.select(ParamRef("W", 1, 0, 0))
         await pilot.press("w")
         assert isinstance(app.screen, ChainScreen)
+        assert app.screen.chain.ref == ParamRef("W", 1, 0, 0)
         assert app.screen.chain.n_paths == 2
         await pilot.press("enter")  # the first factor of the largest path is highlighted
         assert not isinstance(app.screen, ChainScreen)
         assert app.cursor == app.trace.find("dL_da", 2).index
-        app.select(ParamRef("x", None, 0, 0))
-        await pilot.press("w")
-        assert not isinstance(app.screen, ChainScreen)  # x is data: said, no chain
+        app.select(ParamRef("x", None, 1, 0))
+        await pilot.press("w")  # x is data: the weight of the step's layer, in its row
+        assert isinstance(app.screen, ChainScreen)
+        assert app.screen.chain.ref == ParamRef("W", 2, 1, 0)
 
 
 def _shown_number(text: str) -> float:

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from small_nets import net
 
-from bpdebug.engine import Layer, Network, build_trace, read_only_array
+from bpdebug.engine import build_trace
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import make_app
 from bpdebug.tui.conditions import ConditionError, next_stop, parse_condition, previous_stop
 from bpdebug.tui.screens import BreakpointsScreen
-
-
-def net(
-    layers: list[tuple[str, list[list[float]], list[float]]],
-    x: list[list[float]],
-    y: list[list[float]],
-    loss: str = "mse",
-) -> Network:
-    return Network(
-        tuple(Layer(a, read_only_array(W), read_only_array(b)) for a, W, b in layers),
-        loss,
-        0.1,
-        read_only_array(x),
-        read_only_array(y),
-    )
 
 
 def first_match(trace, text: str) -> int:  # type: ignore[no-untyped-def]
@@ -37,9 +23,9 @@ def first_match(trace, text: str) -> int:  # type: ignore[no-untyped-def]
 def stops(trace, text: str) -> list[int]:  # type: ignore[no-untyped-def]
     """Every stop `c` makes from the start with only this condition set."""
     condition = parse_condition(text, trace.network.depth)
-    out, i = [], 0
-    while i < len(trace) - 1:
-        i = next_stop(trace, i, frozenset(), (condition,))
+    out: list[int] = []
+    i: int | None = 0
+    while (i := next_stop(trace, i, frozenset(), (condition,))) is not None:
         out.append(i)
     return out
 
@@ -79,7 +65,10 @@ def test_dead_relu_stops_at_the_layer_with_a_unit_off_for_the_whole_batch() -> N
         ("identity", [[1.0, 1.0]], [0.0]),
     ]
     trace = build_trace(net(layers, [[1.0, 2.0, 3.0]], [[0.0, 0.0, 0.0]]))
-    assert stops(trace, "dead relu") == [trace.find("z", 2).index, len(trace) - 1]
+    # unit 1 of layer 2 has z = −a⁽¹⁾ < 0 for every example: its z and a steps stop
+    assert stops(trace, "dead relu") == [trace.find("z", 2).index, trace.find("a", 2).index]
+    reason = parse_condition("dead relu", 3).why(trace, trace.find("a", 2))
+    assert reason == "layer 2: unit 1 is dead (1 of 2: z ≤ 0 for all 3 examples)"
     assert first_match(trace, "dead relu") == trace.find("z", 2).index
 
 

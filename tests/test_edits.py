@@ -37,7 +37,9 @@ async def type_into(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     if len(text) <= 4:
         await pilot.press("home", "ctrl+k", *list(text), "enter")
         return
-    pilot.app.screen.query_one(Input).value = text
+    focused = pilot.app.screen.focused
+    assert isinstance(focused, Input)
+    focused.value = text
     await pilot.press("enter")
 
 
@@ -94,8 +96,10 @@ async def test_undo_and_redo_round_trip_bit_for_bit() -> None:
         assert "(edit)" not in app.query_one("#title").text
         await pilot.press("u")  # η: values show what the undo changed (L itself does not move)
         assert app.before is not None
-        await pilot.press("u")  # a nudge: the title says how L moved
-        assert "(edit)" in app.query_one("#title").text
+        await pilot.press("u")  # a nudge: the title says how the undo moved L
+        assert app.query_one("#title").text.endswith(
+            f"L = {app.before.loss:.6g} → {app.trace.loss:.6g} (undo)"
+        )
         await pilot.press("u")
         assert app.network is original and app.iteration == 0
         assert same_trace(app.trace, first_trace)
@@ -324,5 +328,5 @@ async def test_edits_are_held_to_the_magnitude_limit_the_app_was_started_with() 
     async with app.run_test(size=(100, 32)):
         app.select(ParamRef("W", 1, 0, 0))
         with pytest.raises(EditError, match=r"outside ±1000 \(the --max-magnitude limit\)"):
-            app.apply_text("5000")
-        assert app.apply_text("999").layers[0].W[0, 0] == 999
+            app.apply_value(app.selected, "5000")
+        assert app.apply_value(app.selected, "999").layers[0].W[0, 0] == 999

@@ -76,12 +76,17 @@ def test_breakpoints_and_conditions_find_their_steps(session: Session) -> None:
     session.toggle_breakpoint(12)
     session.toggle_breakpoint(12)
     assert session.breakpoints == {4}
-    assert session.next_stop(0) == 4 and session.next_stop(4) == len(session.trace) - 1
+    assert session.next_stop(0) == 4 and session.next_stop(4) is None  # none after: None
+    assert session.previous_stop(4) is None
+    assert session.watching() == "breakpoint 5"
     session.add_condition(parse_condition("layer 1", 2))
     session.add_condition(parse_condition("layer 1", 2))  # the same condition once
     assert len(session.conditions) == 1
     assert session.next_stop(4) == session.trace.find("dL_da", 1).index
     assert session.previous_stop(4) == 1  # a⁽¹⁾, layer 1
+    assert session.why_stopped(4) == ["breakpoint on step 5"]
+    assert session.why_stopped(1) == ["layer 1: a step of layer 1"]
+    assert session.watching() == "breakpoint 5; layer 1"
 
 
 def test_replacing_the_network_starts_afresh(session: Session, recovery_folder: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
@@ -123,3 +125,18 @@ def test_nonfinite_value_is_marked_and_explained(snap_compare) -> None:
 def test_too_small_terminal_notice(snap_compare) -> None:
     """40×12: only a notice saying the size needed and the size now, and the footer."""
     assert snap_compare(app_for("xor"), terminal_size=(40, 12))
+
+
+SIZES = [(50, 14), (80, 24), (120, 36), (200, 60)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_same_step_at_every_size(snap_compare, size: tuple[int, int]) -> None:
+    """2-2-2 at step 9, ∂L/∂W⁽²⁾ = δ⁽²⁾ (a⁽¹⁾)ᵀ, the selection following it to W⁽²⁾[0,0] (▸ in
+    the result block). 50×14: the title keeps the loss, the step panel its result line, and
+    Values the result's first row; no tape, diagram or loss plot. 80×24: a 26-column tape whose cut
+    formulas end in …, the diagram with a number per unit (x, a⁽¹⁾ read, δ⁽²⁾ read, L).
+    120×36: the same with a wider tape. 200×60: the tape as wide as its formulas, the
+    weights beside their units with ∂L/∂W⁽²⁾ written (reversed) on layer 2's edge, a taller
+    step panel."""
+    assert snap_compare(app_for("two_layer"), press=["g", "9", "enter"], terminal_size=size)

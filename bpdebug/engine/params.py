@@ -5,7 +5,9 @@ target or the learning rate. A change makes a new network; the old one is untouc
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,6 +45,15 @@ class ParamRef:
         """The operand `param` name of the tensor holding it: "W2", "b1", "x", "y", "lr"."""
         return f"{self.tensor}{self.layer}" if self.tensor in ("W", "b") else self.tensor
 
+    @property
+    def name(self) -> str:
+        """Its plain name, as typed: "W2[1,0]", "b1[0]", "x[0,3]", "eta"."""
+        if self.tensor == "lr":
+            return "eta"
+        if self.tensor == "b":
+            return f"b{self.layer}[{self.i}]"
+        return f"{self.key}[{self.i},{self.j}]"
+
 
 def tensor_of(net: Network, key: str) -> np.ndarray | float:
     """The array (or η) an operand's `param` names."""
@@ -59,6 +70,74 @@ def ref_for(key: str, i: int = 0, j: int = 0) -> ParamRef:
     if key in ("lr", "x", "y"):
         return ParamRef(key, None, i if key != "lr" else 0, j if key != "lr" else 0)
     return ParamRef(key[0], int(key[1:]), i, j if key[0] == "W" else 0)
+
+
+def entries_of(kind: str, layer: int | None) -> str | None:
+    """The parameter whose entries a step's value has one of each: ∂L/∂W⁽ˡ⁾ and the updated
+    W⁽ˡ⁾ one per entry of W⁽ˡ⁾ ("W2"), ∂L/∂b⁽ˡ⁾ and the updated b⁽ˡ⁾ one per entry of b⁽ˡ⁾."""
+    if kind in ("dW", "W_new"):
+        return f"W{layer}"
+    if kind in ("db", "b_new"):
+        return f"b{layer}"
+    return None
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_NAME = re.compile(
+    r"(?P<t>[WwBbXxYy])\s*(?:⁽(?P<sl>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾|(?P<l>\d+))?\s*"
+    r"(?:\[\s*(?P<i>\d+)\s*(?:(?:,|\]\s*\[)\s*(?P<j>\d+)\s*)?\])?"
+)
+LEARNING_RATE_NAMES = ("eta", "η", "lr", "learning_rate", "learning rate")
+NAME_EXAMPLES = "W1[0,1], b2[0], eta, x[0,0] or y[0,0]"
+
+
+def parse_name(text: str, net: Network) -> ParamRef:
+    """The parameter a plain name stands for: W2[1,0] (also W⁽²⁾[1,0], W2[1][0]), b1[0],
+    x[0,3], y[1,0], eta (or η, lr). Layers count from 1, entries from 0, as on screen; an
+    entry may be left out where the tensor has only one. EditError says what is wrong."""
+    typed = text.strip()
+    if typed.lower() in LEARNING_RATE_NAMES:
+        return ParamRef("lr")
+    match = _NAME.fullmatch(typed)
+    if match is None or not typed:
+        raise EditError(f"no parameter is named {shown(typed)}: try {NAME_EXAMPLES}")
+    tensor = match["t"].lower() if match["t"] in "XxYy" else match["t"].upper()
+    tensor = "b" if tensor == "B" else tensor
+    layer_text = match["l"] or (match["sl"] or "").translate(_SUPERSCRIPT_DIGITS)
+    if tensor in ("W", "b"):
+        if not layer_text:
+            raise EditError(f"{shown(typed)} needs a layer: {tensor}1 … {tensor}{net.depth}")
+        layer = int(layer_text)
+        if not 1 <= layer <= net.depth:
+            layers = "layer" if net.depth == 1 else f"layers 1 to {net.depth}"
+            raise EditError(f"there is no layer {layer}: this network has {layers}")
+        key = f"{tensor}{layer}"
+    elif layer_text:
+        raise EditError(f"{tensor} has no layer: name an entry, e.g. {tensor}[0,0]")
+    else:
+        key = tensor
+    return _entry(net, key, typed, match["i"], match["j"])
+
+
+def _entry(net: Network, key: str, typed: str, i: str | None, j: str | None) -> ParamRef:
+    """Entry (i, j) of tensor `key`, checked against its shape (a lone entry may be left out)."""
+    shape = np.shape(tensor_of(net, key))
+    dims = f"{shape[0]}×{shape[1]}" if len(shape) == 2 else f"a vector of {shape[0]}"
+    if i is None:
+        if int(np.prod(shape)) != 1:
+            example = f"{key}[0,0]" if len(shape) == 2 else f"{key}[0]"
+            raise EditError(f"{key} is {dims}: name one entry, e.g. {example}")
+        return ref_for(key)
+    if len(shape) == 1 and j is not None:
+        raise EditError(f"{key} is {dims}: one index, e.g. {key}[{i}]")
+    if len(shape) == 2 and j is None:
+        if shape[1] != 1:
+            raise EditError(f"{key} is {dims}: two indices, e.g. {key}[{i},0]")
+        j = "0"
+    ref = ref_for(key, int(i), int(j or 0))
+    if ref.i >= shape[0] or (len(shape) == 2 and ref.j >= shape[1]):
+        raise EditError(f"{ref.name} is outside {key}, which is {dims}")
+    return ref
 
 
 def get_value(net: Network, ref: ParamRef) -> float:
@@ -144,3 +223,32 @@ def all_refs(net: Network) -> list[ParamRef]:
     refs += [ParamRef("x", None, i, k) for i, k in np.ndindex(net.x.shape)]
     refs += [ParamRef("y", None, i, k) for i, k in np.ndindex(net.y.shape)]
     return refs
+
+
+class Change(NamedTuple):
+    """One number that differs between two networks of the same shape."""
+
+    ref: ParamRef
+    old: float
+    new: float
+
+
+def differences(old: Network, new: Network) -> list[Change]:
+    """Every number of `new` that differs from `old` (same shapes), in file order: η, each
+    layer's W and b, then x and y. nan equals nan here: only real changes are listed."""
+    out = []
+    if old.learning_rate != new.learning_rate:
+        out.append(Change(ParamRef("lr"), old.learning_rate, new.learning_rate))
+    keys = [f"{t}{l}" for l in range(1, new.depth + 1) for t in "Wb"] + ["x", "y"]
+    for key in keys:
+        a = np.asarray(tensor_of(old, key), dtype=float)
+        b = np.asarray(tensor_of(new, key), dtype=float)
+        if a.shape != b.shape:
+            raise ValueError(f"{key} is {a.shape} in one network and {b.shape} in the other")
+        with np.errstate(invalid="ignore"):
+            same = (a == b) | (np.isnan(a) & np.isnan(b))
+        for flat in np.flatnonzero(~same):
+            index = np.unravel_index(flat, a.shape)
+            i, j = int(index[0]), int(index[1]) if len(index) == 2 else 0
+            out.append(Change(ref_for(key, i, j), float(a[index]), float(b[index])))
+    return out

@@ -25,7 +25,7 @@ from .activations import Array
 from .backprop import activation, hidden_error, loss, loss_of, output_error, weighted_input
 from .flat import gradient_sums, unflatten, updated_params
 from .network import Network
-from .params import tensor_of
+from .params import entries_of, tensor_of
 from .plan import KIND_TITLES, PER_EXAMPLE, PHASES, Plan, plan_for, shape_key
 
 __all__ = ["KIND_TITLES", "PHASES", "Operand", "Step", "Trace", "build_trace"]
@@ -53,6 +53,7 @@ class Operand(NamedTuple):
     param: str | None = None  # "W2", "b2", "x", "y" or "lr" when it is not a step
     symbol: ex.Expr = ex.Sym("?")
     per_example: bool = False  # one column per example
+    entries: str | None = None  # the parameter it has one value per entry of ("W2" for ∂L/∂W⁽²⁾)
 
     def __eq__(self, other: object) -> bool:
         """By identity: an operand holds an array, never compared element by element."""
@@ -95,6 +96,12 @@ class Step(NamedTuple):
     def per_example(self) -> bool:
         """Whether the value has one column per example."""
         return self.kind in PER_EXAMPLE
+
+    @property
+    def entries(self) -> str | None:
+        """The parameter whose entries the value has one of each ("W2" for ∂L/∂W⁽²⁾ and the
+        updated W⁽²⁾), if any."""
+        return entries_of(self.kind, self.layer)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -265,6 +272,7 @@ class Trace:
                 op.param,
                 op.symbol,
                 op.per_example,
+                op.param if op.step is None else self._entries(op.step),
             )
             for op in sp.operands
         )
@@ -282,6 +290,10 @@ class Trace:
             sp.symbol,
             sp.formula,
         )
+
+    def _entries(self, index: int) -> str | None:
+        sp = self.plan.steps[index]
+        return entries_of(sp.kind, sp.layer)
 
     @cached_property
     def steps(self) -> tuple[Step, ...]:

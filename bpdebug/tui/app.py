@@ -5,6 +5,7 @@ computes a gradient: an edit or a new file makes a new trace.
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual import events
@@ -18,17 +19,22 @@ from textual.widgets import Static
 
 from ..engine import Network, Step, Trace
 from ..engine.gradcheck import CheckReport, check_gradients
-from ..engine.params import EditError, ParamRef, get_value, parse_value, set_value
+from ..engine.params import (
+    ParamRef,
+    get_value,
+)
 from ..netfile import Limits
 from ..notation import DIGITS, num
 from . import cursor as moves
 from . import screens
 from .commands import DebuggerCommands
-from .conditions import Condition, ConditionError, parse_condition
+from .edits import EditActions
 from .files import FileActions
 from .keys import KEYS
 from .safety import SafetyNet
+from .selection import follow, weight_to_explain
 from .session import Session
+from .stops import StopActions
 from .textual_private import Guarded
 from .widgets import (
     EditBar,
@@ -56,7 +62,7 @@ class MainScreen(Guarded, Screen):  # type: ignore[type-arg]
     """The debugger's screen; its handlers' errors reach the crash dialog too."""
 
 
-class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
+class BPDebugApp(StopActions, EditActions, FileActions, SafetyNet, Guarded, App[None]):
     """Step through one gradient-descent iteration of a network, one value at a time."""
 
     CSS_PATH = "app.tcss"
@@ -82,6 +88,7 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
         self.digits: int | None = DIGITS  # significant digits shown; None: every digit
         self.example: int | None = None  # the example (column) of a batch being followed
         self.status = ""  # the title bar's "iteration k · L = …"
+        self._said, self._said_at = "", 0.0  # the last message `say` showed, and when
 
     # The session's state, read where the screen needs it.
     trace = property(lambda self: self.session.trace)
@@ -119,7 +126,6 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
 
     def on_mount(self) -> None:
         self.query_one("#tape").border_title = "Tape"
-        self.query_one("#diagram").border_title = "Network"
         self.query_one("#values").border_title = "Values"
         self.load_trace(self.trace)
         self.ready = True
@@ -140,6 +146,14 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
         text, never meant as markup (Textual's default reads [ ] as markup)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def say(self, message: str, severity: SeverityLevel = "information") -> None:
+        """A notification, unless the same one is still on screen (a key held down)."""
+        now = time.monotonic()
+        if self._said == message and now - self._said_at < self.NOTIFICATION_TIMEOUT:
+            return
+        self._said, self._said_at = message, now
+        self.notify(message, severity=severity)
+
     def on_resize(self, event: events.Resize) -> None:
         """Fit the layout to the terminal: shrink, then drop panels, then say it is too small.
 
@@ -147,12 +161,14 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
         """
         width, height = event.size
         main = self.screen_stack[0] if self.screen_stack else self.screen
+        main.set_class(height >= 48, "-tall")
         main.set_class(height < 30, "-short")
         main.set_class(height < 22, "-cramped")
         main.set_class(width < 90, "-narrow")
         main.set_class(width < 70, "-slim")
         tiny = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         main.set_class(tiny, "-tiny")
+        self.fit_side(width)
         if tiny:
             self.query_one("#too-small", Static).update(
                 f"bpdebug needs a terminal of at least {MIN_SIZE[0]}×{MIN_SIZE[1]}; this one "
@@ -161,10 +177,22 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
 
     # ------------------------------------------------------------------ session → screen
 
+    def fit_side(self, width: int) -> None:
+        """The tape's column as wide as its formulas need, within a share of the terminal:
+        26 or 36 columns below 120, up to 30% of a wider one."""
+        base = 26 if width < 90 else 36
+        most = base if width < 120 else max(base, width * 3 // 10)
+        need = self.query_one(Tape).natural_width + 2  # its border
+        side = min(max(need, 24), most)
+        styles = self.query_one("#side").styles
+        if styles.width is None or styles.width.value != side:
+            styles.width = side
+
     def load_trace(self, trace: Trace, cursor: int = 0, keep_scroll: bool = False) -> None:
         """Show the session's trace (a new file, an edit, the next iteration) at `cursor`."""
         self.title = trace.network.name or "bpdebug"
         self.query_one(Tape).load(trace)
+        self.fit_side(self.size.width)  # a new file's formulas may need another width
         cursor = min(max(cursor, 0), len(trace) - 1)
         if cursor != self.cursor:
             self.cursor = cursor  # the watcher shows the step
@@ -179,33 +207,48 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
     def watch_cursor(self) -> None:
         # Next/Prev are not dimmed at the ends: re-checking bindings costs more than a whole
         # step. The step panel's "step k of N" says where.
+        self.selected = follow(self.trace[self.cursor], self.selected, self.network)
         self.show_step()
 
     def show_step(self, keep_scroll: bool = False) -> None:
         step = self.trace[self.cursor]
-        before = self.before[self.cursor] if self.before is not None else None
+        baseline = self.session.baseline
+        before = baseline[self.cursor] if baseline is not None else None
+        since = self.session.baseline_name
         tall = self.size.height >= 30
-        self.query_one(NetworkDiagram).show(self.trace, step, max_rows=6 if tall else 3)
+        followed = self.example if self.example is not None else 0
+        self.query_one(NetworkDiagram).show(self.trace, step, 6 if tall else 3, followed)
         extra_blocks, extra_line = self.gradient_check_view(step)
         digits, example = self.digits, self.example
-        self.query_one(StepPanel).show(self.trace, step, before, extra_line, digits, example)
+        self.query_one(StepPanel).show(self.trace, step, before, extra_line, digits, example, since)
         self.query_one(ValuesView).show(
-            step, before, self.selected, keep_scroll, extra_blocks, digits, example
+            step, before, self.selected, keep_scroll, extra_blocks, digits, example, since
         )
         self.query_one(Tape).show(self.cursor, self.breakpoints)
         self.show_edit_state()
 
     def show_edit_state(self) -> None:
-        """The header's iteration, loss (before → after an edit) and step; the edit bar."""
+        """The header's iteration and loss (from the baseline's → now's, and which baseline:
+        "(edit)", "(undo)", "(since the file)"); the edit bar."""
         loss = num(self.trace.loss, self.digits)
-        if self.before is not None and self.before.loss != self.trace.loss:
-            loss = f"{num(self.before.loss, self.digits)} → {loss} (edit)"
+        baseline = self.session.baseline
+        if baseline is not None and baseline.loss != self.trace.loss:
+            which = "since the file" if self.session.against_file else self.session.action
+            loss = f"{num(baseline.loss, self.digits)} → {loss} ({which})"
         self.status = f"iteration {self.iteration} · L = {loss}"  # the step is in its panel
         self.query_one(TitleBar).show(self.trace.network.name or "bpdebug", self.status)
         value = get_value(self.network, self.selected)
         edits = len(self.undo_stack)
         bar = self.query_one(EditBar)
-        bar.show(self.selected.label(), value, self.nudge, edits, self.dirty, self.digits)
+        bar.show(
+            self.selected.label(),
+            value,
+            self.nudge,
+            edits,
+            self.dirty,
+            self.digits,
+            "Δ vs file" if self.session.against_file else "",
+        )
 
     def gradient_check_view(self, step: Step) -> tuple[tuple[Block, ...], str]:
         """At a dW/db step with the check on: ĝ and the relative error, and the cost line."""
@@ -226,6 +269,14 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
         self.cursor = min(max(index, 0), len(self.trace) - 1)
 
     def action_step(self, delta: int) -> None:
+        last = len(self.trace) - 1
+        if delta > 0 and self.cursor == last:
+            self.say(
+                f"Step {last + 1} is the last of iteration {self.iteration}: t applies the "
+                "update and starts the next iteration, T trains many"
+            )
+        elif delta < 0 and self.cursor == 0:
+            self.say("Step 1 is the first of the iteration: n steps on")
         self.go(self.cursor + delta)
 
     def action_next_layer(self) -> None:
@@ -252,42 +303,6 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
     def go_if_chosen(self, index: int | None) -> None:
         if index is not None:
             self.go(index)
-
-    # ------------------------------------------------------------------ breakpoints
-
-    def action_toggle_breakpoint(self) -> None:
-        self.session.toggle_breakpoint(self.cursor)
-        self.query_one(Tape).show(self.cursor, self.breakpoints)
-
-    def action_continue(self) -> None:
-        self.go(self.session.next_stop(self.cursor))
-
-    def action_continue_back(self) -> None:
-        self.go(self.session.previous_stop(self.cursor))
-
-    def add_condition(self, text: str) -> None:
-        """Add a conditional breakpoint (from the palette); a bad one is said, not added."""
-        try:
-            condition = parse_condition(text, self.network.depth)
-        except ConditionError as exc:
-            self.notify(str(exc), title="No breakpoint", severity="error")
-            return
-        self.session.add_condition(condition)
-        self.notify(f"Breaks when {condition.text}: c continues to it")
-
-    def action_breakpoints(self) -> None:
-        def closed(result: tuple[frozenset[int], tuple[Condition, ...]] | None) -> None:
-            if result is not None:
-                self.session.breakpoints, self.session.conditions = result
-                self.query_one(Tape).show(self.cursor, self.breakpoints)
-
-        dialog = screens.BreakpointsScreen(
-            self.trace,
-            self.breakpoints,
-            self.conditions,
-            lambda text: parse_condition(text, self.network.depth),
-        )
-        self.push_screen(dialog, closed)
 
     # ------------------------------------------------------------------ what to show
 
@@ -324,14 +339,7 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
     def action_why(self) -> None:
         from ..engine.chain import chain_for
 
-        ref = self.selected
-        if ref.tensor not in ("W", "b"):
-            self.notify(
-                f"{ref.label()} is not a weight or a bias: select one (tab, arrows)",
-                title="No chain",
-                severity="warning",
-            )
-            return
+        ref = weight_to_explain(self.trace[self.cursor], self.selected, self.network)
         step = self.trace.find("dW" if ref.tensor == "W" else "db", ref.layer)
         chain = chain_for(self.trace, ref, self.example if self.example is not None else 0)
         symbol = f"∂L/∂{ref.label()}"
@@ -340,63 +348,6 @@ class BPDebugApp(FileActions, SafetyNet, Guarded, App[None]):
 
     def action_help(self) -> None:
         self.push_screen(screens.HelpScreen(KEYS))
-
-    # ------------------------------------------------------------------ what-if edits
-
-    def on_values_view_cell_selected(self, message: ValuesView.CellSelected) -> None:
-        self.select(message.ref)
-
-    def select(self, ref: ParamRef) -> None:
-        """Choose the parameter that edit and nudge change."""
-        self.selected = ref
-        values = self.query_one(ValuesView)
-        values.selected = ref
-        values.refresh()
-        self.show_edit_state()
-
-    def change_network(self, network: Network) -> None:
-        """An edit: the session keeps how to undo it; the same step shows the new values."""
-        self.session.edit(network)
-        self.reload()
-
-    def apply_text(self, text: str) -> Network:
-        """The network with the selected parameter set to the typed value (or EditError)."""
-        value = parse_value(text)
-        return set_value(self.network, self.selected, value, self.limits.max_magnitude)
-
-    def action_edit(self) -> None:
-        def edited(network: Network | None) -> None:
-            if network is not None:
-                self.change_network(network)
-
-        current = num(get_value(self.network, self.selected), None)  # every digit: enter keeps it
-        dialog = screens.EditScreen(self.selected.label(), current, self.apply_text)
-        self.push_screen(dialog, edited)
-
-    def action_nudge(self, sign: int) -> None:
-        value = get_value(self.network, self.selected) + sign * self.nudge
-        try:
-            network = set_value(self.network, self.selected, value, self.limits.max_magnitude)
-        except EditError as exc:
-            self.notify(f"{self.selected.label()}: {exc}", title="Not changed", severity="error")
-            return
-        self.change_network(network)
-
-    def action_scale_nudge(self, factor: float) -> None:
-        self.nudge = min(max(self.nudge * factor, 1e-12), 1e6)
-        self.show_edit_state()
-
-    def action_undo(self) -> None:
-        if self.session.undo():
-            self.reload()
-        else:
-            self.notify("Nothing to undo")
-
-    def action_redo(self) -> None:
-        if self.session.redo():
-            self.reload()
-        else:
-            self.notify("Nothing to redo")
 
     # ------------------------------------------------------------------ training
 

@@ -3,14 +3,15 @@ examples, edits, training, files and parameters. Textual's own (themes, quit) st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ..engine.params import all_refs
-from ..notation import DIGITS
+from ..engine.params import EditError, ParamRef, all_refs, get_value, parse_name
+from ..notation import DIGITS, num
 from ..samples import sample_names, sample_path, sample_summary
 
 if TYPE_CHECKING:
@@ -120,24 +121,61 @@ def _work(app: BPDebugApp) -> list[Command]:
         for name in sample_names()
     ]
     out += [
-        Command("Edit the selected parameter", app.selected.label(), app.action_edit),
+        Command("Edit a parameter…", f"the selected one: {app.selected.name}", app.action_edit),
         Command("Undo", "the last edit or training", app.action_undo),
+        Command("Changes since the file…", "old → new, each number", app.action_changes),
+        Command("Reset to the file", "every number as in the file (undoable)", app.reset_to_file),
+        Command(
+            "Δ against the file" if not app.session.against_file else "Δ against the last action",
+            "what the differences are measured from (D)",
+            app.action_toggle_baseline,
+        ),
         Command("Redo", "what was undone", app.action_redo),
         Command("Train one iteration", "apply the update", app.action_train_one),
         Command("Train N iterations…", "default 100", app.action_train_many),
         Command("Save network…", "to a new file", app.action_save),
         Command("Open network file…", "a .toml or .json file", app.action_open),
     ]
-    if app.network.n_params <= MAX_SELECT_COMMANDS:
-        out += [
-            Command(
-                f"Select {ref.label()}",
-                "the parameter to edit or nudge",
-                partial(app.select, ref),
-            )
-            for ref in all_refs(app.network)
-        ]
-    return out
+    return out + _selects(app)
+
+
+def _selects(app: BPDebugApp) -> list[Command]:
+    """A "Select W2[1,0]" command per parameter (η alone on a large network, whose
+    parameters are reached by typing their names: `named`)."""
+    net = app.network
+    refs = all_refs(net) if net.n_params <= MAX_SELECT_COMMANDS else [ParamRef("lr")]
+    return [_select(app, ref) for ref in refs]
+
+
+def _select(app: BPDebugApp, ref: ParamRef) -> Command:
+    value = num(get_value(app.network, ref), app.digits)
+    return Command(
+        f"Select {ref.name}",
+        f"{ref.label()} = {value}: the parameter e, + and − change",
+        partial(app.select, ref),
+    )
+
+
+def named(app: BPDebugApp, query: str) -> list[Command]:
+    """What a query that names a parameter (W3[1,2], b1[0], eta, "edit x[0,1]") offers:
+    select it, or edit it; a name that is wrong says why. Nothing if it names nothing."""
+    words = query.strip().split(maxsplit=1)
+    if not words:
+        return []
+    name = words[1] if len(words) == 2 and words[0].lower() in ("select", "edit") else query
+    if not _NAME_LIKE.match(name.strip()):
+        return []
+    try:
+        ref = parse_name(name, app.network)
+    except EditError as exc:
+        return [Command(f"{name.strip()}: {exc}", "no such parameter", lambda: None)]
+    edit = Command(
+        f"Edit {ref.name}…", f"type a new value for {ref.label()}", partial(app.edit, ref)
+    )
+    return [_select(app, ref), edit]
+
+
+_NAME_LIKE = re.compile(r"([WwBbXxYy]\s*(\d|⁽|\[)|eta$|η$|lr$)")
 
 
 def palette_commands(app: BPDebugApp) -> list[Command]:
@@ -157,8 +195,12 @@ class DebuggerCommands(Provider):
             yield DiscoveryHit(command.title, command.run, help=command.help)
 
     async def search(self, query: str) -> Hits:
+        exact = named(self.debugger, query)
+        for rank, command in enumerate(exact):  # a parameter named in full comes first
+            yield Hit(1000.0 - rank, command.title, command.run, help=command.help)
+        titles = {command.title for command in exact}
         matcher = self.matcher(query)
         for command in palette_commands(self.debugger):
             score = matcher.match(command.title)
-            if score > 0:
+            if score > 0 and command.title not in titles:
                 yield Hit(score, matcher.highlight(command.title), command.run, help=command.help)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from ..atomic import free_name, here
 from ..engine import Network, Trace, build_trace
+from ..engine.params import Change, differences
 from ..netfile import Limits, first_nonfinite, save_network
 from ..samples import SAMPLES_DIR
-from .conditions import Condition, next_stop, previous_stop
+from .conditions import Condition, next_stop, previous_stop, why_stopped
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,44 @@ class Session:
         self.undo_stack: list[Snapshot] = []
         self.redo_stack: list[Snapshot] = []
         self.saved: Network | None = network  # as last loaded or saved (None: never saved)
+        self.loaded = network  # as it was opened
         self.origin = network.source  # the file it was opened from ("" for none)
         self.before: Trace | None = None  # the trace before the latest edit, for differences
+        self.action = ""  # what made `before`: "edit", "undo", "redo", "reset"
+        self.against_file = False  # differences since the file, not since the last action
+        self._file_trace: Trace | None = None
         self.breakpoints: frozenset[int] = frozenset()
         self.conditions: tuple[Condition, ...] = ()
 
     @property
     def network(self) -> Network:
         return self.trace.network
+
+    @property
+    def file_network(self) -> Network:
+        """The network as the file holds it: as last saved, else as it was opened."""
+        return self.saved if self.saved is not None else self.loaded
+
+    @property
+    def baseline(self) -> Trace | None:
+        """What values are compared with (None: nothing to compare): the trace before the
+        last action, or the file's, as `against_file` says."""
+        if not self.against_file:
+            return self.before
+        if self.network is self.file_network:
+            return None
+        if self._file_trace is None or self._file_trace.network is not self.file_network:
+            self._file_trace = build_trace(self.file_network)
+        return self._file_trace
+
+    @property
+    def baseline_name(self) -> str:
+        """How the screen names the baseline: "before the edit", "in the file"."""
+        return "in the file" if self.against_file else f"before the {self.action or 'edit'}"
+
+    def changes(self) -> list[Change]:
+        """Every number that differs from the file, with its value there and now."""
+        return differences(self.file_network, self.network)
 
     @property
     def dirty(self) -> bool:
@@ -64,9 +95,23 @@ class Session:
         trace = build_trace(network)  # first: if anything fails, nothing has changed yet
         self.undo_stack.append(self.snapshot())
         self.redo_stack.clear()
-        self.before = self.trace
+        self.before, self.action = self.trace, "edit"
         self.losses[-1] = trace.loss
         self.trace = trace
+
+    def reset_to_file(self) -> bool:
+        """Back to the network as the file holds it, at iteration 0 (undoable); False if
+        there is nothing to reset."""
+        if self.network is self.file_network:
+            return False
+        trace = build_trace(self.file_network)
+        self.undo_stack.append(self.snapshot())
+        self.redo_stack.clear()
+        self.before = self.trace if self.iteration == 0 else None
+        self.action = "reset"
+        self.iteration, self.losses = 0, [trace.loss]
+        self.trace = trace
+        return True
 
     def advance(self, network: Network, losses: list[float]) -> None:
         """Training moved on by len(losses) − 1 iterations: the new iteration's trace."""
@@ -87,20 +132,21 @@ class Session:
         if not self.undo_stack:
             return False
         self.redo_stack.append(self.snapshot())
-        self._restore(self.undo_stack.pop())
+        self._restore(self.undo_stack.pop(), "undo")
         return True
 
     def redo(self) -> bool:
         if not self.redo_stack:
             return False
         self.undo_stack.append(self.snapshot())
-        self._restore(self.redo_stack.pop())
+        self._restore(self.redo_stack.pop(), "redo")
         return True
 
-    def _restore(self, snapshot: Snapshot) -> None:
+    def _restore(self, snapshot: Snapshot, action: str) -> None:
         # Undoing an edit shows what it changed; across training there is no "before" to
         # compare a value with (another iteration's numbers are not this one's edit).
         self.before = self.trace if snapshot.iteration == self.iteration else None
+        self.action = action
         self.iteration, self.losses = snapshot.iteration, list(snapshot.losses)
         self.trace = build_trace(snapshot.network)
 
@@ -121,11 +167,27 @@ class Session:
         if condition.text not in {c.text for c in self.conditions}:
             self.conditions = (*self.conditions, condition)
 
-    def next_stop(self, index: int) -> int:
+    def next_stop(self, index: int) -> int | None:
+        """The next step with a breakpoint or a condition that holds (None: no such step)."""
         return next_stop(self.trace, index, self.breakpoints, self.conditions)
 
-    def previous_stop(self, index: int) -> int:
+    def previous_stop(self, index: int) -> int | None:
         return previous_stop(self.trace, index, self.breakpoints, self.conditions)
+
+    def why_stopped(self, index: int) -> list[str]:
+        """What holds at step `index`: its breakpoint, each matching condition and why."""
+        return why_stopped(self.trace, index, self.breakpoints, self.conditions)
+
+    def watching(self) -> str:
+        """The breakpoints and conditions, in a few words: "breakpoints 3, 7; dead relu"."""
+        parts = []
+        if self.breakpoints:
+            steps = ", ".join(str(i + 1) for i in sorted(self.breakpoints)[:6])
+            more = " …" if len(self.breakpoints) > 6 else ""
+            word = "breakpoint" if len(self.breakpoints) == 1 else "breakpoints"
+            parts.append(f"{word} {steps}{more}")
+        parts += [c.text for c in self.conditions]
+        return "; ".join(parts)
 
     # ------------------------------------------------------------------ files
 

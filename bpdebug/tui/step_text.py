@@ -36,6 +36,7 @@ class Parts:
     result: list[Text]  # never dropped
     optional: list[Text]  # dropped from the last when space runs out (after the note)
     note: Text | None = None  # the first to go
+    warnings: int = 0  # the first optional lines warn of nan/inf: they go last of all
     result_alone: Text | None = None  # the first result line when the numbers are not shown
     shape: str = ""  # the result's shape, after the result where it fits
 
@@ -82,8 +83,8 @@ def _headers(trace: Trace, step: Step, example: int | None, colour: str | None) 
     return [mark + sep[k] + Text(" · ".join(f), style="bold") for k, f in enumerate(forms)]
 
 
-def _change_line(step: Step, before: Step, digits: int | None) -> Text | None:
-    """What the result was before the edit and by how much it moved."""
+def _change_line(step: Step, before: Step, digits: int | None, since: str) -> Text | None:
+    """What the result was (`since`: "before the edit", "in the file") and how far it moved."""
     if not changed(step.value, before.value):
         return None
     new, old = np.asarray(step.value), np.asarray(before.value)
@@ -91,11 +92,12 @@ def _change_line(step: Step, before: Step, digits: int | None) -> Text | None:
         delta = new - old
     if delta.size <= INLINE_MAX:
         was, moved = _value_text(before.value, digits), _value_text(delta, digits)
-        return Text(f"  was {was}   Δ {moved}", style="bold yellow")
+        word = "in the file" if since == "in the file" else "was"  # the title says which action
+        return Text(f"  {word} {was}   Δ {moved}", style="bold yellow")
     moved_n = int(np.count_nonzero(delta))
     finite = np.abs(delta[np.isfinite(delta)])
     largest = num(float(finite.max()), 3) if finite.size else "nan"
-    text_ = f"  since the edit {moved_n} of {delta.size} entries moved, max |Δ| {largest}"
+    text_ = f"  {moved_n} of {delta.size} entries differ from {since}, max |Δ| {largest}"
     return Text(text_, style="bold yellow")
 
 
@@ -118,8 +120,10 @@ def step_parts(
     digits: int | None = DIGITS,
     example: int | None = None,
     colour: str | None = None,
+    since: str = "before the edit",
 ) -> Parts:
-    """Everything the step panel could say about `step`, best first."""
+    """Everything the step panel could say about `step`, best first (`since` names what
+    `before` is: "before the edit", "in the file")."""
     if example is not None and trace.network.batch_size == 1:
         example = None
     formula = Text(step.formula, style="bold")
@@ -145,7 +149,7 @@ def step_parts(
             mean_rhs = text(lay.numbers(mean, digits))
             result.append(_result_line(mean.value, digits, f"{mean_lhs} = {mean_rhs} = "))
     optional: list[Text] = []
-    change = _change_line(step, before, digits) if before is not None else None
+    change = _change_line(step, before, digits, since) if before is not None else None
     if step.index in trace.nonfinite_steps:
         optional.append(Text(f"⚠ {trace.diagnosis()}", style="bold red"))
     if change is not None:
@@ -163,6 +167,7 @@ def step_parts(
         note=note,
         shape=shape,
         result_alone=result_alone,
+        warnings=int(step.index in trace.nonfinite_steps),
     )
 
 
@@ -218,8 +223,8 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
             note = []
         elif shrink():
             continue
-        elif optional and len(optional) > 1:
-            optional.pop()  # the last optional line first (the check, then the edit's Δ)
+        elif len(optional) > parts.warnings:
+            optional.pop()  # the check, then the edit's Δ
         elif numbers:
             numbers = []
             if parts.result_alone is not None:  # the result now says what it is

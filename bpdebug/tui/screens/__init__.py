@@ -8,6 +8,7 @@ from typing import Any
 _MODULES = {
     "BreakpointsScreen": "breakpoints",
     "ChainScreen": "chain",
+    "ChangesScreen": "changes",
     "ConfirmScreen": "confirm",
     "CrashScreen": "crash",
     "EditScreen": "edit",

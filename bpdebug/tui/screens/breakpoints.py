@@ -25,6 +25,7 @@ class BreakpointsScreen(Dialog[Result]):
     DEFAULT_CSS = """
     BreakpointsScreen > .box { width: 80; }
     BreakpointsScreen OptionList { max-height: 12; }
+    BreakpointsScreen #news { color: $text-success; }
     """
 
     def __init__(
@@ -33,10 +34,11 @@ class BreakpointsScreen(Dialog[Result]):
         breakpoints: frozenset[int],
         conditions: tuple[Condition, ...],
         parse: Callable[[str], Condition],
+        news: Callable[[Condition], str] = lambda c: f"Breaks when {c.text}.",
     ) -> None:
         super().__init__()
         self.trace, self.breakpoints, self.conditions = trace, breakpoints, conditions
-        self.parse = parse
+        self.parse, self.news = parse, news
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box") as box:
@@ -48,6 +50,7 @@ class BreakpointsScreen(Dialog[Result]):
             )
             yield Input(placeholder="condition", id="condition")
             yield Plain("", id="error")
+            yield Plain("", id="news")
 
     def on_mount(self) -> None:
         self.refill()
@@ -77,6 +80,7 @@ class BreakpointsScreen(Dialog[Result]):
         if condition.text not in {c.text for c in self.conditions}:
             self.conditions = (*self.conditions, condition)
         self.query_one("#error", Plain).update("")
+        self.query_one("#news", Plain).update(self.news(condition))
         event.input.value = ""
         self.refill()
 

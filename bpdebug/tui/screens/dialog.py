@@ -29,6 +29,7 @@ class Dialog(Guarded, ModalScreen[ResultType]):
     Dialog > .box {
         width: 70; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
+        overflow-y: auto;  /* a small terminal scrolls a long dialog rather than cut it */
     }
     Dialog #error { color: $text-error; }
     Dialog OptionList { height: auto; }

@@ -56,6 +56,37 @@ def bindings_table(bindings: list[Binding]) -> Table:
     return table
 
 
+MARKERS = (
+    ("▶", "the tape: the current step"),
+    ("●", "the tape: a breakpoint (b)"),
+    ("!", "a value holding nan or ±inf (tape line, entry)"),
+    ("▶2◀", "the network: the layer the step is about"),
+    ("─▶ ◀─", "the network: the phase's direction (forward, backward)"),
+    ("◆", "values: a value the step reads, and where it comes from"),
+    ("=", "values: the step's result"),
+    ("▸", "values: the selected parameter's entry (e, + and − change it)"),
+    ("▾k", "values: the column of the followed example k (. and ,)"),
+    ("Δ", "the difference from before the last action (D: from the file)"),
+    ("⟨3×4⟩", "a matrix too large to write out in a formula: its shape"),
+    ("⋮ ×n", "the network: a layer of n units, only the first drawn"),
+    ("…", "text cut to fit; widen the terminal to read it all"),
+    ("✎", "the selected parameter, the nudge step and the edits"),
+    ("✓ ✗", "the gradient check agrees / disagrees (f)"),
+)
+
+
+def markers_table() -> Table:
+    """Every marker the screen uses, and what it says."""
+    table = Table(
+        box=None, show_header=False, padding=(0, 2), title="Markers", title_justify="left"
+    )
+    table.add_column(style="bold")
+    table.add_column()
+    for mark, meaning in MARKERS:
+        table.add_row(mark, meaning)
+    return table
+
+
 class HelpScreen(Dialog[None]):
     """Lists every binding of the app; any of escape, q or ? closes it."""
 
@@ -75,14 +106,12 @@ class HelpScreen(Dialog[None]):
             yield Static(
                 Text(
                     "\ntab moves the focus between the tape (↑/↓ step) and the values "
-                    "(arrows choose the parameter that e, + and − change).\n"
-                    "ctrl+p opens the command palette: jumps, layers, samples, parameters, "
-                    "training, saving.\n"
-                    "Markers: ▶ current step · ● breakpoint · ▶n◀ active layer · "
-                    "! a non-finite value · ◆ a value the step reads · = its result · "
-                    "▸ the selected parameter · ▾k the followed example's column · "
-                    "⟨3×4⟩ a value too large to write out\n",
+                    "(arrows choose the parameter that e, + and − change; a step that reads "
+                    "or computes a W, b, x or y moves the choice onto it).\n"
+                    "ctrl+p opens the command palette: jumps, layers, samples, training, "
+                    "saving, and any parameter by name (W2[1,0], b1[0], eta).\n",
                     style="dim",
                 )
             )
+            yield Static(markers_table())
             yield Static(Text(NOTATION, style="italic"))

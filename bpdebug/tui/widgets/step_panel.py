@@ -51,9 +51,10 @@ class StepPanel(CachedStyles, Widget):
         extra: str = "",
         digits: int | None = DIGITS,
         example: int | None = None,
+        since: str = "before the edit",
     ) -> None:
         colour = colours(self.app)[step.phase]
-        self.parts = step_parts(trace, step, before, extra, digits, example, colour)
+        self.parts = step_parts(trace, step, before, extra, digits, example, colour, since)
         old, new = self._lines, self._lay_out()
         width = self.size.width
         for y in range(max(len(old), len(new))):

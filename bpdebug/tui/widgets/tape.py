@@ -30,14 +30,15 @@ class TapeLine:
 
 
 def tape_lines(trace: Trace) -> list[TapeLine]:
+    """A heading per phase and layer, then a line per step (from the plan: no values)."""
     lines: list[TapeLine] = []
     group = None
-    for s in trace.steps:
+    for index, s in enumerate(trace.plan.steps):
         if (s.phase, s.layer) != group:
             group = (s.phase, s.layer)
             where = f"layer {s.layer}" if s.layer is not None else "loss"
             lines.append(TapeLine(f"{s.phase} · {where}", None, s.phase))
-        lines.append(TapeLine(f"{s.index + 1:>3} {s.formula}", s.index, s.phase))
+        lines.append(TapeLine(f"{index + 1:>3} {s.formula}", index, s.phase))
     return lines
 
 
@@ -66,33 +67,61 @@ class Tape(CachedStyles, ScrollView, can_focus=True):
         self.current = 0
         self.breakpoints: frozenset[int] = frozenset()
         self.nonfinite: frozenset[int] = frozenset()
+        self._plan: object = None  # the plan the lines were made from
 
     def load(self, trace: Trace) -> None:
-        """A new trace (a new network or an edit): rebuild the lines once."""
-        self.lines = tape_lines(trace)
+        """A new trace (a new network or an edit): rebuild the lines if its plan is another
+        (a new shape), redraw the lines whose nan/inf mark changed."""
+        if trace.plan is not self._plan:
+            self._plan = trace.plan
+            self.lines = tape_lines(trace)
+            self.nonfinite = trace.nonfinite_steps
+            self.line_of_step = {
+                ln.step: i for i, ln in enumerate(self.lines) if ln.step is not None
+            }
+            width = max(len(ln.text) for ln in self.lines) + 3
+            set_virtual_size(self, Size(width, len(self.lines)))
+            self.refresh()
+            return
+        changed = self.nonfinite ^ trace.nonfinite_steps
         self.nonfinite = trace.nonfinite_steps
-        self.line_of_step = {ln.step: i for i, ln in enumerate(self.lines) if ln.step is not None}
-        set_virtual_size(self, Size(max(len(ln.text) for ln in self.lines) + 3, len(self.lines)))
-        self.refresh()
+        for step in changed:
+            self.refresh_line(self.line_of_step[step])
+
+    @property
+    def natural_width(self) -> int:
+        """Columns the longest line needs: its marks, its text and the scrollbar."""
+        return max((len(ln.text) for ln in self.lines), default=0) + 3
 
     def show(self, current: int, breakpoints: frozenset[int]) -> None:
         """Mark `current`; only the lines whose marks changed are redrawn."""
         changed = {current, self.current} | (breakpoints ^ self.breakpoints)
         self.current, self.breakpoints = current, breakpoints
-        line = self.line_of_step.get(current, 0)
-        top, height = self.scroll_offset.y, self.size.height
-        if height and not top <= line < top + height:
-            self.scroll_to(y=max(line - height // 3, 0), animate=False)
-            self.refresh()
+        if self.reveal():
             return
         for step in changed:
             if step in self.line_of_step:
                 self.refresh_line(self.line_of_step[step])
 
+    def reveal(self) -> bool:
+        """Scroll the current step into view (a third from the top) if it is not; whether
+        it scrolled."""
+        line = self.line_of_step.get(self.current, 0)
+        top, height = self.scroll_offset.y, self.size.height
+        if height and not top <= line < top + height:
+            self.scroll_to(y=max(line - height // 3, 0), animate=False, immediate=True)
+            self.refresh()
+            return True
+        return False
+
+    def on_resize(self) -> None:
+        """A new size: the current step stays in view at once, not after the next key."""
+        self.reveal()
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
-        width = self.size.width
+        width = self.scrollable_content_region.width  # without the scrollbar
         base = self.style_of()
         if index >= len(self.lines):
             return Strip.blank(width, base)
@@ -114,8 +143,11 @@ class Tape(CachedStyles, ScrollView, can_focus=True):
                 Segment(bp, base + Style(color="red", bold=True)),
                 Segment(text, style),
             ]
-        strip = Strip(segments).crop(scroll_x, scroll_x + width)
-        return strip.extend_cell_length(width, base)
+        strip = Strip(segments)
+        if strip.cell_length > scroll_x + width and width > 1:  # cut: say so with "…"
+            cut = strip.crop(scroll_x, scroll_x + width - 1)
+            return Strip.join([cut, Strip([Segment("…", segments[-1].style or base)])])
+        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
 
     def action_move(self, delta: int) -> None:
         self.post_message(self.StepSelected(self.current + delta))

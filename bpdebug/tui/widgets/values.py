@@ -3,7 +3,8 @@
 Built on Textual's Line API: only the lines and the columns in view are ever formatted, so a
 128×784 matrix costs the same per step as a 2×2 one. After an edit, each value that changed
 is followed by what it was and the difference. When focused, the arrow keys move a cursor
-over the parameters shown (W, b, x, y, η) to choose the one to edit.
+over the parameters shown (W, b, x, y, η, and the gradients and updates of W and b, whose
+entries stand for the parameter's) to choose the one to edit.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ class Block:
     title: str
     role: str  # "read", "result", "before", "delta", "numeric" or "error"
     matrix: Array  # always 2-D
-    param: str | None = None  # "W1", "b2", "x", "y", "lr" when the rows are a parameter
+    # The parameter it has one value per entry of ("W1", "b2", "x", "y", "lr"): W⁽¹⁾ itself,
+    # ∂L/∂W⁽¹⁾ or the updated W⁽¹⁾. Its cells choose that parameter's entries (▸ marks one).
+    param: str | None = None
     per_example: bool = False  # one column per example: the followed one is marked
     cell: int = 12  # characters per entry, the marker and a space included
 
@@ -68,16 +71,24 @@ def make_block(
 ) -> Block:
     """A block whose cells are as wide as its widest number needs (at `digits`)."""
     m = as_rows(value)
-    widest = 8 if role == "error" else cell_width(m, digits) + (role == "delta")
+    if m.size <= 64:  # exact: as wide as the widest entry is written
+        widest = max((len(entry_text(float(v), role, digits)) for v in m.flat), default=1)
+    else:  # a bound that holds for any float, its sign, "!" and "+" included
+        widest = cell_width(m, digits) + 2
     cell = max(widest, len(str(m.shape[1] - 1)) + 1, 4) + 2
     return Block(title, role, m, param, per_example, cell)
 
 
 def _with_history(
-    block: Block, value: object, old_value: object | None, digits: int | None, name: str
+    block: Block,
+    value: object,
+    old_value: object | None,
+    digits: int | None,
+    name: str,
+    since: str,
 ) -> list[Block]:
-    """The block of `value`, then (if it changed since the edit) what it was and the
-    difference."""
+    """The block of `value`, then (if it differs from `old_value`) what that was ("before
+    the edit", "in the file") and the difference."""
     if old_value is None or not changed(value, old_value):
         return [block]
     old = as_matrix(old_value)
@@ -85,20 +96,31 @@ def _with_history(
         delta = block.matrix - old
     return [
         block,
-        make_block(f"  {name} before the edit", "before", old, digits),
-        make_block(f"  Δ {name} = now − before", "delta", delta, digits),
+        make_block(f"  {name} {since}", "before", old, digits),
+        make_block(f"  Δ {name} = now − {name} {since}", "delta", delta, digits),
     ]
 
 
-def blocks_for(step: Step, before: Step | None = None, digits: int | None = DIGITS) -> list[Block]:
+def blocks_for(
+    step: Step,
+    before: Step | None = None,
+    digits: int | None = DIGITS,
+    since: str = "before the edit",
+) -> list[Block]:
     """The result (=) first, so it is always in view, then the operands (◆ read); each
-    followed by its value before the latest edit and the difference, if it changed."""
+    followed by its value in `before` ("before the edit", "in the file") and the
+    difference, if it differs."""
     shape = shape_text(np.shape(step.value))
     result = make_block(
-        f"= {step.symbol}  {shape}  result", "result", step.value, digits, None, step.per_example
+        f"= {step.symbol}  {shape}  result",
+        "result",
+        step.value,
+        digits,
+        step.entries,
+        step.per_example,
     )
     old = before.value if before else None
-    blocks = _with_history(result, step.value, old, digits, step.symbol)
+    blocks = _with_history(result, step.value, old, digits, step.symbol, since)
     for k, op in enumerate(step.operands):
         origin = (
             f"step {op.step + 1}"
@@ -110,11 +132,11 @@ def blocks_for(step: Step, before: Step | None = None, digits: int | None = DIGI
             "read",
             op.value,
             digits,
-            op.param if op.step is None else None,
+            op.entries,
             op.per_example,
         )
         old = before.operands[k].value if before else None
-        blocks += _with_history(block, op.value, old, digits, op.name)
+        blocks += _with_history(block, op.value, old, digits, op.name, since)
     return blocks
 
 
@@ -126,16 +148,19 @@ def format_cell(
     cell: int = 12,
 ) -> str:
     """One entry, right-aligned. Non-finite entries carry '!', the selected one '▸'."""
-    width = cell - 2
+    return ("▸" if selected else " ") + f"{entry_text(v, role, digits):>{cell - 2}}" + " "
+
+
+def entry_text(v: float, role: str, digits: int | None) -> str:
+    """An entry as written in its block: '!' after nan/inf, '+' before a positive Δ, '·' for
+    no change, one digit after the point for a relative error."""
     if not math.isfinite(v):
-        text = f"{num(v) + '!':>{width}}"
-    elif role == "error":
-        text = f"{v:>{width}.1e}"
-    elif role == "delta":
-        text = f"{('+' if v > 0 else '') + num(v, digits):>{width}}" if v else f"{'·':>{width}}"
-    else:
-        text = f"{num(v, digits):>{width}}"
-    return ("▸" if selected else " ") + text + " "
+        return num(v) + "!"
+    if role == "error":
+        return f"{v:.1e}"
+    if role == "delta":
+        return ("+" if v > 0 else "") + num(v, digits) if v else "·"
+    return num(v, digits)
 
 
 class ValuesView(CachedStyles, ScrollView, can_focus=True):
@@ -200,8 +225,9 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         extra: tuple[Block, ...] = (),
         digits: int | None = DIGITS,
         example: int | None = None,
+        since: str = "before the edit",
     ) -> None:
-        self.blocks = blocks_for(step, before, digits) + list(extra)
+        self.blocks = blocks_for(step, before, digits, since) + list(extra)
         self.selected, self.digits, self.example = selected, digits, example
         self.starts = []
         y = 0
@@ -296,8 +322,13 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
     # ------------------------------------------------------------------ the parameter cursor
 
     def param_blocks(self) -> list[int]:
-        """Indices of the blocks whose cells are editable parameters."""
-        return [k for k, b in enumerate(self.blocks) if b.param is not None]
+        """Indices of the blocks whose cells choose a parameter's entries, the first of each
+        parameter (∂L/∂W⁽²⁾ and W⁽²⁾ choose the same entries: the cursor marks both)."""
+        first: dict[str, int] = {}
+        for k, b in enumerate(self.blocks):
+            if b.param is not None:
+                first.setdefault(b.param, k)
+        return list(first.values())
 
     def action_move_cell(self, dr: int, dc: int) -> None:
         editable = self.param_blocks()
