@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -162,13 +163,18 @@ def save_network(
 
     What is written is first read back through the loader's own checks, so every file bpdebug
     writes loads: raises NetworkFileError (a ValueError) with the loader's message when it
-    would not, ValueError when the network holds non-finite numbers, FileExistsError when
+    would not (MagnitudeError, a kind of it, when a number is beyond `limits.max_magnitude`:
+    it says the limit that would load it), ValueError when the network holds non-finite
+    numbers, FileExistsError when
     `path` exists and overwrite is False, OSError on I/O failure.
     """
     p = Path(path)
     bad = first_nonfinite(net)
     if bad:
         raise ValueError(f"cannot save: {bad} is not finite (edit it back or undo first)")
+    key, largest = largest_number(net)
+    if largest > limits.max_magnitude:
+        raise MagnitudeError(str(p), key, largest, limits.max_magnitude)
     network_from_document(network_to_document(net), str(p), limits)
     text = to_json(net) if file_format(p) == "json" else to_toml(net, comment)
     return write_atomically(p, text, overwrite)
@@ -184,3 +190,47 @@ def first_nonfinite(net: Network) -> str:
         if not np.all(np.isfinite(arr)):
             return key
     return ""
+
+
+class MagnitudeError(NetworkFileError):
+    """A number beyond the magnitude limit: saved, the file would not load back without a
+    higher --max-magnitude. `needed` is the limit that would load it, `flag` says it."""
+
+    def __init__(self, source: str, key: str, value: float, limit: float) -> None:
+        self.value, self.limit = value, limit
+        self.needed = magnitude_limit_for(value)
+        short = f"{self.needed:g}"
+        self.flag = f"--max-magnitude {short if float(short) >= self.needed else self.needed!r}"
+        super().__init__(
+            source,
+            key,
+            f"{value:.3g} is larger than the limit of {limit:g} that bpdebug loads "
+            f"({self.flag} would load it)",
+        )
+
+
+def magnitude_limit_for(value: float) -> float:
+    """The round limit at or above |value|: 3.66e180 → 4e180, 7e3 → 7e3, 9.5 → 10 (the
+    largest float itself for a number beyond 1.7e308)."""
+    value = abs(value)
+    mantissa, exponent = (int(float(part)) for part in f"{value:.0e}".split("e"))
+    limit = float(f"{mantissa}e{exponent}")
+    while limit < value:  # rounded down: the next mantissa up
+        mantissa += 1
+        limit = float(f"{mantissa}e{exponent}")
+    return min(limit, sys.float_info.max)
+
+
+def largest_number(net: Network) -> tuple[str, float]:
+    """Where the largest |number| of the weights, biases and data is, as the file names it
+    ("layers[3].b[0]", "data.x[2][0]"), and its size. The learning rate has its own limit."""
+    best, where = -1.0, ""
+    arrays = [(f"layers[{i}].W", la.W) for i, la in enumerate(net.layers)]
+    arrays += [(f"layers[{i}].b", la.b) for i, la in enumerate(net.layers)]
+    arrays += [("data.x", np.asarray(net.x).T), ("data.y", np.asarray(net.y).T)]  # file order
+    for key, arr in arrays:
+        a = np.abs(np.asarray(arr, dtype=float))
+        if a.size and float(a.max()) > best:
+            index = np.unravel_index(int(np.argmax(a)), a.shape)
+            best, where = float(a.max()), key + "".join(f"[{int(k)}]" for k in index)
+    return where, best

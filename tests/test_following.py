@@ -365,9 +365,9 @@ async def test_the_loss_plot_turns_logarithmic_over_two_decades() -> None:
     app = app_for("xor")
     async with app.run_test(size=(100, 32)) as pilot:
         plot = app.query_one(LossPlot)
-        trained, losses = train(app.network, 24_000)
-        assert losses[0] / losses[-1] > 100
-        app.session.advance(trained, losses)
+        run = train(app.network, 24_000)
+        assert run.losses[0] / run.losses[-1] > 100
+        app.session.advance(run)
         app.reload()
         await pilot.pause()
         assert plot.log_scale and "(log)" in str(plot.border_title)

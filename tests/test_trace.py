@@ -216,7 +216,7 @@ def test_frozen_biases_reproduce_the_published_worked_example(tmp_path) -> None:
         assert kept.value is net.layers[l - 1].b
         assert "frozen" in kept.note and kept.formula == f"b⁽{'¹²'[l - 1]}⁾ ← b⁽{'¹²'[l - 1]}⁾"
     assert trace.find("W_new", 2).value[0, 0] == pytest.approx(0.35891648, abs=1e-8)
-    trained, _ = train(net, 5)
+    trained, _ = train(net, 5)[:2]
     for layer, original in zip(trained.layers, net.layers, strict=True):
         assert layer.b is original.b and layer.frozen == frozenset({"b"})
     again = load_network(save_network(trained, tmp_path / "saved.toml"))
@@ -235,7 +235,7 @@ def test_training_in_place_matches_the_trace_update_bit_for_bit(out_act: str, lo
         trace = build_trace(expected)
         losses.append(trace.loss)
         expected = trace.updated
-    trained, history = train(net, 4)
+    trained, history = train(net, 4)[:2]
     assert trained.same_as(expected)
     assert history == [*losses, build_trace(expected).loss]
     assert trained.layers[1].W is net.layers[1].W  # frozen: kept, not copied
@@ -259,10 +259,14 @@ def test_training_that_overflows_leaves_frozen_parameters_exactly_as_they_were()
         expected = trace.updated
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # overflow is shown as nan/inf, never warned about
-        trained, losses = train(net, 30)
-    assert not np.all(np.isfinite(losses))
-    assert np.array_equal(losses[:-1], expected_losses, equal_nan=True)
-    assert trained.same_as(expected)
+        run = train(net, 30)
+    trained, losses = run.network, run.losses
+    assert run.stopped == "nonfinite" and not np.isfinite(losses[-1])
+    assert np.array_equal(losses, expected_losses[: len(losses)])  # stopped at the first inf
+    last_finite = net
+    for _ in range(run.iterations):
+        last_finite = build_trace(last_finite).updated
+    assert trained.same_as(last_finite)
     for layer, original in zip(trained.layers, net.layers, strict=True):
         assert layer.b is original.b
 
@@ -279,8 +283,8 @@ def test_every_network_made_by_loading_updating_training_or_editing_holds_its_pa
     sample: Network, frozen: frozenset[str]
 ) -> None:
     net = sample.with_layers(tuple(replace(la, frozen=frozen) for la in sample.layers))
-    made = [sample, build_trace(sample).updated, train(sample, 2)[0]]  # from its own vector
-    made += [net, build_trace(net).updated, sgd_step(net)[1], train(net, 3)[0]]
+    made = [sample, build_trace(sample).updated, train(sample, 2).network]  # from its own vector
+    made += [net, build_trace(net).updated, sgd_step(net)[1], train(net, 3).network]
     made.append(set_value(made[1], ParamRef("W", 1, 0, 0), 0.25))
     assert build_trace(made[1]).updated.same_as(
         build_trace(made[1].with_layers(made[1].layers)).updated

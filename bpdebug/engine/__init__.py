@@ -5,10 +5,10 @@ Nothing here imports textual; the command line and the screen both sit on top of
 
 from .activations import ACTIVATIONS, Activation
 from .backprop import gradients, loss_of, sgd_step
-from .flat import Descent, train
 from .losses import LOSSES, Loss
 from .network import Layer, Network, read_only_array
 from .trace import Operand, Step, Trace, build_trace
+from .training import Descent, Run, StopRules, train
 
 __all__ = [
     "ACTIVATIONS",
@@ -24,6 +24,8 @@ __all__ = [
     "read_only_array",
     "gradients",
     "Descent",
+    "Run",
+    "StopRules",
     "loss_of",
     "sgd_step",
     "train",

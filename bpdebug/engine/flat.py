@@ -81,9 +81,17 @@ def output_delta(layer: Layer, loss_fn: Loss, z: Array, a: Array, y: Array) -> A
     return output_error(layer, loss_fn, z, a, y)[2]
 
 
-def flat_gradients(net: Network, lay: Layout) -> tuple[float, Array]:
-    """The loss and every (∂L/∂W⁽ˡ⁾, ∂L/∂b⁽ˡ⁾) in one flat vector, recording nothing."""
-    z: list[Array] = []
+class Probe(NamedTuple):
+    """What a gradient pass can hand back besides the gradients: z⁽ˡ⁾ and δ⁽ˡ⁾, l = 1..L."""
+
+    z: list[Array]
+    delta: dict[int, Array]
+
+
+def flat_gradients(net: Network, lay: Layout, probe: Probe | None = None) -> tuple[float, Array]:
+    """The loss and every (∂L/∂W⁽ˡ⁾, ∂L/∂b⁽ˡ⁾) in one flat vector; z⁽ˡ⁾ and δ⁽ˡ⁾ into `probe`
+    if one is given (training's gradient-flow history), nothing recorded otherwise."""
+    z: list[Array] = probe.z if probe is not None else []
     a = [net.x]  # a[l] is a⁽ˡ⁾
     for layer in net.layers:
         z.append(weighted_input(layer.W, a[-1], layer.b))
@@ -96,6 +104,8 @@ def flat_gradients(net: Network, lay: Layout) -> tuple[float, Array]:
     for l in range(L, 0, -1):
         if l < L:
             delta = hidden_error(net.layers[l - 1], net.layers[l].W, delta, z[l - 1], a[l])[2]
+        if probe is not None:
+            probe.delta[l] = delta
         gradient_sums(delta, a[l - 1], *grads[l - 1])
     flat /= net.batch_size
     return value, flat
@@ -128,60 +138,3 @@ def updated_params(
     theta = descend_flat(parameters(net), flat_grad, net.learning_rate)
     new = unflatten(theta, lay)
     return (keep_frozen(net.layers, new), None) if keeps_some else (new, theta)
-
-
-class Descent:
-    """Gradient descent that records nothing: iterations nobody looks at cost only arithmetic.
-
-    The parameters live in one private, writable vector that the working network's W and b
-    are views of; an iteration updates it in place (θ += −η·g is bit for bit (−η·g) + θ).
-    `network()` hands out a read-only copy when someone wants one.
-    """
-
-    def __init__(self, net: Network) -> None:
-        self._start = net
-        self._layout = layout_of(net.layers)
-        self._theta = parameters(net).copy()  # ours to change
-        self._work = net.with_params(unflatten(self._theta, self._layout))
-        self._minus_eta = -net.learning_rate
-        trained = np.ones(self._layout.size, dtype=bool)
-        for layer, (W, b) in zip(net.layers, unflatten(trained, self._layout), strict=True):
-            W[...] = "W" not in layer.frozen
-            b[...] = "b" not in layer.frozen
-        self._trained = None if trained.all() else trained  # where the update may write
-
-    def run(self, iterations: int) -> list[float]:
-        """`iterations` updates in place: the loss before each one."""
-        losses = []
-        theta, lay, work, trained = self._theta, self._layout, self._work, self._trained
-        with np.errstate(all="ignore"):  # nan/inf are the learner's to see, not warnings
-            for _ in range(iterations):
-                value, grad = flat_gradients(work, lay)
-                grad *= self._minus_eta  # the gradient is ours alone: scale it in place
-                if trained is None:
-                    theta += grad
-                else:  # frozen entries stay bit for bit, even when the gradient is nan
-                    np.add(theta, grad, out=theta, where=trained)
-                losses.append(value)
-        return losses
-
-    def loss(self) -> float:
-        """The loss of the current parameters."""
-        from .backprop import loss_of
-
-        with np.errstate(all="ignore"):
-            return loss_of(self._work)
-
-    def network(self) -> Network:
-        """The current parameters as an immutable network (a copy: later steps don't touch it)."""
-        theta = read_only(self._theta.copy())  # frozen entries never moved: it is the network's
-        new = unflatten(theta, self._layout)
-        return self._start.with_params(keep_frozen(self._start.layers, new), theta)
-
-
-def train(net: Network, iterations: int) -> tuple[Network, list[float]]:
-    """Run `iterations` updates: the final network and its loss history (iterations + 1 points)."""
-    descent = Descent(net)
-    losses = descent.run(iterations)
-    losses.append(descent.loss())
-    return descent.network(), losses

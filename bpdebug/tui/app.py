@@ -352,21 +352,45 @@ class BPDebugApp(StopActions, EditActions, FileActions, SafetyNet, Guarded, App[
     # ------------------------------------------------------------------ training
 
     def action_train_one(self) -> None:
+        """Apply this iteration's update, unless it makes a parameter nan or inf (then say
+        so and show the step where it does)."""
+        broken = [i for i in sorted(self.trace.nonfinite_steps) if self.trace[i].relation == "←"]
+        if broken:
+            self.go(broken[0])
+            self.say(
+                f"Not applied: this update makes {self.trace[broken[0]].symbol} nan or inf "
+                f"(step {broken[0] + 1}); undo an edit or lower η"
+            )
+            return
         self.session.train_one()
         self.reload()
 
     def action_train_many(self) -> None:
-        def trained(result: screens.TrainResult | None) -> None:
-            if result is None:
-                return
-            self.session.advance(result.network, result.losses)
-            self.reload()
-            n = len(result.losses) - 1
-            stopped = " (stopped)" if result.stopped else ""
-            first, last = num(result.losses[0], self.digits), num(result.losses[-1], self.digits)
-            self.notify(f"Trained {n:,} iterations{stopped}: L {first} → {last}")
+        self.push_screen(screens.TrainScreen(self.network), self.trained)
 
-        self.push_screen(screens.TrainScreen(self.network), trained)
+    def trained(self, result: screens.TrainResult | None) -> None:
+        """A training run ended: show where it stopped, and why if it stopped early."""
+        if result is None:
+            return
+        run = result.run
+        self.session.advance(run)
+        self.reload()
+        first, last = num(run.losses[0], self.digits), num(run.losses[-1], self.digits)
+        ran = f"{run.iterations:,}"
+        if run.iterations != result.asked:
+            ran += f" of {result.asked:,}"
+        said = f"Trained {ran} iterations: L {first} → {last}"
+        if run.stopped == "nonfinite":
+            bad = self.trace.first_nonfinite()
+            if bad is not None:
+                self.go(bad.index)
+            self.say(f"{said}. Stopped at {run.reason}; kept the last finite network", "warning")
+        elif run.stopped in ("rising", "factor"):
+            self.say(f"{said}. Stopped: the loss diverges ({run.reason})", "warning")
+        elif run.stopped:
+            self.say(f"{said} (stopped)")
+        else:
+            self.say(said)
 
 
 def make_app(

@@ -51,8 +51,8 @@ class FileActions(_App):
             if then is not None:
                 then()
 
-        def write(path: Path, overwrite: bool) -> Path:
-            return self.session.save(path, overwrite, self.limits)
+        def write(path: Path, overwrite: bool, magnitude: float | None) -> Path:
+            return self.session.save(path, overwrite, self.limits, magnitude)
 
         suggestion = self.session.save_suggestion()
         self.push_screen(screens.SaveScreen(suggestion, self.session.source, write), saved)

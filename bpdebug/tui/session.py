@@ -7,12 +7,13 @@ the engine, tested on its own (tests/test_session.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..atomic import free_name, here
 from ..engine import Network, Trace, build_trace
 from ..engine.params import Change, differences
+from ..engine.training import Flow, Run, flow_of_trace
 from ..netfile import Limits, first_nonfinite, save_network
 from ..samples import SAMPLES_DIR
 from .conditions import Condition, next_stop, previous_stop, why_stopped
@@ -20,11 +21,13 @@ from .conditions import Condition, next_stop, previous_stop, why_stopped
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What undo restores: the network, the iteration it is at, and the loss history."""
+    """What undo restores: the network, the iteration it is at, the loss and gradient-flow
+    history."""
 
     network: Network
     iteration: int
     losses: tuple[float, ...]
+    flow: Flow
 
 
 class Session:
@@ -38,6 +41,7 @@ class Session:
         self.trace: Trace = build_trace(network)
         self.iteration = 0
         self.losses: list[float] = [self.trace.loss]
+        self.flow: Flow = flow_of_trace(self.trace)  # rows at iterations 0 … now
         self.undo_stack: list[Snapshot] = []
         self.redo_stack: list[Snapshot] = []
         self.saved: Network | None = network  # as last loaded or saved (None: never saved)
@@ -88,7 +92,7 @@ class Session:
     # ------------------------------------------------------------------ changes
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(self.network, self.iteration, tuple(self.losses))
+        return Snapshot(self.network, self.iteration, tuple(self.losses), self.flow)
 
     def edit(self, network: Network) -> None:
         """A what-if edit: remember how to undo it, trace the new network."""
@@ -97,6 +101,7 @@ class Session:
         self.redo_stack.clear()
         self.before, self.action = self.trace, "edit"
         self.losses[-1] = trace.loss
+        self.flow = Flow.join(self.flow.take(slice(0, -1)), flow_of_trace(trace, self.iteration))
         self.trace = trace
 
     def reset_to_file(self) -> bool:
@@ -109,23 +114,29 @@ class Session:
         self.redo_stack.clear()
         self.before = self.trace if self.iteration == 0 else None
         self.action = "reset"
-        self.iteration, self.losses = 0, [trace.loss]
+        self.iteration, self.losses, self.flow = 0, [trace.loss], flow_of_trace(trace)
         self.trace = trace
         return True
 
-    def advance(self, network: Network, losses: list[float]) -> None:
-        """Training moved on by len(losses) − 1 iterations: the new iteration's trace."""
-        trace = build_trace(network)
+    def advance(self, run: Run) -> None:
+        """Training moved on by run.iterations iterations: the new iteration's trace."""
+        trace = build_trace(run.network)
+        flow = run.flow
+        if not flow.rows or flow.iteration[-1] < run.iterations:  # the new iteration's row
+            flow = Flow.join(flow, flow_of_trace(trace, run.iterations))
         self.undo_stack.append(self.snapshot())
         self.redo_stack.clear()
         self.before = None
-        self.iteration += len(losses) - 1
-        self.losses[-1:] = losses
+        self.flow = Flow.join(self.flow.take(slice(0, -1)), flow.shifted(self.iteration))
+        self.iteration += run.iterations
+        self.losses[-1:] = run.losses
         self.trace = trace
 
     def train_one(self) -> None:
         """Apply this iteration's update: the next iteration."""
-        self.advance(self.trace.updated, [self.trace.loss, self.trace.loss_after])
+        losses = [self.trace.loss, self.trace.loss_after]
+        now = self.flow.take(slice(-1, None)).shifted(-self.iteration)
+        self.advance(Run(self.trace.updated, losses, now, "", ""))
 
     def undo(self) -> bool:
         """Go back one edit or training run; False if there is nothing to undo."""
@@ -148,6 +159,7 @@ class Session:
         self.before = self.trace if snapshot.iteration == self.iteration else None
         self.action = action
         self.iteration, self.losses = snapshot.iteration, list(snapshot.losses)
+        self.flow = snapshot.flow
         self.trace = build_trace(snapshot.network)
 
     def replace(self, network: Network, saved: bool = True) -> None:
@@ -206,10 +218,17 @@ class Session:
         stem, suffix = src.stem.removesuffix("-edited"), src.suffix or ".toml"
         return free_name(folder / f"{stem}-edited{suffix}")
 
-    def save(self, path: Path, overwrite: bool, limits: Limits) -> Path:
-        """Write the network (the loader's checks first); it is then the saved one."""
+    def save(
+        self, path: Path, overwrite: bool, limits: Limits, max_magnitude: float | None = None
+    ) -> Path:
+        """Write the network (the loader's checks first); it is then the saved one.
+        `max_magnitude`: save numbers up to it, beyond `limits` (the file then says the flag
+        that loads it)."""
         origin = f", from {self.origin}" if self.origin else ""
         comment = f"Saved by bpdebug at iteration {self.iteration}{origin}"
+        if max_magnitude is not None:
+            limits = replace(limits, max_magnitude=max(max_magnitude, limits.max_magnitude))
+            comment += f". Load it with --max-magnitude {max_magnitude!r}"
         saved = save_network(self.network, path, overwrite, comment, limits)
         self.saved = self.network
         self.drop_recovery()

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Input
 
 from ...atomic import exists
+from ...netfile import MagnitudeError
 from ...notation.parse import shown
 from .confirm import ConfirmScreen
 from .dialog import Dialog, Plain
@@ -27,7 +28,10 @@ class SaveScreen(Dialog[Path | None]):
     """
 
     def __init__(
-        self, suggestion: Path, original: Path | None, save: Callable[[Path, bool], Path]
+        self,
+        suggestion: Path,
+        original: Path | None,
+        save: Callable[[Path, bool, float | None], Path],
     ) -> None:
         super().__init__()
         self.suggestion, self.original, self.save = suggestion, original, save
@@ -92,16 +96,35 @@ class SaveScreen(Dialog[Path | None]):
             return
         self.write(path, overwrite=False)
 
-    def write(self, path: Path, overwrite: bool) -> None:
+    def write(self, path: Path, overwrite: bool, magnitude: float | None = None) -> None:
         try:
-            saved = self.save(path, overwrite)
+            saved = self.save(path, overwrite, magnitude)
         except FileExistsError:
             self.fail(f"{path} appeared meanwhile; save again to choose")
+        except MagnitudeError as exc:
+            self.fail(f"not saved: {exc}")
+            self.offer_beyond_limit(path, overwrite, exc)
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             self.fail(f"not saved: {reason}")
         else:
             self.dismiss(saved)
+
+    def offer_beyond_limit(self, path: Path, overwrite: bool, exc: MagnitudeError) -> None:
+        """Numbers beyond the magnitude limit: save only if asked, saying how to load it."""
+
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                self.write(path, overwrite, exc.needed)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{exc.key} is {exc.value:.3g}, beyond the limit of {exc.limit:g} that "
+                f"bpdebug loads. Save anyway? The file will load with {exc.flag}.",
+                [("save", "Save anyway"), ("keep", "Don't save")],
+            ),
+            answered,
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

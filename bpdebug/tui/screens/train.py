@@ -1,30 +1,34 @@
-"""Run N training iterations in a thread, with progress and a way to stop."""
+"""Run N training iterations in a thread, with progress and a way to stop.
+
+Training always stops at the first iteration whose loss or update is nan or inf; with the
+box ticked (the default) it also stops when the loss diverges: it rose 10 iterations in a
+row, or passed 10× its first value.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, ProgressBar
+from textual.widgets import Checkbox, Input, ProgressBar
 from textual.worker import get_current_worker
 
 from ...engine import Network
-from ...engine.flat import Descent
+from ...engine.training import DIVERGING, Descent, Run, StopRules
 from ...notation.parse import whole_number
 from .dialog import Dialog, Plain
 
 MAX_ITERATIONS = 1_000_000
+FLOW_ROWS = 50_000  # the gradient flow of a long run is kept evenly spaced in this many rows
 
 
-@dataclass(frozen=True)
-class TrainResult:
-    network: Network
-    losses: list[float]  # the loss before each iteration, then the loss after the last
-    stopped: bool  # the user stopped it before the count was reached
+class TrainResult(NamedTuple):
+    run: Run
+    asked: int  # the iterations asked for (the run may have stopped before)
 
 
 class TrainScreen(Dialog[TrainResult | None]):
@@ -32,24 +36,34 @@ class TrainScreen(Dialog[TrainResult | None]):
 
     BINDINGS = [Binding("escape", "stop", "Stop / cancel")]
     DEFAULT_CSS = """
-    TrainScreen > .box { width: 60; }
+    TrainScreen > .box { width: 64; }
     TrainScreen ProgressBar { display: none; }
     TrainScreen.-running ProgressBar { display: block; }
-    TrainScreen.-running Input { display: none; }
+    TrainScreen.-running Input, TrainScreen.-running Checkbox { display: none; }
+    TrainScreen Checkbox { border: none; padding: 0; margin-top: 1; }
     """
 
     def __init__(self, network: Network, default: int = 100) -> None:
         super().__init__()
         self.network, self.default = network, default
-        self.stopping = False
+        self.descent: Descent | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box") as box:
             box.border_title = "Train"
             yield Plain("Iterations to run (enter starts, esc stops or cancels):", id="prompt")
             yield Input(value=str(self.default), id="count", select_on_focus=True)
+            yield Checkbox(
+                f"stop if the loss diverges (rises {DIVERGING.rising} iterations in a row, "
+                f"or passes {DIVERGING.factor:g}× its first value)",
+                value=True,
+                id="diverge",
+            )
             yield ProgressBar(id="progress", show_eta=False)
             yield Plain("", id="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#count", Input).focus()
 
     @on(Input.Submitted)
     def start(self, event: Input.Submitted) -> None:
@@ -58,6 +72,8 @@ class TrainScreen(Dialog[TrainResult | None]):
         except ValueError as exc:
             self.query_one("#error", Plain).update(f"✗ {exc}")
             return
+        rules = DIVERGING if self.query_one("#diverge", Checkbox).value else StopRules()
+        self.descent = Descent(self.network, rules, cap=FLOW_ROWS)
         self.add_class("-running")
         self.query_one("#progress", ProgressBar).update(total=n, progress=0)
         self.query_one("#prompt", Plain).update(f"Training {n:,} iterations… (esc stops)")
@@ -66,34 +82,35 @@ class TrainScreen(Dialog[TrainResult | None]):
     @work(thread=True, exclusive=True)
     def run(self, n: int) -> None:
         try:
-            result = self.train(n)
+            result = TrainResult(self.train(n), n)
         except Exception as exc:  # an engine bug must not take the session down
             self.app.call_from_thread(self.failed, f"{type(exc).__name__}: {exc}")
             return
         self.app.call_from_thread(self.dismiss, result)
 
-    def train(self, n: int) -> TrainResult:
-        """Up to n iterations; stops early when asked. Runs in a worker thread."""
-        worker = get_current_worker()
-        descent = Descent(self.network)
-        losses: list[float] = []
+    def train(self, n: int) -> Run:
+        """Up to n iterations; stops early when asked or when a stop rule holds. Runs in a
+        worker thread."""
+        worker, descent = get_current_worker(), self.descent
+        assert descent is not None
         chunk = 1  # iterations between progress updates: doubled until a chunk takes ~20 ms
-        while len(losses) < n and not (self.stopping or worker.is_cancelled):
+        while descent.done < n and not descent.stopped:
+            if worker.is_cancelled:
+                descent.interrupt()
+                break
             started = time.perf_counter()
-            losses += descent.run(min(chunk, n - len(losses)))
+            descent.run(min(chunk, n - descent.done))
             if time.perf_counter() - started < 0.02:
                 chunk *= 2
-            self.app.call_from_thread(self.query_one(ProgressBar).update, progress=len(losses))
-        losses.append(descent.loss())
-        net = descent.network()
-        return TrainResult(net, losses, stopped=len(losses) - 1 < n)
+            self.app.call_from_thread(self.query_one(ProgressBar).update, progress=descent.done)
+        return descent.finish()
 
     def failed(self, message: str) -> None:
         self.remove_class("-running")
         self.query_one("#error", Plain).update(f"✗ training stopped: {message}")
 
     def action_stop(self) -> None:
-        if self.has_class("-running"):
-            self.stopping = True  # the worker finishes the iteration it is in, then returns
+        if self.has_class("-running") and self.descent is not None:
+            self.descent.interrupt()  # the worker finishes the iteration it is in, then returns
         else:
             self.dismiss(None)

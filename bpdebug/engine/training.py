@@ -1,0 +1,341 @@
+"""Training: many iterations of gradient descent, each recorded only as the numbers a person
+watches over time (the gradient flow), stopped where it breaks.
+
+An iteration starts from parameters θₖ with loss Lₖ and moves them to θₖ₊₁ = θₖ − η gₖ. Training
+stops before the update of the first iteration whose loss or update is not finite, keeping
+θₖ (finite) as the network: the trace of that iteration shows where the nan or inf appears.
+It can also stop when the loss diverges (it rose K iterations in a row, or passed F times its
+first value), or when asked to. Nothing here is recorded per step: that is the trace's job.
+
+The update is bit for bit the trace's (tests/test_training.py): θ + (−η·g), written into the
+gradient's own buffer, checked, then copied over θ.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .activations import Array
+from .flat import Probe, flat_gradients, keep_frozen, layout_of, parameters, unflatten
+from .network import Network, read_only
+from .trace import Trace
+
+
+def norm(a: Array) -> float:
+    """‖a‖, the Frobenius norm: √(Σ a²) over every entry."""
+    flat = a.reshape(-1)
+    return float(np.sqrt(np.dot(flat, flat)))
+
+
+def dead_units(z: Array) -> int:
+    """Units whose z ≤ 0 for every example of the batch (a relu gives them no gradient)."""
+    return int(np.count_nonzero(np.all(z <= 0, axis=1)))
+
+
+@dataclass(frozen=True, eq=False)
+class Flow:
+    """The gradient flow of some iterations, one row each: the iteration, its loss, and per
+    layer l = 1..L (columns) ‖δ⁽ˡ⁾‖, ‖∂L/∂W⁽ˡ⁾‖, ‖W⁽ˡ⁾‖ (the parameters it starts from) and
+    the dead relu units (−1 where the layer is not a relu). Arrays nobody changes."""
+
+    iteration: np.ndarray  # (n,) int
+    loss: np.ndarray  # (n,)
+    delta: np.ndarray  # (n, L)
+    dW: np.ndarray
+    W: np.ndarray
+    dead: np.ndarray  # (n, L) int
+
+    @property
+    def rows(self) -> int:
+        return int(self.iteration.shape[0])
+
+    def take(self, rows: slice | np.ndarray) -> Flow:
+        return Flow(*(getattr(self, f)[rows] for f in FLOW_FIELDS))
+
+    def shifted(self, by: int) -> Flow:
+        """The same rows, their iterations counted from `by`."""
+        return Flow(self.iteration + by, self.loss, self.delta, self.dW, self.W, self.dead)
+
+    @staticmethod
+    def join(*flows: Flow) -> Flow:
+        return Flow(*(np.concatenate([getattr(f, name) for f in flows]) for name in FLOW_FIELDS))
+
+
+FLOW_FIELDS = ("iteration", "loss", "delta", "dW", "W", "dead")
+QUANTITIES = ("delta", "dW", "W", "dead")  # the per-layer columns
+QUANTITY_NAMES = {"delta": "‖δ‖", "dW": "‖∂L/∂W‖", "W": "‖W‖", "dead": "dead relu units"}
+
+
+def flow_of_trace(trace: Trace, iteration: int = 0) -> Flow:
+    """The gradient flow of the iteration a trace records (what training records for it)."""
+    net = trace.network
+    layers = range(1, net.depth + 1)
+
+    def dead(l: int) -> int:
+        relu = net.layers[l - 1].activation == "relu"
+        return dead_units(np.asarray(trace.find("z", l).value)) if relu else -1
+
+    return Flow(
+        np.array([iteration]),
+        np.array([trace.loss]),
+        np.array([[norm(np.asarray(trace.find("delta", l).value)) for l in layers]]),
+        np.array([[norm(np.asarray(trace.find("dW", l).value)) for l in layers]]),
+        np.array([[norm(net.layers[l - 1].W) for l in layers]]),
+        np.array([[dead(l) for l in layers]]),
+    )
+
+
+class Recorder:
+    """Flow rows as they come, into arrays that grow by doubling. With `cap`, when full it
+    keeps every other row and records every other iteration from then on: any number of
+    iterations fit in `cap` rows, evenly spaced (the app's history); `every` K records every
+    K-th iteration only (a log's --every)."""
+
+    def __init__(self, depth: int, every: int = 1, cap: int | None = None) -> None:
+        self.every, self.cap = every, cap
+        self._n = 0
+        size = 256
+        self._it = np.empty(size, dtype=np.int64)
+        self._loss = np.empty(size)
+        self._cols = {q: np.empty((size, depth)) for q in ("delta", "dW", "W")}
+        self._dead = np.empty((size, depth), dtype=np.int64)
+
+    def wants(self, iteration: int) -> bool:
+        return iteration % self.every == 0
+
+    def add(
+        self,
+        iteration: int,
+        loss: float,
+        cols: dict[str, list[float]],
+        dead: list[int],
+        force: bool = False,
+    ) -> None:
+        """One iteration's row (`force`: even where the spacing would skip it: the last)."""
+        if self._n == self._it.shape[0]:
+            if self.cap is not None and self._n >= self.cap:
+                self._halve()
+                if not (force or self.wants(iteration)):
+                    return
+            else:
+                self._grow()
+        k = self._n
+        self._it[k], self._loss[k] = iteration, loss
+        for q, values in cols.items():
+            self._cols[q][k] = values
+        self._dead[k] = dead
+        self._n += 1
+
+    def _grow(self) -> None:
+        size = self._it.shape[0] * 2
+        if self.cap is not None:
+            size = min(size, self.cap)
+        self._it = np.resize(self._it, size)
+        self._loss = np.resize(self._loss, size)
+        self._cols = {q: np.resize(a, (size, a.shape[1])) for q, a in self._cols.items()}
+        self._dead = np.resize(self._dead, (size, self._dead.shape[1]))
+
+    def _halve(self) -> None:
+        keep = slice(0, self._n, 2)
+        n = len(range(self._n)[keep])
+        self._it[:n], self._loss[:n] = self._it[keep], self._loss[keep]
+        for a in (*self._cols.values(), self._dead):
+            a[:n] = a[keep]
+        self._n = n
+        self.every *= 2
+
+    def flow(self) -> Flow:
+        n = self._n
+        return Flow(
+            self._it[:n].copy(),
+            self._loss[:n].copy(),
+            self._cols["delta"][:n].copy(),
+            self._cols["dW"][:n].copy(),
+            self._cols["W"][:n].copy(),
+            self._dead[:n].copy(),
+        )
+
+
+@dataclass(frozen=True)
+class StopRules:
+    """When training stops before it has run every iteration asked for (beyond nan/inf,
+    which always stops it): the loss rose `rising` iterations in a row, or passed `factor`
+    times its first value. None: never for that reason."""
+
+    rising: int | None = None
+    factor: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.rising is not None and self.rising < 1:
+            raise ValueError(f"rising must be at least 1, got {self.rising}")
+        if self.factor is not None and not (math.isfinite(self.factor) and self.factor > 1):
+            raise ValueError(f"factor must be a number above 1, got {self.factor}")
+
+
+DIVERGING = StopRules(rising=10, factor=10.0)  # the app's default: say so, don't run on
+
+
+class Run(NamedTuple):
+    """What a training run did."""
+
+    network: Network  # where it ended: the last network whose parameters are finite
+    losses: list[float]  # L₀ … Lₙ: the loss before each iteration run, then `network`'s
+    flow: Flow  # the gradient flow, rows at iterations 0 … n of the run (all, or spaced)
+    stopped: str  # "" (ran them all), "nonfinite", "rising", "factor" or "interrupted"
+    reason: str  # what stopped it, in a line ('' when nothing did)
+
+    @property
+    def iterations(self) -> int:
+        return len(self.losses) - 1
+
+
+class Descent:
+    """Gradient descent that records only the losses and the gradient flow.
+
+    The parameters live in one private, writable vector that the working network's W and b
+    are views of; an iteration writes θ + (−η·g) into the gradient's buffer (bit for bit the
+    trace's update), checks it is finite, and copies it over θ. `every`, `cap`: how the flow
+    is recorded (see Recorder).
+    """
+
+    def __init__(
+        self, net: Network, rules: StopRules = StopRules(), every: int = 1, cap: int | None = None
+    ) -> None:
+        self._start, self.rules = net, rules
+        self._layout = layout_of(net.layers)
+        self._theta = parameters(net).copy()  # ours to change
+        self._own = unflatten(self._theta, self._layout)  # views: W⁽ˡ⁾ is self._own[l - 1][0]
+        self._work = net.with_params(self._own)
+        self._minus_eta = -net.learning_rate
+        self._relu = [layer.activation == "relu" for layer in net.layers]
+        kept = np.zeros(self._layout.size, dtype=bool)
+        for layer, (W, b) in zip(net.layers, unflatten(kept, self._layout), strict=True):
+            W[...] = "W" in layer.frozen
+            b[...] = "b" in layer.frozen
+        self._kept = kept if kept.any() else None  # where the update must not write
+        self.recorder = Recorder(net.depth, every, cap)
+        self.losses: list[float] = []
+        self.stopped, self.reason = "", ""
+        self.done = 0  # updates applied
+        self._rises = 0
+
+    def _record(self, value: float, grad: Array, probe: Probe, force: bool = False) -> None:
+        k = len(self.losses) - 1
+        if not (force or self.recorder.wants(k)):
+            return
+        L = len(self._relu)
+        lay = unflatten(grad, self._layout)
+        cols = {
+            "delta": [norm(probe.delta[l]) for l in range(1, L + 1)],
+            "dW": [norm(lay[l][0]) for l in range(L)],
+            "W": [norm(self._own[l][0]) for l in range(L)],
+        }
+        dead = [dead_units(probe.z[l]) if self._relu[l] else -1 for l in range(L)]
+        self.recorder.add(k, value, cols, dead, force)
+
+    def _pass(self) -> tuple[float, Array, Probe]:
+        probe = Probe([], {})
+        value, grad = flat_gradients(self._work, self._layout, probe)
+        self.losses.append(value)
+        return value, grad, probe
+
+    def run(self, iterations: int) -> int:
+        """Up to `iterations` updates in place, each recorded; how many ran. Stops early,
+        saying why in `stopped` and `reason`, when a stop rule holds or when interrupted."""
+        done = 0
+        with np.errstate(all="ignore"):  # nan/inf are the learner's to see, not warnings
+            while done < iterations and not self.stopped:  # `stopped`: also an interrupt
+                value, grad, probe = self._pass()
+                if self._should_stop(value):
+                    self._record(value, grad, probe, force=True)
+                    break
+                self._record(value, grad, probe)
+                new = grad
+                new *= self._minus_eta
+                new += self._theta  # (−η·g) + θ: the trace's bits
+                if self._kept is not None:  # frozen entries stay bit for bit, even if g is nan
+                    np.copyto(new, self._theta, where=self._kept)
+                if not math.isfinite(float(new.sum())) and not np.isfinite(new).all():
+                    k = len(self.losses) - 1
+                    self.stopped = "nonfinite"
+                    self.reason = f"iteration {k}: the update makes a parameter nan or inf"
+                    self._ensure_last_row(value, probe)
+                    break
+                np.copyto(self._theta, new)
+                done += 1
+        self.done += done
+        return done
+
+    def _ensure_last_row(self, value: float, probe: Probe) -> None:
+        """The iteration training stops at keeps its row even where the spacing skipped it."""
+        k = len(self.losses) - 1
+        if self.recorder.wants(k):
+            return
+        with np.errstate(all="ignore"):  # its gradient again: the buffer now holds the update
+            _, grad = flat_gradients(self._work, self._layout)
+        self._record(value, grad, probe, force=True)
+
+    def _should_stop(self, value: float) -> bool:
+        """Whether the loss just recorded stops training here (before its update)."""
+        k = len(self.losses) - 1
+        if not math.isfinite(value):
+            self.stopped, self.reason = "nonfinite", f"iteration {k}: the loss is {value}"
+            return True
+        first, rules = self.losses[0], self.rules
+        self._rises = self._rises + 1 if k and value > self.losses[-2] else 0
+        if rules.rising is not None and self._rises >= rules.rising:
+            self.stopped = "rising"
+            self.reason = f"iteration {k}: the loss rose {self._rises} iterations in a row"
+            return True
+        if rules.factor is not None and first > 0 and value > rules.factor * first:
+            self.stopped = "factor"
+            self.reason = (
+                f"iteration {k}: the loss {value:.4g} passed {rules.factor:g}× its first "
+                f"value {first:.4g}"
+            )
+            return True
+        return False  # (an interrupt from another thread is seen at the next iteration)
+
+    def interrupt(self, why: str = "stopped when asked") -> None:
+        """Stop before the next iteration (from another thread: a key, a signal)."""
+        if not self.stopped:
+            self.stopped, self.reason = "interrupted", why
+
+    def network(self) -> Network:
+        """The current parameters as an immutable network (a copy: later steps don't touch it)."""
+        theta = read_only(self._theta.copy())  # frozen entries never moved: it is the network's
+        new = unflatten(theta, self._layout)
+        return self._start.with_params(keep_frozen(self._start.layers, new), theta)
+
+    def finish(self) -> Run:
+        """The run so far: the current network, with its own loss and flow row appended
+        unless the run stopped before updating it (then they are already the last)."""
+        if self.stopped not in ("nonfinite", "rising", "factor"):
+            with np.errstate(all="ignore"):
+                value, grad, probe = self._pass()
+            self._record(value, grad, probe, force=True)
+        flow = self.recorder.flow()
+        return Run(self.network(), list(self.losses), flow, self.stopped, self.reason)
+
+
+def train(
+    net: Network,
+    iterations: int,
+    rules: StopRules = StopRules(),
+    progress: Callable[[Descent], bool] | None = None,
+    every: int = 1,
+) -> Run:
+    """Run up to `iterations` updates, recording the flow of every `every`-th. `progress`
+    is called after each chunk of iterations; returning False interrupts the run."""
+    descent = Descent(net, rules, every)
+    chunk = 64
+    while descent.done < iterations and not descent.stopped:
+        descent.run(min(chunk, iterations - descent.done))
+        if progress is not None and not progress(descent):
+            descent.interrupt()
+    return descent.finish()
