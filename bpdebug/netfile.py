@@ -199,14 +199,20 @@ class MagnitudeError(NetworkFileError):
     def __init__(self, source: str, key: str, value: float, limit: float) -> None:
         self.value, self.limit = value, limit
         self.needed = magnitude_limit_for(value)
-        short = f"{self.needed:g}"
-        self.flag = f"--max-magnitude {short if float(short) >= self.needed else self.needed!r}"
+        self.flag = f"--max-magnitude {flag_number(self.needed)}"
         super().__init__(
             source,
             key,
             f"{value:.3g} is larger than the limit of {limit:g} that bpdebug loads "
             f"({self.flag} would load it)",
         )
+
+
+def flag_number(value: float) -> str:
+    """A number as short as a flag can take it and still mean at least `value`: 4e180."""
+    mantissa, _, exponent = f"{value:g}".partition("e")
+    short = f"{mantissa}e{int(exponent)}" if exponent else mantissa
+    return short if float(short) >= value else repr(value)
 
 
 def magnitude_limit_for(value: float) -> float:

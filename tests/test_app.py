@@ -226,7 +226,7 @@ async def test_clicking_a_tape_line_jumps_there() -> None:
 
 async def test_help_lists_every_binding() -> None:
     app = app_for("two_layer")
-    async with app.run_test(size=(110, 80)) as pilot:  # tall enough to show every key
+    async with app.run_test(size=(110, 110)) as pilot:  # tall enough to show every key
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.pause()

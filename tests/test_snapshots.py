@@ -140,3 +140,38 @@ def test_the_same_step_at_every_size(snap_compare, size: tuple[int, int]) -> Non
     weights beside their units with ∂L/∂W⁽²⁾ written (reversed) on layer 2's edge, a taller
     step panel."""
     assert snap_compare(app_for("two_layer"), press=["g", "9", "enter"], terminal_size=size)
+
+
+def test_gradient_flow_screen(snap_compare) -> None:
+    """The vanishing sample after 500 iterations, G: the loss curve on top; per layer ‖δ‖,
+    ‖∂L/∂W‖ and ‖W‖ curves with their value at the marker (‖δ⁽¹⁾‖ about a thousandth of
+    ‖δ⁽⁶⁾‖), "log" where a curve spans decades, the marker (grey column) on iteration 500 at
+    the right end; no dead column (no relu layer); the hint line at the bottom."""
+
+    async def train(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("T", "home", "ctrl+k", "5", "0", "0", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("G")
+        await pilot.pause()
+
+    assert snap_compare(app_for("vanishing"), run_before=train, terminal_size=(120, 40))
+
+
+def test_a_pinned_run_beside_the_next(snap_compare) -> None:
+    """converging: 200 iterations at η = 0.1 pinned (magenta), undone, η set to 0.02 and 200
+    iterations again (cyan, falling more slowly); the loss border's legend names both."""
+    from bpdebug.engine.params import ParamRef, set_value
+
+    async def compare(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        await pilot.press("T", "home", "ctrl+k", "2", "0", "0", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("P", "u")
+        app.change_network(set_value(app.network, ParamRef("lr"), 0.02))
+        await pilot.press("T", "home", "ctrl+k", "2", "0", "0", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_for("converging"), run_before=compare, terminal_size=(100, 32))

@@ -38,7 +38,10 @@ def test_step_order_and_kinds_for_a_three_layer_net() -> None:
 
 def test_loss_falls_for_every_sample_at_its_learning_rate(sample: Network) -> None:
     trace = build_trace(sample)
-    assert trace.loss_after < trace.loss
+    if sample.source.endswith("diverging.toml"):  # its lesson: a learning rate too large
+        assert trace.loss_after > 2 * trace.loss
+    else:
+        assert trace.loss_after < trace.loss
     assert trace.find("loss_after").value == trace.loss_after
 
 

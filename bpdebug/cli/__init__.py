@@ -1,5 +1,5 @@
-"""The command line: `bpdebug [NET]`, `trace`, `check`, `snapshot`, `explain`,
-`import-torch`. Thin on purpose: parsing in args.py, each command in commands.py.
+"""The command line: `bpdebug [NET]`, `trace`, `check`, `snapshot`, `explain`, `train`,
+`compare`, `import-torch`. Thin on purpose: parsing in args.py, each command in commands.py.
 
 Every bad file or argument is one line on stderr and exit status 2, never a traceback.
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ..allocator import keep_freed_memory
 from ..netfile import NetworkFileError
-from . import commands
+from . import commands, training
 from .args import COMMANDS, UsageError, command_parser, open_parser
 from .commands import say
 
@@ -22,6 +22,8 @@ RUNNERS = {
     "check": commands.run_check,
     "explain": commands.run_explain,
     "snapshot": commands.run_snapshot,
+    "train": training.run_train,
+    "compare": training.run_compare,
     "import-torch": commands.run_import_torch,
 }
 

@@ -11,7 +11,7 @@ from ..netfile import Limits
 from ..notation.parse import shown
 from ..samples import DEFAULT_SAMPLE, sample_names
 
-COMMANDS = ("trace", "check", "snapshot", "explain", "import-torch")
+COMMANDS = ("trace", "check", "snapshot", "explain", "train", "compare", "import-torch")
 
 
 class UsageError(Exception):
@@ -118,6 +118,41 @@ def open_parser() -> Parser:
     return p
 
 
+def _train_flags(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Run gradient descent for many iterations, headless. Stops at the first non-finite "
+        "loss or update (exit 1, with the diagnosis), or when the loss diverges; Ctrl-C "
+        "stops after the current iteration and still writes what was asked (exit 130)."
+    )
+    p.add_argument("--iterations", "-n", type=positive_int, default=100, metavar="N")
+    p.add_argument("--output", "-o", metavar="FILE", help="save the trained network (.toml/.json)")
+    p.add_argument(
+        "--log",
+        metavar="FILE",
+        help="the gradient flow per iteration: loss, per layer ‖δ‖, ‖∂L/∂W‖, ‖W‖, dead relu "
+        "units (.csv with a header row, or .json)",
+    )
+    p.add_argument("--every", type=positive_int, default=1, metavar="K", help="log every K-th")
+    p.add_argument(
+        "--learning-rate", type=positive_float, metavar="ETA", help="instead of the file's"
+    )
+    p.add_argument("--force", action="store_true", help="replace existing --output/--log files")
+    stops = p.add_argument_group("stopping on divergence (a nan or inf always stops)")
+    stops.add_argument(
+        "--stop-rising",
+        type=positive_int,
+        metavar="K",
+        help="when the loss rose K iterations in a row (default 10)",
+    )
+    stops.add_argument(
+        "--stop-above",
+        type=positive_float,
+        metavar="F",
+        help="when the loss passes F times its first value (default 10)",
+    )
+    stops.add_argument("--keep-going", action="store_true", help="never stop on divergence")
+
+
 def command_parser(command: str) -> Parser:
     p = Parser(prog=f"bpdebug {command}")
     if command == "import-torch":
@@ -150,8 +185,22 @@ def command_parser(command: str) -> Parser:
         p.add_argument("--force", action="store_true", help="replace an existing output file")
         _limit_flags(p)
         return p
+    if command == "compare":
+        p.description = (
+            "Compare the loss curves of training logs (bpdebug train --log): a summary of "
+            "each, then both curves plotted in the terminal."
+        )
+        p.add_argument("logs", nargs=2, metavar="LOG", help="a .csv or .json log")
+        p.add_argument(
+            "--width", type=positive_int, default=None, help="columns (default: terminal)"
+        )
+        p.add_argument("--height", type=positive_int, default=14, help="plot rows (default 14)")
+        _limit_flags(p)
+        return p
     p.add_argument("net", metavar="NET", help=NET_HELP)
-    if command == "trace":
+    if command == "train":
+        _train_flags(p)
+    elif command == "trace":
         p.description = "Print every step of one gradient-descent iteration."
         p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
         _digits_flag(p)

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import Array
+from .backprop import loss_of
 from .flat import Probe, flat_gradients, keep_frozen, layout_of, parameters, unflatten
 from .network import Network, read_only
 from .trace import Trace
@@ -29,7 +30,11 @@ from .trace import Trace
 def norm(a: Array) -> float:
     """‖a‖, the Frobenius norm: √(Σ a²) over every entry."""
     flat = a.reshape(-1)
-    return float(np.sqrt(np.dot(flat, flat)))
+    squares = float(np.dot(flat, flat))  # (callers ignore overflow: it is handled below)
+    if math.isinf(squares) and np.isfinite(flat).all():  # entries past 1e154: scale first
+        largest = float(np.max(np.abs(flat)))
+        return largest * float(np.sqrt(np.dot(flat / largest, flat / largest)))
+    return math.sqrt(squares) if squares >= 0 else squares  # nan stays nan
 
 
 def dead_units(z: Array) -> int:
@@ -61,18 +66,31 @@ class Flow:
         """The same rows, their iterations counted from `by`."""
         return Flow(self.iteration + by, self.loss, self.delta, self.dW, self.W, self.dead)
 
+    def thinned(self, most: int) -> Flow:
+        """At most `most` rows: every k-th, and the last (a long history, evenly spaced)."""
+        if self.rows <= most:
+            return self
+        keep = np.arange(0, self.rows, -(-self.rows // (most - 1)))
+        return self.take(np.append(keep[keep < self.rows - 1], self.rows - 1))
+
     @staticmethod
     def join(*flows: Flow) -> Flow:
         return Flow(*(np.concatenate([getattr(f, name) for f in flows]) for name in FLOW_FIELDS))
 
 
 FLOW_FIELDS = ("iteration", "loss", "delta", "dW", "W", "dead")
+HISTORY_ROWS = 50_000  # the app keeps a longer gradient-flow history evenly thinned to this
 QUANTITIES = ("delta", "dW", "W", "dead")  # the per-layer columns
 QUANTITY_NAMES = {"delta": "‖δ‖", "dW": "‖∂L/∂W‖", "W": "‖W‖", "dead": "dead relu units"}
 
 
 def flow_of_trace(trace: Trace, iteration: int = 0) -> Flow:
     """The gradient flow of the iteration a trace records (what training records for it)."""
+    with np.errstate(all="ignore"):  # an overflowing network's norms are inf, not warnings
+        return _flow_of_trace(trace, iteration)
+
+
+def _flow_of_trace(trace: Trace, iteration: int) -> Flow:
     net = trace.network
     layers = range(1, net.depth + 1)
 
@@ -99,7 +117,7 @@ class Recorder:
     def __init__(self, depth: int, every: int = 1, cap: int | None = None) -> None:
         self.every, self.cap = every, cap
         self._n = 0
-        size = 256
+        size = 256 if cap is None else min(256, cap)
         self._it = np.empty(size, dtype=np.int64)
         self._loss = np.empty(size)
         self._cols = {q: np.empty((size, depth)) for q in ("delta", "dW", "W")}
@@ -117,13 +135,12 @@ class Recorder:
         force: bool = False,
     ) -> None:
         """One iteration's row (`force`: even where the spacing would skip it: the last)."""
+        if self.cap is not None and self._n >= self.cap:
+            self._halve()
+            if not (force or self.wants(iteration)):
+                return
         if self._n == self._it.shape[0]:
-            if self.cap is not None and self._n >= self.cap:
-                self._halve()
-                if not (force or self.wants(iteration)):
-                    return
-            else:
-                self._grow()
+            self._grow()
         k = self._n
         self._it[k], self._loss[k] = iteration, loss
         for q, values in cols.items():
@@ -185,7 +202,8 @@ class Run(NamedTuple):
 
     network: Network  # where it ended: the last network whose parameters are finite
     losses: list[float]  # L₀ … Lₙ: the loss before each iteration run, then `network`'s
-    flow: Flow  # the gradient flow, rows at iterations 0 … n of the run (all, or spaced)
+    flow: Flow  # the gradient flow, rows at iterations 0 … n (all, or spaced; n only with
+    # final_row, or when it stopped there)
     stopped: str  # "" (ran them all), "nonfinite", "rising", "factor" or "interrupted"
     reason: str  # what stopped it, in a line ('' when nothing did)
 
@@ -213,6 +231,7 @@ class Descent:
         self._work = net.with_params(self._own)
         self._minus_eta = -net.learning_rate
         self._relu = [layer.activation == "relu" for layer in net.layers]
+        self._W_spans = [(w, b) for w, b, *_ in self._layout.spans]  # W⁽ˡ⁾ in the vector
         kept = np.zeros(self._layout.size, dtype=bool)
         for layer, (W, b) in zip(net.layers, unflatten(kept, self._layout), strict=True):
             W[...] = "W" in layer.frozen
@@ -228,14 +247,13 @@ class Descent:
         k = len(self.losses) - 1
         if not (force or self.recorder.wants(k)):
             return
-        L = len(self._relu)
-        lay = unflatten(grad, self._layout)
+        theta, relu = self._theta, self._relu
         cols = {
-            "delta": [norm(probe.delta[l]) for l in range(1, L + 1)],
-            "dW": [norm(lay[l][0]) for l in range(L)],
-            "W": [norm(self._own[l][0]) for l in range(L)],
+            "delta": [norm(probe.delta[l]) for l in range(1, len(relu) + 1)],
+            "dW": [norm(grad[w:b]) for w, b in self._W_spans],
+            "W": [norm(theta[w:b]) for w, b in self._W_spans],
         }
-        dead = [dead_units(probe.z[l]) if self._relu[l] else -1 for l in range(L)]
+        dead = [dead_units(z) if r else -1 for z, r in zip(probe.z, relu, strict=False)]
         self.recorder.add(k, value, cols, dead, force)
 
     def _pass(self) -> tuple[float, Array, Probe]:
@@ -301,6 +319,21 @@ class Descent:
             return True
         return False  # (an interrupt from another thread is seen at the next iteration)
 
+    def run_all(
+        self,
+        iterations: int,
+        progress: Callable[[Descent], bool] | None = None,
+        chunk: int = 64,
+        final_row: bool = True,
+    ) -> Run:
+        """Up to `iterations` updates, in chunks; `progress` is called after each (returning
+        False interrupts), and an interrupt from a signal handler ends the chunk early."""
+        while self.done < iterations and not self.stopped:
+            self.run(min(chunk, iterations - self.done))
+            if progress is not None and not progress(self):
+                self.interrupt()
+        return self.finish(final_row)
+
     def interrupt(self, why: str = "stopped when asked") -> None:
         """Stop before the next iteration (from another thread: a key, a signal)."""
         if not self.stopped:
@@ -312,13 +345,18 @@ class Descent:
         new = unflatten(theta, self._layout)
         return self._start.with_params(keep_frozen(self._start.layers, new), theta)
 
-    def finish(self) -> Run:
-        """The run so far: the current network, with its own loss and flow row appended
-        unless the run stopped before updating it (then they are already the last)."""
+    def finish(self, final_row: bool = True) -> Run:
+        """The run so far: the current network, with its own loss (and, with `final_row`,
+        its flow row) appended unless the run stopped before updating it (then they are
+        already the last). Without `final_row` only a forward pass is made: the app builds
+        the new iteration's trace anyway, and takes that row from it."""
         if self.stopped not in ("nonfinite", "rising", "factor"):
             with np.errstate(all="ignore"):
-                value, grad, probe = self._pass()
-            self._record(value, grad, probe, force=True)
+                if final_row:
+                    value, grad, probe = self._pass()
+                    self._record(value, grad, probe, force=True)
+                else:
+                    self.losses.append(loss_of(self._work))
         flow = self.recorder.flow()
         return Run(self.network(), list(self.losses), flow, self.stopped, self.reason)
 
@@ -329,13 +367,8 @@ def train(
     rules: StopRules = StopRules(),
     progress: Callable[[Descent], bool] | None = None,
     every: int = 1,
+    final_row: bool = True,
 ) -> Run:
     """Run up to `iterations` updates, recording the flow of every `every`-th. `progress`
     is called after each chunk of iterations; returning False interrupts the run."""
-    descent = Descent(net, rules, every)
-    chunk = 64
-    while descent.done < iterations and not descent.stopped:
-        descent.run(min(chunk, iterations - descent.done))
-        if progress is not None and not progress(descent):
-            descent.interrupt()
-    return descent.finish()
+    return Descent(net, rules, every).run_all(iterations, progress, final_row=final_row)

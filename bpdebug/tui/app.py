@@ -198,7 +198,7 @@ class BPDebugApp(StopActions, EditActions, FileActions, SafetyNet, Guarded, App[
             self.cursor = cursor  # the watcher shows the step
         else:
             self.show_step(keep_scroll)
-        self.query_one(LossPlot).show(self.losses, self.iteration)
+        self.show_losses()
 
     def reload(self) -> None:
         """The session changed (an edit, undo, training): show its trace where we are."""
@@ -364,6 +364,27 @@ class BPDebugApp(StopActions, EditActions, FileActions, SafetyNet, Guarded, App[
             return
         self.session.train_one()
         self.reload()
+
+    def show_losses(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.show(self.losses, self.iteration, self.session.pinned, self.network.name)
+
+    def action_pin(self) -> None:
+        """Pin the loss curve so the next run is drawn beside it; again: unpin."""
+        if self.session.pinned is not None:
+            self.session.pinned = None
+            self.say("Unpinned the loss curve")
+        else:
+            pinned = self.session.pin()
+            self.say(
+                f"Pinned the loss curve ({pinned.network}, {pinned.name}): change something "
+                "and train again to compare; P unpins"
+            )
+        self.show_losses()
+
+    def action_flow(self) -> None:
+        """The gradient flow over the iterations trained so far."""
+        self.push_screen(screens.FlowScreen(self.session.flow, self.network, self.iteration))
 
     def action_train_many(self) -> None:
         self.push_screen(screens.TrainScreen(self.network), self.trained)

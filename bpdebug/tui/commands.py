@@ -133,6 +133,14 @@ def _work(app: BPDebugApp) -> list[Command]:
         Command("Redo", "what was undone", app.action_redo),
         Command("Train one iteration", "apply the update", app.action_train_one),
         Command("Train N iterations…", "default 100", app.action_train_many),
+        Command(
+            "Gradient flow",
+            "‖δ‖, ‖∂L/∂W‖, ‖W‖ and dead units per layer over the iterations trained",
+            app.action_flow,
+        ),
+        Command(
+            "Pin the loss curve", "compare the next run with it (again: unpin)", app.action_pin
+        ),
         Command("Save network…", "to a new file", app.action_save),
         Command("Open network file…", "a .toml or .json file", app.action_open),
     ]

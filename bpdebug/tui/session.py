@@ -9,14 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
 
 from ..atomic import free_name, here
 from ..engine import Network, Trace, build_trace
 from ..engine.params import Change, differences
-from ..engine.training import Flow, Run, flow_of_trace
-from ..netfile import Limits, first_nonfinite, save_network
+from ..engine.training import HISTORY_ROWS, Flow, Run, flow_of_trace
+from ..netfile import Limits, first_nonfinite, flag_number, save_network
 from ..samples import SAMPLES_DIR
+from ..validate import DEFAULT_LIMITS
 from .conditions import Condition, next_stop, previous_stop, why_stopped
+
+
+class Pinned(NamedTuple):
+    """A loss curve kept to compare the next run with (P): it outlives edits, undo and
+    opening another file, which is how a person compares two settings."""
+
+    name: str  # what it was: "η 2 · 300 it"
+    losses: np.ndarray
+    network: str  # the network's name, said in the legend when another network is open
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class Session:
         self.recovered_to: Path | None = None  # where unsaved work was kept, if it was
         self.recovered_network: Network | None = None  # the network written there
         self.recovery_error = ""  # why it could not be kept
+        self.pinned: Pinned | None = None
         self._start(network)
 
     def _start(self, network: Network) -> None:
@@ -91,6 +105,16 @@ class Session:
 
     # ------------------------------------------------------------------ changes
 
+    def pin(self) -> Pinned:
+        """Keep the loss curve so far, to draw beside the next run's."""
+        net = self.network
+        self.pinned = Pinned(
+            f"η {net.learning_rate:g} · {self.iteration:,} it",
+            np.array(self.losses, dtype=float),
+            net.name,
+        )
+        return self.pinned
+
     def snapshot(self) -> Snapshot:
         return Snapshot(self.network, self.iteration, tuple(self.losses), self.flow)
 
@@ -127,7 +151,8 @@ class Session:
         self.undo_stack.append(self.snapshot())
         self.redo_stack.clear()
         self.before = None
-        self.flow = Flow.join(self.flow.take(slice(0, -1)), flow.shifted(self.iteration))
+        joined = Flow.join(self.flow.take(slice(0, -1)), flow.shifted(self.iteration))
+        self.flow = joined.thinned(HISTORY_ROWS)
         self.iteration += run.iterations
         self.losses[-1:] = run.losses
         self.trace = trace
@@ -222,13 +247,15 @@ class Session:
         self, path: Path, overwrite: bool, limits: Limits, max_magnitude: float | None = None
     ) -> Path:
         """Write the network (the loader's checks first); it is then the saved one.
-        `max_magnitude`: save numbers up to it, beyond `limits` (the file then says the flag
-        that loads it)."""
+        `max_magnitude`: save numbers up to it, beyond the default limit (the file then says
+        the flag that loads it)."""
         origin = f", from {self.origin}" if self.origin else ""
         comment = f"Saved by bpdebug at iteration {self.iteration}{origin}"
+        # Held to the limit a plain `bpdebug FILE` loads with, whatever flag this session
+        # was started with: beyond it, only when asked, and the file says the flag it needs.
+        limits = replace(limits, max_magnitude=max_magnitude or DEFAULT_LIMITS.max_magnitude)
         if max_magnitude is not None:
-            limits = replace(limits, max_magnitude=max(max_magnitude, limits.max_magnitude))
-            comment += f". Load it with --max-magnitude {max_magnitude!r}"
+            comment += f". Load it with --max-magnitude {flag_number(max_magnitude)}"
         saved = save_network(self.network, path, overwrite, comment, limits)
         self.saved = self.network
         self.drop_recovery()

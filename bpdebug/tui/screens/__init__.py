@@ -12,6 +12,7 @@ _MODULES = {
     "ConfirmScreen": "confirm",
     "CrashScreen": "crash",
     "EditScreen": "edit",
+    "FlowScreen": "flow",
     "GoToScreen": "goto",
     "HelpScreen": "help",
     "OpenScreen": "open",

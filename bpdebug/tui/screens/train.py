@@ -18,12 +18,11 @@ from textual.widgets import Checkbox, Input, ProgressBar
 from textual.worker import get_current_worker
 
 from ...engine import Network
-from ...engine.training import DIVERGING, Descent, Run, StopRules
+from ...engine.training import DIVERGING, HISTORY_ROWS, Descent, Run, StopRules
 from ...notation.parse import whole_number
 from .dialog import Dialog, Plain
 
 MAX_ITERATIONS = 1_000_000
-FLOW_ROWS = 50_000  # the gradient flow of a long run is kept evenly spaced in this many rows
 
 
 class TrainResult(NamedTuple):
@@ -73,7 +72,7 @@ class TrainScreen(Dialog[TrainResult | None]):
             self.query_one("#error", Plain).update(f"✗ {exc}")
             return
         rules = DIVERGING if self.query_one("#diverge", Checkbox).value else StopRules()
-        self.descent = Descent(self.network, rules, cap=FLOW_ROWS)
+        self.descent = Descent(self.network, rules, cap=HISTORY_ROWS)
         self.add_class("-running")
         self.query_one("#progress", ProgressBar).update(total=n, progress=0)
         self.query_one("#prompt", Plain).update(f"Training {n:,} iterations… (esc stops)")
@@ -103,7 +102,7 @@ class TrainScreen(Dialog[TrainResult | None]):
             if time.perf_counter() - started < 0.02:
                 chunk *= 2
             self.app.call_from_thread(self.query_one(ProgressBar).update, progress=descent.done)
-        return descent.finish()
+        return descent.finish(final_row=False)  # the app takes it from the new trace
 
     def failed(self, message: str) -> None:
         self.remove_class("-running")

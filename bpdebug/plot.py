@@ -1,0 +1,206 @@
+"""Curves drawn in braille: each character cell holds 2×4 dots, so a plot of W×H cells has
+2W×4H points of resolution. Used by the app's loss plot and gradient-flow screen and by
+`bpdebug compare`; no Textual here, only which dots are set and which curve set them.
+
+A curve whose finite values span more than two powers of ten (and are all positive) is drawn
+on a log scale, or all but its first iterations would be one flat line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+DECADES = 2  # a range wider than this many powers of ten is drawn on a log scale
+BRAILLE = 0x2800
+# the bit of dot (row, column) of a braille cell, rows 0-3 top down, columns 0-1
+DOT_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.int64)
+
+
+class Series(NamedTuple):
+    name: str
+    x: np.ndarray  # increasing
+    y: np.ndarray  # nan/inf: not drawn (the curve breaks there)
+
+
+class Plot(NamedTuple):
+    """Which dots each series sets, as text rows, and the scales they were drawn on."""
+
+    chars: list[str]  # one string of braille per row, top first
+    owners: np.ndarray  # (rows, columns) bitmask: series k set a dot of that cell → bit k
+    y_low: float  # the bottom and top of the y scale (in the data's units, not log₁₀)
+    y_high: float
+    x_low: float
+    x_high: float
+    log: bool
+
+
+def log_scale(values: Sequence[float] | np.ndarray) -> bool:
+    """Whether these values call for a log scale: positive, spanning > DECADES decades."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 2 or v.min() <= 0:
+        return False
+    return bool(math.log10(v.max()) - math.log10(v.min()) > DECADES)
+
+
+def plot(
+    series: Sequence[Series],
+    width: int,
+    height: int,
+    log: bool | None = None,
+    x_range: tuple[float, float] | None = None,
+) -> Plot:
+    """Draw every series on one canvas of width×height cells, sharing both scales."""
+    width, height = max(1, width), max(1, height)
+    ys = [s.y[np.isfinite(s.y)] for s in series]
+    every_y = np.concatenate(ys) if ys else np.array([])
+    if log is None:
+        log = log_scale(every_y)
+    shown = np.log10(every_y) if log else every_y
+    y0, y1 = (float(shown.min()), float(shown.max())) if shown.size else (0.0, 1.0)
+    if x_range is None:
+        xs = [s.x for s in series if s.x.size]
+        x0 = float(min(x.min() for x in xs)) if xs else 0.0
+        x1 = float(max(x.max() for x in xs)) if xs else 1.0
+    else:
+        x0, x1 = x_range
+    dots_w, dots_h = 2 * width, 4 * height
+    owners = np.zeros((height, width), dtype=np.int64)
+    bits = np.zeros((height, width), dtype=np.int64)
+    for k, s in enumerate(series):
+        y = np.log10(np.where(s.y > 0, s.y, np.nan)) if log else s.y.astype(float)
+        cols, rows = _pixels(s.x, y, (x0, x1), (y0, y1), dots_w, dots_h)
+        for c, (top, bottom) in zip(cols, rows, strict=True):
+            for r in range(top, bottom + 1):
+                bits[r // 4, c // 2] |= DOT_BITS[r % 4, c % 2]
+                owners[r // 4, c // 2] |= 1 << k
+    chars = ["".join(chr(BRAILLE + int(b)) for b in row) for row in bits]
+    lo, hi = (10**y0, 10**y1) if log else (y0, y1)
+    return Plot(chars, owners, lo, hi, x0, x1, log)
+
+
+def _pixels(
+    x: np.ndarray,
+    y: np.ndarray,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    dots_w: int,
+    dots_h: int,
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """Per dot column the curve passes: the span of dot rows to set (top, bottom), joined to
+    the previous column's last point so the curve is a line, not scattered dots."""
+    (x0, x1), (y0, y1) = x_range, y_range
+    keep = np.isfinite(y) & np.isfinite(x)
+    cx = np.rint((x - x0) / (x1 - x0) * (dots_w - 1)) if x1 > x0 else np.zeros_like(x)
+    ry = (y - y0) / (y1 - y0) if y1 > y0 else np.full_like(y, 0.5)
+    cy = np.rint((1 - ry) * (dots_h - 1))
+    cols: list[int] = []
+    spans: list[tuple[int, int]] = []
+    breaks = np.flatnonzero(~keep)
+    for run in np.split(np.arange(len(x)), breaks):
+        run = run[keep[run]]  # a stretch of finite points (the break itself dropped)
+        if not run.size:
+            continue
+        c, r = cx[run].astype(np.int64), cy[run].astype(np.int64)
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(c)) + 1])
+        ends = np.concatenate([starts[1:] - 1, [len(c) - 1]])
+        top, bottom = np.minimum.reduceat(r, starts), np.maximum.reduceat(r, starts)
+        left_at = r[ends[:-1]]  # where the curve left each previous column
+        top[1:], bottom[1:] = np.minimum(top[1:], left_at), np.maximum(bottom[1:], left_at)
+        for col, t, b in zip(c[starts], top, bottom, strict=True):
+            if 0 <= col < dots_w:
+                cols.append(int(col))
+                spans.append((max(0, int(t)), min(dots_h - 1, int(b))))
+    return cols, spans
+
+
+def column_of(x: float, p: Plot, width: int) -> int:
+    """The character column where x falls on a plot `width` cells wide."""
+    if p.x_high <= p.x_low:
+        return 0
+    dot = round((x - p.x_low) / (p.x_high - p.x_low) * (2 * width - 1))
+    return min(width - 1, max(0, dot // 2))
+
+
+def tick(value: float) -> str:
+    """A scale label: short, 4 significant digits at most."""
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.4g}"
+
+
+# The first and second curve, and a cell both set: one colour on every surface (a Rich style
+# in the app and in `compare`, Textual markup in the legend); a terminal without true colour
+# gets the nearest it has.
+SERIES_STYLES = ("#36c2ce", "#e254c4")
+BOTH_STYLE = "#a8a8a8"
+PLAIN_MARKS = ("", "•", "∗")  # without colour: first as braille, second as •, both as ∗
+
+
+def styled_rows(p: Plot, color: bool) -> list[Text]:
+    """The plot's rows as Rich text: coloured by curve, or marked when colour is off."""
+    from rich.text import Text
+
+    lines = []
+    for chars, owners in zip(p.chars, p.owners, strict=True):
+        line = Text()
+        for char, owner in zip(chars, owners, strict=True):
+            owner = int(owner)
+            if owner == 0:
+                line.append(char)
+            elif color:
+                both = owner & (owner - 1)
+                line.append(char, BOTH_STYLE if both else SERIES_STYLES[owner.bit_length() - 1])
+            elif owner == 1:
+                line.append(char)
+            else:
+                line.append(PLAIN_MARKS[1] if owner == 2 else PLAIN_MARKS[2])
+        lines.append(line)
+    return lines
+
+
+def legend(names: Sequence[str], color: bool) -> Text:
+    """Which curve is which: '⣿ A: first   ⣿ B: second' in their colours (or their marks)."""
+    from rich.text import Text
+
+    line = Text()
+    for k, name in enumerate(names):
+        if k:
+            line.append("   ")
+        mark = "⣿" if color or k == 0 else PLAIN_MARKS[1]
+        line.append(mark, SERIES_STYLES[k] if color else "")
+        line.append(f" {name}")
+    if len(names) > 1 and not color:
+        line.append(f"   {PLAIN_MARKS[2]} both")
+    return line
+
+
+def framed(p: Plot, color: bool, x_label: str = "iteration") -> list[Text]:
+    """The plot with its y scale on the left and its x scale below."""
+    from rich.text import Text
+
+    top, bottom = tick(p.y_high), tick(p.y_low)
+    margin = max(len(top), len(bottom))
+    rows = styled_rows(p, color)
+    out = []
+    for k, row in enumerate(rows):
+        label = top if k == 0 else bottom if k == len(rows) - 1 else ""
+        out.append(Text(f"{label:>{margin}} ┤") + row)
+    width = len(p.chars[0]) if p.chars else 0
+    out.append(Text(" " * margin + " └" + "─" * width))
+    left, right = tick(p.x_low), tick(p.x_high)
+    room = width - len(left) - len(right)
+    if room < len(x_label) + 2:  # too narrow to name the axis: its two ends only
+        x_label = ""
+    gap = max(1, room - len(x_label))
+    half = max(1, gap // 2) if x_label else gap
+    ends = left + " " * half + x_label + " " * max(0, gap - half) + right
+    out.append(Text(" " * (margin + 2) + ends))
+    return out

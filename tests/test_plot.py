@@ -1,0 +1,64 @@
+"""The braille plotter behind the loss plot, the gradient-flow screen and `compare`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bpdebug.plot import BRAILLE, Series, column_of, framed, legend, log_scale, plot
+
+
+def dots(p, row: int, col: int) -> int:  # type: ignore[no-untyped-def]
+    return ord(p.chars[row][col]) - BRAILLE
+
+
+def test_a_rising_line_sets_bottom_left_and_top_right_dots() -> None:
+    p = plot([Series("a", np.array([0.0, 1.0]), np.array([0.0, 1.0]))], width=2, height=1)
+    # 4×1 dots wide, 4 rows: (row 3, col 0) is bit 0x40, (row 0, col 3) is bit 0x08 of cell 1
+    assert dots(p, 0, 0) & 0x40 and dots(p, 0, 1) & 0x08
+    assert not dots(p, 0, 0) & 0x01  # top-left stays empty
+    assert p.owners.tolist() == [[1, 1]]
+
+
+def test_a_steep_drop_is_joined_into_a_line() -> None:
+    p = plot([Series("a", np.arange(3.0), np.array([1.0, 0.0, 0.0]))], width=2, height=2)
+    # x = 1 falls in dot column 2 (cell 1's left): the drop from the top is drawn there whole
+    assert [dots(p, r, 1) & 0x47 for r in range(2)] == [0x47, 0x47]
+    assert dots(p, 0, 0) == 0x01  # x = 0: the one dot at the top
+
+
+def test_two_series_share_the_scales_and_say_which_drew_each_cell() -> None:
+    a = Series("a", np.arange(10.0), np.linspace(1, 0, 10))
+    b = Series("b", np.arange(5.0), np.full(5, 2.0))
+    p = plot([a, b], width=10, height=3)
+    assert p.y_high == 2.0 and p.y_low == 0.0 and (p.x_low, p.x_high) == (0.0, 9.0)
+    assert (p.owners[0] & 2).any() and not (p.owners[:, 6:] & 2).any()  # b stops at x = 4
+    assert (p.owners[-1] & 1).any()
+
+
+def test_log_scale_only_beyond_two_decades_of_positive_values() -> None:
+    assert log_scale([1.0, 1e-3]) and not log_scale([1.0, 0.011])
+    assert not log_scale([1.0, 0.0, 1e-5])  # a zero has no logarithm
+    assert log_scale([1e308, 1e-308, np.inf])  # a huge range: no overflow, inf ignored
+    p = plot([Series("a", np.arange(3.0), np.array([1.0, 1e-2, 1e-4]))], 3, 2)
+    assert p.log and p.y_low == 1e-4 and p.y_high == 1.0
+
+
+def test_a_nonfinite_value_breaks_the_curve() -> None:
+    y = np.array([0.0, 1.0, np.nan, 1.0, 0.0])
+    p = plot([Series("a", np.arange(5.0), y)], width=5, height=1)
+    assert p.owners[0, 2] == 0  # nothing drawn at the nan, nor a line across it
+
+
+def test_column_of_maps_the_ends_to_the_first_and_last_columns() -> None:
+    p = plot([Series("a", np.arange(101.0), np.arange(101.0))], 20, 2)
+    assert column_of(0, p, 20) == 0 and column_of(100, p, 20) == 19 and column_of(50, p, 20) == 10
+
+
+def test_framed_and_legend_without_colour_mark_the_second_curve() -> None:
+    a = Series("a", np.arange(4.0), np.array([3.0, 2.0, 1.0, 0.5]))
+    b = Series("b", np.arange(4.0), np.array([3.0, 2.5, 2.0, 1.5]))
+    lines = [t.plain for t in framed(plot([a, b], 16, 3), color=False)]
+    assert lines[0].startswith("  3 ┤") and lines[2].startswith("0.5 ┤")
+    assert lines[3].strip().startswith("└") and lines[4].split() == ["0", "iteration", "3"]
+    assert any("•" in line or "∗" in line for line in lines[:3])
+    assert legend(["A: a", "B: b"], color=False).plain == "⣿ A: a   • B: b   ∗ both"
