@@ -197,9 +197,9 @@ def latex_text(text: str) -> str:
     return "".join(ch if ch.isascii() else "?" for ch in "".join(out))
 
 
-def explain_latex(trace: Trace, digits: int | None = DIGITS) -> str:
-    net = trace.network
-    lines = [
+def latex_preamble(title: str) -> list[str]:
+    """The .tex document up to \\maketitle: packages, and \\fit (shrink a display to the page)."""
+    return [
         r"\documentclass{article}",
         r"\usepackage{amsmath,amssymb}",
         r"\usepackage[utf8]{inputenc}",
@@ -214,14 +214,18 @@ def explain_latex(trace: Trace, digits: int | None = DIGITS) -> str:
         r"\ifdim\ht\eqbox>0.4\textheight"
         r"\sbox{\eqbox}{\resizebox{!}{0.4\textheight}{\usebox{\eqbox}}}\fi%",
         r"\usebox{\eqbox}\hfil\par\smallskip}",
-        rf"\title{{Worked solution: {latex_text(net.name or 'network')}}}",
+        rf"\title{{{latex_text(title)}}}",
         r"\date{}",
         r"\begin{document}",
         r"\maketitle",
         "",
-        latex_text(describe(net)) + ".",
-        "",
     ]
+
+
+def explain_latex(trace: Trace, digits: int | None = DIGITS) -> str:
+    net = trace.network
+    lines = latex_preamble(f"Worked solution: {net.name or 'network'}")
+    lines += [latex_text(describe(net)) + ".", ""]
     if trace.diagnosis():
         lines += [rf"\textbf{{Warning:}} {latex_text(trace.diagnosis())}", ""]
     lines += [r"\section*{The network}"]
@@ -256,21 +260,29 @@ def explain_latex(trace: Trace, digits: int | None = DIGITS) -> str:
 # ---------------------------------------------------------------- HTML
 
 
-def explain_html(trace: Trace, digits: int | None = DIGITS) -> str:
-    net = trace.network
+def html_head(title: str, css: str = "") -> list[str]:
+    """The page up to its <h1>: its title and the style every hand-out shares."""
     e = html.escape
-    parts = [
+    return [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f"<title>Worked solution: {e(net.name or 'network')}</title>",
+        f"<title>{e(title)}</title>",
         "<style>body{font-family:serif;max-width:60em;margin:2em auto;padding:0 1.5em;"
         "line-height:1.4}math[display=block]{margin:0.6em 0;overflow-x:auto}"
-        f".note{{color:#555;font-style:italic}}.warning{{color:#a00}}{ALIGNED_CSS}</style>",
+        f".note{{color:#555;font-style:italic}}.warning{{color:#a00}}{ALIGNED_CSS}{css}</style>",
         "</head>",
         "<body>",
-        f"<h1>Worked solution: {e(net.name or 'network')}</h1>",
+        f"<h1>{e(title)}</h1>",
+    ]
+
+
+def explain_html(trace: Trace, digits: int | None = DIGITS) -> str:
+    net = trace.network
+    e = html.escape
+    parts = [
+        *html_head(f"Worked solution: {net.name or 'network'}"),
         f"<p>{e(describe(net))}. One gradient-descent iteration, every value in order.</p>",
     ]
     if trace.diagnosis():

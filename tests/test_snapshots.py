@@ -175,3 +175,25 @@ def test_a_pinned_run_beside_the_next(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app_for("converging"), run_before=compare, terminal_size=(100, 32))
+
+
+def test_quiz_names_the_mistake(snap_compare) -> None:
+    """Quiz mode on 2-2-2 at step 13: the tape writes unanswered steps as "δ⁽¹⁾ = ?", the
+    step panel asks "? δ⁽¹⁾ = ?", the values panel shows only the operands; the answer dialog
+    after typing ∂L/∂a⁽¹⁾ itself says "✗ forgot σ′" and why, and that hints are open."""
+    import numpy as np
+
+    from bpdebug.tui.quiz import Quiz
+
+    async def wrong(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        app.go(app.trace.find("delta", 1).index)
+        await pilot.pause()
+        await pilot.press("a")
+        forgot = np.asarray(app.trace.find("dL_da", 1).value).reshape(-1)
+        app.screen.query_one("#answer").value = "; ".join(f"{v:.4g}" for v in forgot)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    app = make_app(load_network(sample_path("two_layer")), quiz=Quiz())
+    assert snap_compare(app, run_before=wrong, terminal_size=(100, 32))

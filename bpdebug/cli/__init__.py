@@ -1,5 +1,6 @@
 """The command line: `bpdebug [NET]`, `trace`, `check`, `snapshot`, `explain`, `train`,
-`compare`, `import-torch`. Thin on purpose: parsing in args.py, each command in commands.py.
+`compare`, `quiz`, `grade`, `exam`, `import-torch`. Thin on purpose: parsing in args.py,
+each command in commands.py (training.py, quizzing.py).
 
 Every bad file or argument is one line on stderr and exit status 2, never a traceback.
 """
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 from ..allocator import keep_freed_memory
 from ..netfile import NetworkFileError
-from . import commands, training
+from . import commands, quizzing, training
 from .args import COMMANDS, UsageError, command_parser, open_parser
 from .commands import say
 
@@ -24,6 +25,9 @@ RUNNERS = {
     "snapshot": commands.run_snapshot,
     "train": training.run_train,
     "compare": training.run_compare,
+    "quiz": quizzing.run_quiz,
+    "grade": quizzing.run_grade,
+    "exam": quizzing.run_exam,
     "import-torch": commands.run_import_torch,
 }
 

@@ -11,7 +11,18 @@ from ..netfile import Limits
 from ..notation.parse import shown
 from ..samples import DEFAULT_SAMPLE, sample_names
 
-COMMANDS = ("trace", "check", "snapshot", "explain", "train", "compare", "import-torch")
+COMMANDS = (
+    "trace",
+    "check",
+    "snapshot",
+    "explain",
+    "train",
+    "compare",
+    "quiz",
+    "grade",
+    "exam",
+    "import-torch",
+)
 
 
 class UsageError(Exception):
@@ -118,6 +129,49 @@ def open_parser() -> Parser:
     return p
 
 
+KINDS_HELP = (
+    "which steps: all, phases (forward, backward, update) or kinds (z a loss dL_da dact delta "
+    "dW db W_new b_new), comma-separated (default all)"
+)
+
+
+def _quiz_flags(p: argparse.ArgumentParser, command: str) -> None:
+    if command == "quiz":
+        p.description = (
+            "Open the debugger in quiz mode: each asked step hides its value until you answer "
+            "it; wrong answers name the classic mistake that gives them."
+        )
+    elif command == "grade":
+        p.description = (
+            "Grade a student's answer file (TOML: step numbers or kind.layer names as keys, "
+            'e.g. "13" = … or "delta.1" = [0.0088, 0.0100]); exit 0, or 2 for a bad file.'
+        )
+        p.add_argument("answers", metavar="ANSWERS.toml")
+        p.add_argument("--format", choices=("text", "json"), default="text")
+    else:
+        p.description = (
+            "Write question sheets for networks of NET's shape with parameters drawn from "
+            "the seed (every asked value left blank) and one answer key per sheet."
+        )
+        p.add_argument("--variants", type=positive_int, default=1, metavar="N")
+        p.add_argument("--seed", type=int, default=0, metavar="S")
+        p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown")
+        p.add_argument("--output-dir", "-o", default=".", metavar="DIR")
+        p.add_argument("--data", action="store_true", help="draw the data from the seed too")
+        p.add_argument("--force", action="store_true", help="replace existing sheets")
+        _digits_flag(p)
+    if command != "grade":
+        p.add_argument("--kinds", metavar="LIST", default=None, help=KINDS_HELP)
+    if command != "exam":
+        p.add_argument(
+            "--tolerance",
+            type=float,
+            default=1e-3,
+            metavar="TOL",
+            help="relative tolerance of a right answer (default 1e-3)",
+        )
+
+
 def _train_flags(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Run gradient descent for many iterations, headless. Stops at the first non-finite "
@@ -198,7 +252,9 @@ def command_parser(command: str) -> Parser:
         _limit_flags(p)
         return p
     p.add_argument("net", metavar="NET", help=NET_HELP)
-    if command == "train":
+    if command in ("quiz", "grade", "exam"):
+        _quiz_flags(p, command)
+    elif command == "train":
         _train_flags(p)
     elif command == "trace":
         p.description = "Print every step of one gradient-descent iteration."

@@ -15,6 +15,7 @@ from .args import UsageError, limits_of
 
 if TYPE_CHECKING:
     from ..engine import Network
+    from ..tui.quiz import Quiz
 
 
 def say(line: str) -> None:
@@ -175,7 +176,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
     return run_snapshot(args, load(args.net, limits_of(args)))
 
 
-def run_app(args: argparse.Namespace) -> int:
+def run_app(args: argparse.Namespace, quiz: Quiz | None = None) -> int:
     # Start-up makes many long-lived objects and little garbage: collecting while it runs
     # only walks them again and again (measured: ~50 ms of start-up). Frozen afterwards, the
     # collector leaves them alone for good.
@@ -184,7 +185,7 @@ def run_app(args: argparse.Namespace) -> int:
         from ..tui.app import make_app
 
         limits = limits_of(args)
-        app = make_app(load(args.net, limits), limits, offer_recovered=True)
+        app = make_app(load(args.net, limits), limits, offer_recovered=True, quiz=quiz)
         gc.freeze()
     finally:
         gc.enable()

@@ -31,6 +31,8 @@ from .commands import DebuggerCommands
 from .edits import EditActions
 from .files import FileActions
 from .keys import KEYS
+from .quiz import Quiz
+from .quizzing import QuizActions
 from .safety import SafetyNet
 from .selection import follow, weight_to_explain
 from .session import Session
@@ -62,7 +64,7 @@ class MainScreen(Guarded, Screen):  # type: ignore[type-arg]
     """The debugger's screen; its handlers' errors reach the crash dialog too."""
 
 
-class BPDebugApp(StopActions, EditActions, FileActions, SafetyNet, Guarded, App[None]):
+class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, Guarded, App[None]):
     """Step through one gradient-descent iteration of a network, one value at a time."""
 
     CSS_PATH = "app.tcss"
@@ -217,21 +219,30 @@ class BPDebugApp(StopActions, EditActions, FileActions, SafetyNet, Guarded, App[
         since = self.session.baseline_name
         tall = self.size.height >= 30
         followed = self.example if self.example is not None else 0
-        self.query_one(NetworkDiagram).show(self.trace, step, 6 if tall else 3, followed)
+        hints = self.quiz_hints(step)  # None unless a quiz hides this step's value
+        hidden = hints is not None
+        self.query_one(NetworkDiagram).show(self.trace, step, 6 if tall else 3, followed, hidden)
         extra_blocks, extra_line = self.gradient_check_view(step)
         digits, example = self.digits, self.example
-        self.query_one(StepPanel).show(self.trace, step, before, extra_line, digits, example, since)
-        self.query_one(ValuesView).show(
-            step, before, self.selected, keep_scroll, extra_blocks, digits, example, since
+        self.query_one(StepPanel).show(
+            self.trace, step, before, extra_line, digits, example, since, hints
         )
-        self.query_one(Tape).show(self.cursor, self.breakpoints)
+        self.query_one(ValuesView).show(
+            step, before, self.selected, keep_scroll, extra_blocks, digits, example, since, hidden
+        )
+        tape = self.query_one(Tape)
+        tape.mask(self.quiz_masked())
+        tape.show(self.cursor, self.breakpoints)
         self.show_edit_state()
+        self.maybe_show_score()
 
     def show_edit_state(self) -> None:
         """The header's iteration and loss (from the baseline's → now's, and which baseline:
         "(edit)", "(undo)", "(since the file)"); the edit bar."""
         loss = num(self.trace.loss, self.digits)
         baseline = self.session.baseline
+        if self.quiz is not None and self.loss_hidden():
+            loss, baseline = "?", None  # asked for: not told
         if baseline is not None and baseline.loss != self.trace.loss:
             which = "since the file" if self.session.against_file else self.session.action
             loss = f"{num(baseline.loss, self.digits)} → {loss} ({which})"
@@ -368,6 +379,8 @@ class BPDebugApp(StopActions, EditActions, FileActions, SafetyNet, Guarded, App[
     def show_losses(self) -> None:
         plot = self.query_one(LossPlot)
         plot.show(self.losses, self.iteration, self.session.pinned, self.network.name)
+        if self.quiz is not None and self.loss_hidden():
+            plot.border_subtitle = "L = ?"
 
     def action_pin(self) -> None:
         """Pin the loss curve so the next run is drawn beside it; again: unpin."""
@@ -415,7 +428,12 @@ class BPDebugApp(StopActions, EditActions, FileActions, SafetyNet, Guarded, App[
 
 
 def make_app(
-    network: Network, limits: Limits | None = None, offer_recovered: bool = False
+    network: Network,
+    limits: Limits | None = None,
+    offer_recovered: bool = False,
+    quiz: Quiz | None = None,
 ) -> BPDebugApp:
-    """The one app factory, used by the command line and the tests."""
-    return BPDebugApp(network, limits, offer_recovered)
+    """The one app factory, used by the command line and the tests (`quiz`: start in it)."""
+    app = BPDebugApp(network, limits, offer_recovered)
+    app.quiz = quiz
+    return app

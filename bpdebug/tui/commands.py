@@ -141,6 +141,10 @@ def _work(app: BPDebugApp) -> list[Command]:
         Command(
             "Pin the loss curve", "compare the next run with it (again: unpin)", app.action_pin
         ),
+        Command("Quiz on/off…", "each asked step hides its value until answered", app.action_quiz),
+        Command("Quiz: answer this step…", "type the value, or one entry", app.action_answer),
+        Command("Quiz: hint", "after a wrong answer: formula, numbers, value", app.action_hint),
+        Command("Quiz: score", "per phase and per kind; x exports markdown", app.action_score),
         Command("Save network…", "to a new file", app.action_save),
         Command("Open network file…", "a .toml or .json file", app.action_open),
     ]

@@ -151,6 +151,16 @@ KEYS: list[Binding] = [
         show=False,
         tooltip="pin the loss curve; the next run is drawn beside it (again: unpin)",
     ),
+    Binding(
+        "Q",
+        "quiz",
+        "Quiz",
+        show=False,
+        tooltip="quiz mode: asked steps hide their value until answered (again: off)",
+    ),
+    Binding("a", "answer", "Answer", show=False, tooltip="quiz: answer this step's value"),
+    Binding("h", "hint", "Hint", show=False, tooltip="quiz: the next hint (after a wrong answer)"),
+    Binding("S", "score", "Score", show=False, tooltip="quiz: the score, per phase and kind"),
     Binding("ctrl+s", "save", "Save", tooltip="save the network to a new file"),
     Binding("o", "open", "Open", show=False, tooltip="open a network file or sample by name"),
     Binding(

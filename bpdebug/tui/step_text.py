@@ -236,3 +236,20 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
         else:
             break
     return lines()[:height]
+
+
+def quizzed(parts: Parts, step: Step, hints: int) -> Parts:
+    """The parts a quiz shows of a step it asks for: the question, and the hints climbed so
+    far (1: the formula, 2: its numbers); never the value, which a right answer or the last
+    hint shows (the step then is shown whole)."""
+    ask = Text(f"? {step.symbol} = ?", style="bold")
+    ask.append(f"   ({step.shape_text})", style="dim")
+    prompt = Text("  a answers · h shows a hint after a wrong answer · S the score", style="dim")
+    return Parts(
+        headers=parts.headers,
+        formula=parts.formula if hints >= 1 else ask,
+        numbers=parts.numbers if hints >= 2 else None,
+        result=[prompt],
+        optional=[],
+        note=parts.note if hints >= 1 else None,
+    )

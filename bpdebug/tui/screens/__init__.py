@@ -15,8 +15,11 @@ _MODULES = {
     "FlowScreen": "flow",
     "GoToScreen": "goto",
     "HelpScreen": "help",
+    "AnswerScreen": "quiz",
     "OpenScreen": "open",
+    "QuizSetupScreen": "quiz",
     "SaveScreen": "save",
+    "ScoreScreen": "quiz",
     "TrainResult": "train",
     "TrainScreen": "train",
 }

@@ -38,15 +38,19 @@ class NetworkDiagram(CachedStyles, Widget):
         self.example = 0
         self.unit_rows = 0
         self.mode = "units"  # "edges", "numbers" or "units"
+        self.hide = False  # a quiz asks for this step's value: no numbers
         self._widths: tuple[object, pic.Widths | None] | None = None
         self._drawn: tuple[object, ...] = ()
         self._strips: list[Strip] = []
         self._pictures: dict[tuple[object, ...], list[Strip]] = {}  # a network has few
 
-    def show(self, trace: Trace, step: Step, max_rows: int = 6, example: int = 0) -> None:
+    def show(
+        self, trace: Trace, step: Step, max_rows: int = 6, example: int = 0, hide: bool = False
+    ) -> None:
+        """`hide`: units without numbers (a quiz asks for this step's value)."""
         rows = min(max(trace.network.sizes), max_rows)
-        self.trace, self.step, self.example = trace, step, example
-        self.mode = self._mode(rows)
+        self.trace, self.step, self.example, self.hide = trace, step, example, hide
+        self.mode = "units" if hide else self._mode(rows)
         if rows != self.unit_rows:  # the same height for every picture: no re-layout
             self.unit_rows = rows
             self.styles.height = 3 + rows + 2  # name, kind, label, units, border
@@ -137,4 +141,4 @@ class NetworkDiagram(CachedStyles, Widget):
         super().notify_style_update()
 
     def on_resize(self) -> None:
-        self.show(self.trace, self.step, self.unit_rows or 6, self.example)
+        self.show(self.trace, self.step, self.unit_rows or 6, self.example, self.hide)

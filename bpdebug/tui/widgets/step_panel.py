@@ -14,7 +14,7 @@ from textual.widget import Widget
 from ...engine import Step, Trace
 from ...notation import DIGITS
 from ..phases import colours
-from ..step_text import Parts, fit, step_parts
+from ..step_text import Parts, fit, quizzed, step_parts
 from .cached_styles import CachedStyles
 
 
@@ -52,9 +52,13 @@ class StepPanel(CachedStyles, Widget):
         digits: int | None = DIGITS,
         example: int | None = None,
         since: str = "before the edit",
+        quiz_hints: int | None = None,
     ) -> None:
+        """`quiz_hints`: the step is asked for, with that many hints shown (None: not)."""
         colour = colours(self.app)[step.phase]
         self.parts = step_parts(trace, step, before, extra, digits, example, colour, since)
+        if quiz_hints is not None:
+            self.parts = quizzed(self.parts, step, quiz_hints)
         old, new = self._lines, self._lay_out()
         width = self.size.width
         for y in range(max(len(old), len(new))):

@@ -67,6 +67,7 @@ class Tape(CachedStyles, ScrollView, can_focus=True):
         self.current = 0
         self.breakpoints: frozenset[int] = frozenset()
         self.nonfinite: frozenset[int] = frozenset()
+        self.masked: frozenset[int] = frozenset()  # a quiz asks for these: "z⁽¹⁾ = ?" only
         self._plan: object = None  # the plan the lines were made from
 
     def load(self, trace: Trace) -> None:
@@ -87,6 +88,14 @@ class Tape(CachedStyles, ScrollView, can_focus=True):
         self.nonfinite = trace.nonfinite_steps
         for step in changed:
             self.refresh_line(self.line_of_step[step])
+
+    def mask(self, masked: frozenset[int]) -> None:
+        """Write these steps' formulas as a question ("δ⁽¹⁾ = ?"): a quiz asks for them."""
+        if masked != self.masked:
+            changed, self.masked = masked ^ self.masked, masked
+            for step in changed:
+                if step in self.line_of_step:
+                    self.refresh_line(self.line_of_step[step])
 
     @property
     def natural_width(self) -> int:
@@ -135,6 +144,9 @@ class Tape(CachedStyles, ScrollView, can_focus=True):
             bp = "●" if line.step in self.breakpoints else " "
             style = base + (Style(bold=True, reverse=True) if here else Style())
             text = line.text
+            if line.step in self.masked:
+                lhs = text.split(" ← ")[0].split(" = ")[0]
+                text = f"{lhs} {'←' if ' ← ' in line.text else '='} ?"
             if line.step in self.nonfinite:  # nan/inf: said in text, not only in colour
                 text = "!" + (text[1:] if text.startswith(" ") else text)
                 style += Style(color="red")

@@ -226,8 +226,13 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         digits: int | None = DIGITS,
         example: int | None = None,
         since: str = "before the edit",
+        hide_result: bool = False,
     ) -> None:
-        self.blocks = blocks_for(step, before, digits, since) + list(extra)
+        """`hide_result`: the operands only (a quiz asks for the result)."""
+        blocks = blocks_for(step, None if hide_result else before, digits, since)
+        if hide_result and len(blocks) > 1:  # every quizzed step reads something
+            blocks, extra = blocks[1:], ()
+        self.blocks = blocks + list(extra)
         self.selected, self.digits, self.example = selected, digits, example
         self.starts = []
         y = 0
