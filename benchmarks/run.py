@@ -271,6 +271,24 @@ def frames(presses: int) -> list[Row]:
                 "≤ 1.5× (784-128-10)",
             )
         )
+        bare = bare_now()
+        app = make_app(net)
+
+        def graph_view(a: Any = app) -> None:
+            a.go(len(a.trace) // 2)
+            a.action_toggle_graph()
+
+        t = asyncio.run(key_to_frame(app, ["n", "p"], presses, graph_view))
+        rows.append(
+            (
+                f"step key to frame in the graph view (m), {name}",
+                t * 1e3,
+                "ms",
+                bare * 1e3,
+                t / bare,
+                "≤ 5× bare",
+            )
+        )
         app = make_app(net)
         t = asyncio.run(key_to_frame(app, ["plus", "minus"], presses, lambda a=app: a.go(3)))
         rows.append(

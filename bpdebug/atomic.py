@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import IO, Any
 
 KINDS = {
     stat.S_IFDIR: "a folder",
@@ -94,7 +95,7 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: Path, text: str, overwrite: bool = False) -> Path:
+def write_atomically(path: Path, text: str | bytes, overwrite: bool = False) -> Path:
     """Write `text` to `path` so that readers see the old file or the new one, never half.
 
     Refuses to replace an existing file unless `overwrite` (FileExistsError); a replaced file
@@ -120,7 +121,7 @@ def write_atomically(path: Path, text: str, overwrite: bool = False) -> Path:
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with _open(fd, text) as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -136,7 +137,14 @@ def write_atomically(path: Path, text: str, overwrite: bool = False) -> Path:
     return path
 
 
-def _write_directly(path: Path, text: str) -> None:
+def _open(fd: int, text: str | bytes, closefd: bool = True) -> IO[Any]:
+    """The file for `text`: binary for bytes (a PNG), UTF-8 text otherwise."""
+    if isinstance(text, bytes):
+        return os.fdopen(fd, "wb", closefd=closefd)
+    return os.fdopen(fd, "w", encoding="utf-8", closefd=closefd)
+
+
+def _write_directly(path: Path, text: str | bytes) -> None:
     """Into a pipe or a terminal: opened without blocking (a pipe nobody reads is refused,
     not waited on), then written normally."""
     try:
@@ -148,7 +156,7 @@ def _write_directly(path: Path, text: str) -> None:
     try:
         flags = fcntl.fcntl(fd, fcntl.F_GETFL)
         fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
-        with os.fdopen(fd, "w", encoding="utf-8", closefd=False) as fh:
+        with _open(fd, text, closefd=False) as fh:
             fh.write(text)
     finally:
         os.close(fd)
@@ -172,7 +180,7 @@ class OutputError(ValueError):
     """An output file that cannot be written, as one line that names it."""
 
 
-def write_output(path: Path, text: str, force: bool = False) -> Path:
+def write_output(path: Path, text: str | bytes, force: bool = False) -> Path:
     """A command's --output: never over an existing file unless `force`; every refusal an
     OutputError naming the file and the reason."""
     name_bytes = len(os.fsencode(path.name))

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from .engine import Network, Step, Trace
 from .engine.plan import KIND_TITLES, param_symbol
+from .graph import GraphvizMissing, render, to_dot
 from .notation import DIGITS, Equation, latex, mathml, num, numbers, result, symbolic
 from .notation.boxes import Box, Mo, Row, Text
 from .notation.latex import escape as latex_escape
@@ -116,6 +117,7 @@ def explain_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
     ]
     if trace.diagnosis():
         lines += [f"> **Warning:** {markdown_escape(trace.diagnosis())}", ""]
+    lines += ["## The computational graph", "", "```dot", to_dot(trace).rstrip(), "```", ""]
     lines += ["## The network", ""]
     for label, box in _given(net, digits):
         note = f" ({label})" if label else ""
@@ -222,10 +224,19 @@ def latex_preamble(title: str) -> list[str]:
     ]
 
 
-def explain_latex(trace: Trace, digits: int | None = DIGITS) -> str:
+def explain_latex(trace: Trace, digits: int | None = DIGITS, graph_file: str | None = None) -> str:
+    """`graph_file`: a PDF of the computational graph beside the .tex, shown at the top."""
     net = trace.network
     lines = latex_preamble(f"Worked solution: {net.name or 'network'}")
     lines += [latex_text(describe(net)) + ".", ""]
+    if graph_file:
+        lines += [
+            r"\begin{figure}[h]\centering",
+            rf"\includegraphics[width=\linewidth,height=0.3\textheight,keepaspectratio]{{{graph_file}}}",
+            r"\caption*{The computational graph: forward edges in blue, backward in red.}",
+            r"\end{figure}",
+            "",
+        ]
     if trace.diagnosis():
         lines += [rf"\textbf{{Warning:}} {latex_text(trace.diagnosis())}", ""]
     lines += [r"\section*{The network}"]
@@ -282,11 +293,12 @@ def explain_html(trace: Trace, digits: int | None = DIGITS) -> str:
     net = trace.network
     e = html.escape
     parts = [
-        *html_head(f"Worked solution: {net.name or 'network'}"),
+        *html_head(f"Worked solution: {net.name or 'network'}", GRAPH_CSS),
         f"<p>{e(describe(net))}. One gradient-descent iteration, every value in order.</p>",
     ]
     if trace.diagnosis():
         parts.append(f'<p class="warning"><strong>Warning:</strong> {e(trace.diagnosis())}</p>')
+    parts += ["<h2>The computational graph</h2>", _graph_html(trace)]
     parts += ["<h2>The network</h2>"]
     for label, box in _given(net, digits):
         parts.append(mathml(Row((box, Mo(","), Text(label))) if label else box))
@@ -309,6 +321,24 @@ def explain_html(trace: Trace, digits: int | None = DIGITS) -> str:
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+GRAPH_CSS = ".graph{margin:1em 0}.graph svg{max-width:100%;height:auto}"
+
+
+def _graph_html(trace: Trace) -> str:
+    """The graph laid out by Graphviz, inline; without Graphviz, its DOT to lay out."""
+    dot = to_dot(trace)
+    try:
+        svg = render(dot, "svg").decode()
+    except (GraphvizMissing, RuntimeError) as exc:
+        return (
+            f'<p class="note">{html.escape(str(exc))}: the graph as DOT, for any Graphviz '
+            f"viewer:</p>\n<pre>{html.escape(dot)}</pre>"
+        )
+    svg = svg[svg.index("<svg") :]  # no XML prolog or DOCTYPE inside the page
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    return f'<figure class="graph">{svg.strip()}</figure>'
 
 
 FORMATS = {"markdown": explain_markdown, "latex": explain_latex, "html": explain_html}

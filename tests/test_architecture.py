@@ -33,6 +33,7 @@ ROOMS = {
     "explain": "output",
     "plot": "output",
     "exam": "output",
+    "graph": "output",
     "tui": "tui",
     "cli": "cli",
     "__main__": "cli",

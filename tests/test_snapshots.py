@@ -197,3 +197,19 @@ def test_quiz_names_the_mistake(snap_compare) -> None:
 
     app = make_app(load_network(sample_path("two_layer")), quiz=Quiz())
     assert snap_compare(app, run_before=wrong, terminal_size=(100, 32))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@pytest.mark.parametrize(
+    ("keys", "where"),
+    [(["m", "n", "n"], "forward"), (["m", "2", "]", "n", "n"], "backward"), (["m", "3"], "update")],
+    ids=["forward", "backward", "update"],
+)
+def test_graph_view(snap_compare, keys: list[str], where: str, size: tuple[int, int]) -> None:
+    """The computational graph in the diagram panel (m), 2-2-2: forward at z⁽²⁾ (x→z⁽¹⁾→a⁽¹⁾
+    →z⁽²⁾ in blue, the active edge heavy ━━▶ and z⁽²⁾ reversed in the phase colour, its value
+    inside), backward at δ⁽¹⁾ (the ◀━━ edge from a⁽¹⁾, the node now says δ⁽¹⁾, the edge's
+    label ∂a(1)/∂z(1)=σ'(z(1)) under the picture), update at W⁽¹⁾ ← … (the parameter box
+    reversed, no edge). At 80×24 the picture is compact (no cluster titles) and scrolled to
+    the step's node; at 120×36 it has the cluster titles and the edge's label."""
+    assert snap_compare(app_for("two_layer"), press=keys, terminal_size=size)

@@ -1,5 +1,5 @@
 """The command line: `bpdebug [NET]`, `trace`, `check`, `snapshot`, `explain`, `train`,
-`compare`, `quiz`, `grade`, `exam`, `import-torch`. Thin on purpose: parsing in args.py,
+`compare`, `quiz`, `grade`, `exam`, `graph`, `import-torch`. Thin on purpose: parsing in args.py,
 each command in commands.py (training.py, quizzing.py).
 
 Every bad file or argument is one line on stderr and exit status 2, never a traceback.
@@ -28,6 +28,7 @@ RUNNERS = {
     "quiz": quizzing.run_quiz,
     "grade": quizzing.run_grade,
     "exam": quizzing.run_exam,
+    "graph": commands.run_graph,
     "import-torch": commands.run_import_torch,
 }
 

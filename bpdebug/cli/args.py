@@ -21,6 +21,7 @@ COMMANDS = (
     "quiz",
     "grade",
     "exam",
+    "graph",
     "import-torch",
 )
 
@@ -252,7 +253,17 @@ def command_parser(command: str) -> Parser:
         _limit_flags(p)
         return p
     p.add_argument("net", metavar="NET", help=NET_HELP)
-    if command in ("quiz", "grade", "exam"):
+    if command == "graph":
+        p.description = (
+            "Write the computational graph of NET as the text draws it: DOT, or SVG/PNG laid "
+            "out by Graphviz's dot; with --step K, each node's value at step K and that "
+            "step's node and edge in bold."
+        )
+        p.add_argument("--step", type=positive_int, metavar="K", help="a step number (1-based)")
+        p.add_argument("--format", choices=("dot", "svg", "png"), default="dot")
+        p.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
+        p.add_argument("--force", action="store_true", help="replace an existing --output file")
+    elif command in ("quiz", "grade", "exam"):
         _quiz_flags(p, command)
     elif command == "train":
         _train_flags(p)

@@ -14,7 +14,9 @@ from ..samples import resolve, sample_names
 from .args import UsageError, limits_of
 
 if TYPE_CHECKING:
-    from ..engine import Network
+    from pathlib import Path
+
+    from ..engine import Network, Trace
     from ..tui.quiz import Quiz
 
 
@@ -75,6 +77,12 @@ def run_explain(args: argparse.Namespace) -> int:
     if trace.diagnosis():
         say(f"bpdebug explain: warning: {trace.diagnosis()}")
     text = FORMATS[args.format](trace, args.digits)
+    if args.output and args.format == "latex":  # the graph as a PDF beside the .tex
+        from ..explain import explain_latex
+
+        graph = _graph_pdf(trace, Path(args.output), args.force)
+        if graph:
+            text = explain_latex(trace, args.digits, graph)
     if not args.output:
         sys.stdout.write(text)
         return 0
@@ -83,6 +91,20 @@ def run_explain(args: argparse.Namespace) -> int:
     except OutputError as exc:
         raise UsageError(f"bpdebug explain: {exc}") from None
     return 0
+
+
+def _graph_pdf(trace: Trace, tex: Path, force: bool) -> str:
+    """Write NAME-graph.pdf beside NAME.tex; its file name, or '' (said why) if it can't be."""
+    from ..atomic import OutputError, write_output
+    from ..graph import GraphvizMissing, render, to_dot
+
+    pdf = tex.with_name(f"{tex.stem}-graph.pdf")
+    try:
+        write_output(pdf, render(to_dot(trace), "pdf"), force)
+    except (GraphvizMissing, RuntimeError, OutputError) as exc:
+        say(f"bpdebug explain: no graph figure: {exc}")
+        return ""
+    return pdf.name
 
 
 def run_import_torch(args: argparse.Namespace) -> int:
@@ -168,6 +190,48 @@ def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -
         last = list(model)[-1] if isinstance(model, nn.Sequential) and len(model) else None
         loss = "cross_entropy" if isinstance(last, nn.Softmax) else "mse"
     return network_from_sequential(model, loss, args.learning_rate, name)
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..atomic import OutputError, write_output
+    from ..engine import build_trace
+    from ..graph import GraphvizMissing, render, to_dot
+
+    trace = build_trace(load(args.net, limits_of(args)))
+    if args.step is not None and args.step > len(trace):
+        raise UsageError(f"bpdebug graph: --step: this network has steps 1 to {len(trace)}")
+    dot = to_dot(trace, None if args.step is None else args.step - 1)
+    out = Path(args.output) if args.output else None
+    if args.format == "png" and out is None:
+        raise UsageError("bpdebug graph: --format png needs --output FILE.png")
+    data: bytes | None = dot.encode()
+    missing = ""
+    if args.format != "dot":
+        try:
+            data = render(dot, args.format)
+        except GraphvizMissing as exc:
+            missing, data = str(exc), None
+        except RuntimeError as exc:
+            raise UsageError(f"bpdebug graph: {exc}") from None
+    if data is None:  # no Graphviz: the DOT instead, beside where the picture would go
+        out = out.with_suffix(".dot") if out is not None else None
+        data = dot.encode()
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    else:
+        try:
+            write_output(
+                out, data if args.format == "png" and not missing else data.decode(), args.force
+            )
+        except OutputError as exc:
+            raise UsageError(f"bpdebug graph: {exc}") from None
+    if missing:
+        say(f"bpdebug graph: {missing}; wrote the DOT instead" + (f" to {out}" if out else ""))
+        return 1
+    return 0
 
 
 def run_snapshot(args: argparse.Namespace) -> int:

@@ -382,6 +382,14 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
         if self.quiz is not None and self.loss_hidden():
             plot.border_subtitle = "L = ?"
 
+    def action_toggle_graph(self) -> None:
+        view = self.query_one(NetworkDiagram).toggle_view()
+        self.say(
+            "Diagram: the computational graph (m: units)"
+            if view == "graph"
+            else "Diagram: units (m: the graph)"
+        )
+
     def action_pin(self) -> None:
         """Pin the loss curve so the next run is drawn beside it; again: unpin."""
         if self.session.pinned is not None:

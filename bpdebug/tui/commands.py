@@ -134,6 +134,9 @@ def _work(app: BPDebugApp) -> list[Command]:
         Command("Train one iteration", "apply the update", app.action_train_one),
         Command("Train N iterations…", "default 100", app.action_train_many),
         Command(
+            "Diagram: units or graph", "the seed's computational graph", app.action_toggle_graph
+        ),
+        Command(
             "Gradient flow",
             "‖δ‖, ‖∂L/∂W‖, ‖W‖ and dead units per layer over the iterations trained",
             app.action_flow,

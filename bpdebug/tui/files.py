@@ -4,6 +4,7 @@ a picture of the screen. A part of the App (a mixin)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,18 +107,26 @@ class FileActions(_App):
             self.notify(f"Opened {network.name or network.source}")
 
     def action_export(self) -> None:
-        """Write NAME-worked.md (the whole iteration) and NAME-stepK.svg (this screen) here."""
+        """Write NAME-worked.md (the whole iteration), NAME-stepK.svg (this screen) and the
+        computational graph at this step (NAME-graph-stepK.dot, and .svg where Graphviz is)."""
         from ..atomic import write_atomically
         from ..explain import explain_markdown
+        from ..graph import GraphvizMissing, render, to_dot
 
         origin = self.session.origin
         stem = Path(origin).stem if origin else "network"
         folder = here()
         written = []
-        for name, text in (
+        dot = to_dot(self.trace, self.cursor)
+        files: list[tuple[str, str]] = [
             (f"{stem}-worked.md", explain_markdown(self.trace, self.digits)),
             (f"{stem}-step{self.cursor + 1}.svg", self.export_screenshot()),
-        ):
+            (f"{stem}-graph-step{self.cursor + 1}.dot", dot),
+        ]
+        # Without Graphviz the DOT is written alone (`bpdebug graph` says how to get it).
+        with contextlib.suppress(GraphvizMissing, RuntimeError):
+            files.append((f"{stem}-graph-step{self.cursor + 1}.svg", render(dot, "svg").decode()))
+        for name, text in files:
             path = free_name(folder / name)
             try:
                 write_atomically(path, text)

@@ -138,6 +138,13 @@ KEYS: list[Binding] = [
         tooltip="train N iterations (asks N); stops at nan, inf or divergence",
     ),
     Binding(
+        "m",
+        "toggle_graph",
+        "Graph",
+        show=False,
+        tooltip="diagram: units ⇄ the computational graph (x, z, a, L, W and b)",
+    ),
+    Binding(
         "G",
         "flow",
         "Flow",

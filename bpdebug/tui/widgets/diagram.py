@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from ...engine import Step, Trace
 from .. import network_picture as pic
+from ..graph_picture import graph_lines, scroll_to
 from ..phases import colours
 from .cached_styles import CachedStyles
 
@@ -39,6 +40,10 @@ class NetworkDiagram(CachedStyles, Widget):
         self.unit_rows = 0
         self.mode = "units"  # "edges", "numbers" or "units"
         self.hide = False  # a quiz asks for this step's value: no numbers
+        self.view = "units"  # or "graph": the seed's computational graph (m toggles)
+        self.max_rows = 6
+        self._height = 0
+        self._graph_x = 0  # the first column of the graph in view (it scrolls to the step)
         self._widths: tuple[object, pic.Widths | None] | None = None
         self._drawn: tuple[object, ...] = ()
         self._strips: list[Strip] = []
@@ -50,10 +55,14 @@ class NetworkDiagram(CachedStyles, Widget):
         """`hide`: units without numbers (a quiz asks for this step's value)."""
         rows = min(max(trace.network.sizes), max_rows)
         self.trace, self.step, self.example, self.hide = trace, step, example, hide
+        self.max_rows = max_rows
+        if self.view == "graph":
+            self._show_graph(max_rows)
+            return
         self.mode = "units" if hide else self._mode(rows)
-        if rows != self.unit_rows:  # the same height for every picture: no re-layout
+        if rows != self.unit_rows or self._height != 3 + rows + 2:  # no re-layout per step
             self.unit_rows = rows
-            self.styles.height = 3 + rows + 2  # name, kind, label, units, border
+            self._height = self.styles.height = 3 + rows + 2
         subtitle = SUBTITLES[step.phase]
         if self.border_subtitle != subtitle:
             self.border_subtitle = subtitle
@@ -66,6 +75,30 @@ class NetworkDiagram(CachedStyles, Widget):
         if self.mode != "units" or self._key() != self._drawn:
             self._drawn = ()
             self.refresh()
+
+    def toggle_view(self) -> str:
+        """Units ⇄ graph; the view now shown."""
+        self.view = "graph" if self.view == "units" else "units"
+        self._drawn = ()
+        self.show(self.trace, self.step, self.max_rows, self.example, self.hide)
+        return self.view
+
+    def _show_graph(self, max_rows: int) -> None:
+        compact = max_rows < 6
+        height = (6 if compact else 8) + 2
+        if self._height != height:
+            self._height = self.styles.height = height
+        colour = colours(self.app)[self.step.phase]
+        picture = graph_lines(self.trace, self.step, colour, self.hide, compact)
+        self._strips = [self._strip(line) for line in picture]
+        start, end = picture.active
+        width = self.content_region.width or 80
+        if not self._graph_x <= start or end > self._graph_x + width:  # scroll to the step
+            self._graph_x = scroll_to(start, end, width)
+        self.border_title = "Computational graph"
+        self.border_subtitle = SUBTITLES[self.step.phase]
+        self._drawn = ("graph",)
+        self.refresh()
 
     def _mode(self, rows: int) -> str:
         """The richest picture that fits the width (the height is the App's to give)."""
@@ -118,6 +151,12 @@ class NetworkDiagram(CachedStyles, Widget):
         return pic.as_text(self._numbers_lines())
 
     def render_line(self, y: int) -> Strip:
+        if self.view == "graph":
+            strip = self._strips[y] if y < len(self._strips) else Strip([])
+            width = self.content_region.width
+            return strip.crop(self._graph_x, self._graph_x + width).extend_cell_length(
+                width, self.style_of()
+            )
         if self.mode != "units":
             if not self._drawn:
                 self._drawn = ("numbers",)
@@ -141,4 +180,4 @@ class NetworkDiagram(CachedStyles, Widget):
         super().notify_style_update()
 
     def on_resize(self) -> None:
-        self.show(self.trace, self.step, self.unit_rows or 6, self.example, self.hide)
+        self.show(self.trace, self.step, self.max_rows, self.example, self.hide)

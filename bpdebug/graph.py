@@ -1,0 +1,234 @@
+"""The seed's computational graph of a network: nodes x, z⁽ˡ⁾, a⁽ˡ⁾ and L, a parameter box
+per layer, a cluster per layer, forward edges labelled with their operation and backward edges
+labelled with their local derivative; what each step of a trace produces and travels; and the
+graph as Graphviz DOT (laid out by `dot` when it is installed).
+
+One model, two pictures: the app's graph view (tui/widgets/graph_view.py) and `bpdebug graph`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from typing import NamedTuple
+
+import numpy as np
+
+from .engine import Step, Trace
+from .notation import num, shape_text
+
+COLOURS = {
+    "input": "#a5d8ff",
+    "z": "#b2f2bb",
+    "a": "#8ce99a",
+    "param": "#e9ecef",
+    "loss": "#ffc9c9",
+    "forward": "#1c7ed6",
+    "backward": "#f03e3e",
+    "sigma": "#69db7c",
+}
+
+
+class Node(NamedTuple):
+    id: str  # "x", "z1", "a1", "P1", "L"
+    label: str  # as the seed writes it: "z(1)", "W(1), b(1)"
+    kind: str  # "input", "z", "a", "param", "loss" (the colour)
+    cluster: int  # the layer l (0: input, L + 1: the loss)
+
+
+class Edge(NamedTuple):
+    tail: str
+    head: str
+    label: str
+    direction: str  # "forward" or "backward"
+    dashed: bool = False
+    sigma: bool = False  # the activation edge z → a, drawn in its own green
+
+
+class Graph(NamedTuple):
+    nodes: list[Node]
+    edges: list[Edge]
+    clusters: list[str]  # titles, l = 0 … L + 1
+
+    def edge(self, tail: str, head: str) -> Edge:
+        return next(e for e in self.edges if (e.tail, e.head) == (tail, head))
+
+
+def _prev(l: int) -> str:
+    return "x" if l == 1 else f"a{l - 1}"
+
+
+def graph_of(depth: int) -> Graph:
+    """The graph of a network of `depth` layers (the same for every network that deep)."""
+    L = depth
+    nodes = [Node("x", "x", "input", 0)]
+    edges: list[Edge] = []
+    for l in range(1, L + 1):
+        nodes += [
+            Node(f"z{l}", f"z({l})", "z", l),
+            Node(f"a{l}", f"a({l})", "a", l),
+            Node(f"P{l}", f"W({l}), b({l})", "param", l),
+        ]
+        source = "x" if l == 1 else f"a({l - 1})"
+        edges += [
+            Edge(_prev(l), f"z{l}", f"W({l}){source}+b({l})", "forward"),
+            Edge(f"P{l}", f"z{l}", "", "forward"),
+            Edge(f"z{l}", f"a{l}", "σ(.)", "forward", sigma=True),
+        ]
+    nodes.append(Node("L", "L", "loss", L + 1))
+    edges.append(Edge(f"a{L}", "L", f"Loss(a({L}), y)", "forward"))
+    edges.append(Edge("L", f"a{L}", f"∂L/∂a({L})", "backward"))
+    for l in range(L, 0, -1):
+        edges.append(Edge(f"a{l}", f"z{l}", f"∂a({l})/∂z({l})=σ'(z({l}))", "backward"))
+        edges.append(Edge(f"z{l}", f"P{l}", f"∂L/∂W({l}), ∂L/∂b({l})", "backward", dashed=True))
+        if l > 1:
+            edges.append(Edge(f"z{l}", f"a{l - 1}", f"∂z({l})/∂a({l - 1})=W({l})", "backward"))
+    titles = ["Input Layer (l=0)"]
+    titles += [f"{'Output' if l == L else 'Hidden'} Layer (l={l})" for l in range(1, L + 1)]
+    return Graph(nodes, edges, [*titles, "Loss"])
+
+
+def focus(step: Step, depth: int) -> tuple[str, tuple[str, str] | None]:
+    """The node a step produces and the edge it travels (None: no edge, the update)."""
+    l, L = step.layer, depth
+    kind = step.kind
+    if kind in ("loss", "loss_after"):
+        return "L", (f"a{L}", "L") if kind == "loss" else None
+    assert l is not None
+    if kind == "z":
+        return f"z{l}", (_prev(l), f"z{l}")
+    if kind == "a":
+        return f"a{l}", (f"z{l}", f"a{l}")
+    if kind == "dL_da":
+        return f"a{l}", ("L", f"a{l}") if l == L else (f"z{l + 1}", f"a{l}")
+    if kind in ("dact", "delta"):
+        return f"z{l}", (f"a{l}", f"z{l}")
+    if kind in ("dW", "db"):
+        return f"P{l}", (f"z{l}", f"P{l}")
+    return f"P{l}", None  # W_new, b_new: the update marks the box
+
+
+def node_values(trace: Trace, upto: int) -> dict[str, Step]:
+    """Each node's latest value at step `upto`: the last step at or before it that
+    produced there (z⁽ˡ⁾ then δ⁽ˡ⁾, a⁽ˡ⁾ then ∂L/∂a⁽ˡ⁾, the loss, ∂L/∂W then the new W)."""
+    depth = trace.network.depth
+    latest: dict[str, Step] = {}
+    for step in trace.steps[: upto + 1]:
+        latest[focus(step, depth)[0]] = step
+    return latest
+
+
+def value_text(value: object, width: int = 24, digits: int = 4) -> str:
+    """A node's value in a few characters: the number, the entries when they fit, or the
+    shape and norm."""
+    a = np.asarray(value, dtype=float)
+    if a.size == 1:
+        return num(float(a.reshape(-1)[0]), digits)
+    if a.size <= 8:  # the entries, as many digits as fit
+        for d, sep in ((digits, "; "), (3, "; "), (3, ";"), (2, ";")):
+            entries = sep.join(num(float(v), d) for v in a.reshape(-1))
+            if len(entries) <= width:
+                return entries
+    shape = shape_text(a.shape)
+    return f"{shape} ‖‖{num(float(np.linalg.norm(a)), 2)}"
+
+
+# ---------------------------------------------------------------- DOT
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(trace: Trace, step_index: int | None = None) -> str:
+    """The seed's picture as DOT: rankdir=LR, a dashed cluster per layer, the seed's shapes
+    and colours, backward edges with constraint=false; with a step, each node's value at
+    that step in its label and the step's node and edge drawn bold."""
+    depth = trace.network.depth
+    g = graph_of(depth)
+    values = node_values(trace, step_index) if step_index is not None else {}
+    node, edge = focus(trace[step_index], depth) if step_index is not None else ("", None)
+    lines = [
+        f"digraph {_q(trace.network.name or 'network')} {{",
+        "  rankdir=LR; newrank=true;",
+        '  node [fontname="Helvetica", style=filled];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
+    for l, title in enumerate(g.clusters):
+        lines += [
+            f"  subgraph cluster_{l} {{",
+            f'    label={_q(title)}; style=dashed; color="#868e96";',
+        ]
+        for n in (n for n in g.nodes if n.cluster == l):
+            lines.append("    " + _dot_node(n, values.get(n.id), n.id == node))
+        if 1 <= l <= depth:  # the parameter box under its z, as the seed draws it
+            lines.append(f"    {{rank=same; z{l}; P{l}}}")
+        lines.append("  }")
+    for e in g.edges:
+        lines.append("  " + _dot_edge(e, (e.tail, e.head) == edge))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+_PLAIN = str.maketrans("⁽⁾⁰¹²³⁴⁵⁶⁷⁸⁹", "()0123456789")
+
+
+def plain_symbol(symbol: str) -> str:
+    """δ⁽¹⁾ as δ(1): the seed's labels, in any font."""
+    return symbol.translate(_PLAIN)
+
+
+def _dot_node(n: Node, step: Step | None, active: bool) -> str:
+    label = n.label
+    if step is not None:
+        label += f"\n{plain_symbol(step.symbol)} = {value_text(step.value)}"
+    attrs = [f"label={_q(label)}", f'fillcolor="{COLOURS[n.kind]}"']
+    attrs.append(
+        {"param": "shape=box", "loss": "shape=diamond", "input": "shape=ellipse"}.get(
+            n.kind, "shape=ellipse"
+        )
+    )
+    if active:
+        attrs.append("penwidth=3")
+    return f"{n.id} [{', '.join(attrs)}];"
+
+
+def _dot_edge(e: Edge, active: bool) -> str:
+    colour = COLOURS["sigma"] if e.sigma else COLOURS[e.direction]
+    attrs = [f'color="{colour}"', f'fontcolor="{colour}"']
+    if e.label:
+        attrs.append(f"label={_q(e.label)}")
+    if e.direction == "backward":
+        attrs.append("constraint=false")
+    if e.dashed:
+        attrs.append("style=dashed")
+    if active:
+        attrs.append("penwidth=3")
+    return f"{e.tail} -> {e.head} [{', '.join(attrs)}];"
+
+
+class GraphvizMissing(RuntimeError):
+    """`dot` is not installed: one line saying how to get it."""
+
+
+INSTALL = (
+    "Graphviz's dot is not installed (Debian/Ubuntu: apt-get install graphviz; "
+    "macOS: brew install graphviz)"
+)
+
+
+def render(dot: str, fmt: str, timeout: float = 60) -> bytes:
+    """DOT laid out by Graphviz as svg or png; GraphvizMissing where `dot` is absent,
+    RuntimeError with its message where it fails."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise GraphvizMissing(INSTALL)
+    try:
+        proc = subprocess.run(
+            [exe, f"-T{fmt}"], input=dot.encode(), capture_output=True, timeout=timeout
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RuntimeError(f"dot failed: {exc}") from None
+    if proc.returncode != 0:
+        raise RuntimeError(f"dot failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
+    return proc.stdout

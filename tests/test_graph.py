@@ -1,0 +1,320 @@
+"""The seed's computational graph: its DOT (read back by Graphviz itself), `bpdebug graph`,
+and the app's graph view."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import random_network
+
+from bpdebug.engine import build_trace
+from bpdebug.graph import COLOURS, focus, to_dot
+from bpdebug.netfile import load_network
+from bpdebug.samples import sample_names, sample_path
+from bpdebug.tui.app import make_app
+from bpdebug.tui.widgets import NetworkDiagram
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed"
+)
+
+
+def as_json(dot: str) -> dict:  # type: ignore[type-arg]
+    """The graph as Graphviz parsed it (`dot -Tjson`), not as this code wrote it."""
+    proc = subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    return json.loads(proc.stdout)
+
+
+def structure(parsed: dict) -> tuple[dict, dict, list]:  # type: ignore[type-arg]
+    """Clusters {label: member names}, nodes {name: attributes}, edges [(tail, head, attrs)]."""
+    objects = parsed["objects"]
+    names = {o["_gvid"]: o["name"] for o in objects}
+    clusters = {
+        o["label"]: sorted(names[n] for n in o.get("nodes", []))
+        for o in objects
+        if o["name"].startswith("cluster")
+    }
+    nodes = {o["name"]: o for o in objects if "nodes" not in o}  # not a (sub)graph
+    edges = [(names[e["tail"]], names[e["head"]], e) for e in parsed["edges"]]
+    return clusters, nodes, edges
+
+
+@needs_dot
+def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() -> None:
+    trace = build_trace(load_network(sample_path("scalar_chain")))  # 1-1-1
+    parsed = as_json(to_dot(trace))
+    assert parsed["rankdir"] == "LR"
+    clusters, nodes, edges = structure(parsed)
+    assert clusters == {
+        "Input Layer (l=0)": ["x"],
+        "Hidden Layer (l=1)": ["P1", "a1", "z1"],
+        "Output Layer (l=2)": ["P2", "a2", "z2"],
+        "Loss": ["L"],
+    }
+    assert {n: nodes[n]["label"] for n in nodes} == {
+        "x": "x",
+        "z1": "z(1)",
+        "a1": "a(1)",
+        "P1": "W(1), b(1)",
+        "z2": "z(2)",
+        "a2": "a(2)",
+        "P2": "W(2), b(2)",
+        "L": "L",
+    }
+    fill = {n: nodes[n]["fillcolor"] for n in nodes}
+    assert fill["x"] == COLOURS["input"] and fill["z1"] == "#b2f2bb" and fill["a2"] == "#8ce99a"
+    assert fill["P1"] == "#e9ecef" and fill["L"] == "#ffc9c9" and nodes["L"]["shape"] == "diamond"
+    assert nodes["P2"]["shape"] == "box"
+    by_pair = {(t, h): e for t, h, e in edges}
+    forward = {
+        ("x", "z1"): "W(1)x+b(1)",
+        ("z1", "a1"): "σ(.)",
+        ("a1", "z2"): "W(2)a(1)+b(2)",
+        ("z2", "a2"): "σ(.)",
+        ("a2", "L"): "Loss(a(2), y)",
+    }
+    backward = {
+        ("L", "a2"): "∂L/∂a(2)",
+        ("a2", "z2"): "∂a(2)/∂z(2)=σ'(z(2))",
+        ("z2", "a1"): "∂z(2)/∂a(1)=W(2)",
+        ("a1", "z1"): "∂a(1)/∂z(1)=σ'(z(1))",
+        ("z2", "P2"): "∂L/∂W(2), ∂L/∂b(2)",
+        ("z1", "P1"): "∂L/∂W(1), ∂L/∂b(1)",
+    }
+    for pair, label in forward.items():
+        e = by_pair[pair]
+        assert e["label"] == label and e.get("constraint") != "false"
+        colour = "#69db7c" if label == "σ(.)" else "#1c7ed6"
+        assert e["color"] == colour
+    for pair, label in backward.items():
+        e = by_pair[pair]
+        assert e["label"] == label and e["constraint"] == "false" and e["color"] == "#f03e3e"
+    assert by_pair[("z2", "P2")]["style"] == "dashed" and "style" not in by_pair[("a2", "z2")]
+    assert {("P1", "z1"), ("P2", "z2")} <= set(by_pair)  # the parameters feed z
+    assert len(edges) == len(forward) + len(backward) + 2
+
+
+@needs_dot
+def test_a_three_layer_net_has_the_same_structure_per_layer() -> None:
+    net = random_network(2, 3, 2, "identity", "mse", hidden="tanh")
+    clusters, nodes, edges = structure(as_json(to_dot(build_trace(net))))
+    assert list(clusters) == [
+        "Input Layer (l=0)",
+        "Hidden Layer (l=1)",
+        "Hidden Layer (l=2)",
+        "Output Layer (l=3)",
+        "Loss",
+    ]
+    pairs = {(t, h): e["label"] for t, h, e in edges}
+    for l in (1, 2, 3):
+        assert clusters[list(clusters)[l]] == [f"P{l}", f"a{l}", f"z{l}"]
+        assert pairs[(f"z{l}", f"a{l}")] == "σ(.)"
+        assert pairs[(f"a{l}", f"z{l}")] == f"∂a({l})/∂z({l})=σ'(z({l}))"
+        assert pairs[(f"z{l}", f"P{l}")] == f"∂L/∂W({l}), ∂L/∂b({l})"
+        if l > 1:
+            assert pairs[(f"a{l - 1}", f"z{l}")] == f"W({l})a({l - 1})+b({l})"
+            assert pairs[(f"z{l}", f"a{l - 1}")] == f"∂z({l})/∂a({l - 1})=W({l})"
+    assert pairs[("L", "a3")] == "∂L/∂a(3)"
+
+
+@needs_dot
+@pytest.mark.parametrize("name", sample_names())
+def test_dot_lays_out_every_sample_without_a_warning(name: str) -> None:
+    trace = build_trace(load_network(sample_path(name)))
+    for step in (None, len(trace) // 2):
+        proc = subprocess.run(
+            ["dot", "-Tsvg"], input=to_dot(trace, step), capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+        assert proc.stdout.lstrip().startswith("<?xml")
+
+
+@needs_dot
+def test_with_a_step_each_node_carries_its_value_and_the_step_is_bold() -> None:
+    trace = build_trace(load_network(sample_path("two_layer")))
+    step = trace.find("delta", 1)
+    _, nodes, edges = structure(as_json(to_dot(trace, step.index)))
+    assert nodes["z1"]["label"] == "z(1)\\nδ(1) = 0.008771; 0.009954"  # \n: a new line
+    assert nodes["L"]["label"] == "L\\nL = 0.2984"
+    assert nodes["z1"]["penwidth"] == "3" and "penwidth" not in nodes["z2"]
+    bold = [(t, h) for t, h, e in edges if e.get("penwidth") == "3"]
+    assert bold == [("a1", "z1")]
+    assert "∂L" not in nodes["P1"]["label"]  # ∂L/∂W⁽¹⁾ comes after step 13
+
+
+def test_each_step_kind_has_its_node_and_edge() -> None:
+    trace = build_trace(load_network(sample_path("two_layer")))
+    expect = {
+        "z": ("z1", ("x", "z1")),
+        "a": ("a1", ("z1", "a1")),
+        "loss": ("L", ("a2", "L")),
+        "dact": ("z1", ("a1", "z1")),
+        "delta": ("z1", ("a1", "z1")),
+        "dW": ("P1", ("z1", "P1")),
+        "db": ("P1", ("z1", "P1")),
+        "W_new": ("P1", None),
+    }
+    for kind, want in expect.items():
+        layer = None if kind == "loss" else 1
+        assert focus(trace.find(kind, layer), 2) == want, kind
+    assert focus(trace.find("dL_da", 2), 2) == ("a2", ("L", "a2"))
+    assert focus(trace.find("dL_da", 1), 2) == ("a1", ("z2", "a1"))
+
+
+def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "bpdebug", *args], capture_output=True, timeout=120
+    )
+
+
+@needs_dot
+def test_bpdebug_graph_writes_dot_svg_and_png(tmp_path: Path) -> None:
+    dot = run("graph", "two_layer", "--step", "13")
+    assert dot.returncode == 0 and dot.stdout.startswith(b'digraph "Two-layer example"')
+    svg = tmp_path / "g.svg"
+    assert run("graph", "two_layer", "--format", "svg", "-o", str(svg)).returncode == 0
+    assert b"<svg" in svg.read_bytes()
+    png = tmp_path / "g.png"
+    assert run("graph", "two_layer", "--format", "png", "-o", str(png)).returncode == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    again = run("graph", "two_layer", "--format", "png", "-o", str(png))
+    assert again.returncode == 2 and b"already exists" in again.stderr
+    bad = run("graph", "two_layer", "--step", "99")
+    assert bad.returncode == 2 and b"steps 1 to 20" in bad.stderr
+
+
+def test_without_graphviz_graph_says_how_to_install_it_and_writes_the_dot(tmp_path: Path) -> None:
+    env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)}
+    out = tmp_path / "g.svg"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bpdebug", "graph", "two_layer", "--format", "svg", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "bpdebug graph: Graphviz's dot is not installed (Debian/Ubuntu: apt-get install "
+        f"graphviz; macOS: brew install graphviz); wrote the DOT instead to {tmp_path / 'g.dot'}"
+    ]
+    assert (tmp_path / "g.dot").read_text().startswith("digraph") and not out.exists()
+
+
+# ---------------------------------------------------------------- the graph view
+
+
+async def test_m_shows_the_graph_and_the_step_lights_its_node_and_edge() -> None:
+    app = make_app(load_network(sample_path("two_layer")))
+    async with app.run_test(size=(120, 36)) as pilot:
+        diagram = app.query_one(NetworkDiagram)
+        await pilot.press("m")
+        assert diagram.view == "graph" and diagram.border_title == "Computational graph"
+
+        def drawn() -> str:
+            return "\n".join("".join(seg.text for seg in diagram.render_line(y)) for y in range(8))
+
+        assert "z⁽¹⁾" in drawn() and "━━━━━▶" in drawn()  # x → z⁽¹⁾ is the step's edge
+        assert "0.378;0.392" in drawn()  # z⁽¹⁾'s value, to the digits that fit
+        app.go(app.trace.find("delta", 1).index)
+        await pilot.pause()
+        text = drawn()
+        assert "δ⁽¹⁾" in text and "◀━━━━━" in text and "━━━━━▶" not in text
+        assert "◀ ∂a(1)/∂z(1)=σ'(z(1))" in text
+        app.go(app.trace.find("dW", 2).index)
+        await pilot.pause()
+        assert "◀ ∂L/∂W(2), ∂L/∂b(2)" in drawn()
+        await pilot.press("m")
+        assert diagram.view == "units" and "δ⁽²⁾" in diagram.text.plain
+
+
+async def test_the_graph_scrolls_to_the_step_on_a_deep_network() -> None:
+    app = make_app(load_network(sample_path("vanishing")))  # 6 layers: wider than the panel
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("m")
+        diagram = app.query_one(NetworkDiagram)
+        assert diagram._graph_x == 0
+        await pilot.press("end")  # L′: the loss node, at the far right
+        await pilot.pause()
+        assert diagram._graph_x > 0
+        text = "".join(seg.text for seg in diagram.render_line(2))
+        assert "L" in text
+
+
+async def test_quiz_hides_the_graphs_values_too() -> None:
+    from bpdebug.tui.quiz import Quiz
+
+    app = make_app(load_network(sample_path("two_layer")), quiz=Quiz())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("m")
+        diagram = app.query_one(NetworkDiagram)
+        line = "".join(seg.text for seg in diagram.render_line(3))
+        assert "0.3775" not in line and "0.38" not in line
+
+
+def test_value_text_is_a_number_the_entries_or_the_shape_and_norm() -> None:
+    from bpdebug.graph import value_text
+
+    assert value_text(0.29837) == "0.2984"
+    assert value_text(np.array([0.3775, 0.3925]), 24) == "0.3775; 0.3925"
+    assert value_text(np.array([0.3775, 0.3925]), 11) == "0.378;0.393"
+    assert value_text(np.ones((3, 4)), 11) == "3×4 ‖‖3.5"
+
+
+# ---------------------------------------------------------------- in the worked solutions
+
+
+def test_the_worked_solutions_open_with_the_graph(tmp_path: Path) -> None:
+    from bpdebug.explain import FORMATS
+
+    trace = build_trace(load_network(sample_path("xor")))
+    md = FORMATS["markdown"](trace)
+    top = md.index("## The computational graph")
+    assert top < md.index("## The network")
+    assert f"```dot\n{to_dot(trace)}```" in md
+    page = FORMATS["html"](trace)
+    if shutil.which("dot"):
+        assert '<figure class="graph"><svg' in page and "<?xml" not in page
+    else:
+        assert "Graphviz's dot is not installed" in page and "<pre>digraph" in page
+
+
+@needs_dot
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_the_latex_solution_shows_the_graph_as_a_figure(tmp_path: Path) -> None:
+    tex = tmp_path / "xor.tex"
+    assert run("explain", "xor", "--format", "latex", "-o", str(tex)).returncode == 0
+    assert (tmp_path / "xor-graph.pdf").read_bytes()[:4] == b"%PDF"
+    assert (
+        r"\includegraphics[width=\linewidth,height=0.3\textheight,keepaspectratio]{xor-graph.pdf}"
+        in tex.read_text()
+    )
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-1500:]
+    assert "xor-graph.pdf" in proc.stdout  # the figure was read
+
+
+async def test_x_exports_the_graph_at_this_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app(load_network(sample_path("xor")))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("2", "x")
+        await pilot.pause()
+        assert (tmp_path / "xor-graph-step6.dot").read_text() == to_dot(app.trace, 5)
+        if shutil.which("dot"):
+            assert "<svg" in (tmp_path / "xor-graph-step6.svg").read_text()
