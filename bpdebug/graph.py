@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -58,6 +59,7 @@ def _prev(l: int) -> str:
     return "x" if l == 1 else f"a{l - 1}"
 
 
+@lru_cache(maxsize=16)
 def graph_of(depth: int) -> Graph:
     """The graph of a network of `depth` layers (the same for every network that deep)."""
     L = depth

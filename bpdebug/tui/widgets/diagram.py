@@ -44,6 +44,8 @@ class NetworkDiagram(CachedStyles, Widget):
         self.max_rows = 6
         self._height = 0
         self._graph_x = 0  # the first column of the graph in view (it scrolls to the step)
+        self._graphs: dict[tuple[object, ...], tuple[list[Strip], tuple[int, int]]] = {}
+        self._graphs_of: Trace | None = None
         self._widths: tuple[object, pic.Widths | None] | None = None
         self._drawn: tuple[object, ...] = ()
         self._strips: list[Strip] = []
@@ -89,9 +91,14 @@ class NetworkDiagram(CachedStyles, Widget):
         if self._height != height:
             self._height = self.styles.height = height
         colour = colours(self.app)[self.step.phase]
-        picture = graph_lines(self.trace, self.step, colour, self.hide, compact)
-        self._strips = [self._strip(line) for line in picture]
-        start, end = picture.active
+        if self._graphs_of is not self.trace:  # only this trace's pictures are kept
+            self._graphs, self._graphs_of = {}, self.trace
+        key = (self.step.index, self.hide, compact, colour)
+        drawn = self._graphs.get(key)
+        if drawn is None:  # each step's picture is drawn once: stepping back costs nothing
+            picture = graph_lines(self.trace, self.step, colour, self.hide, compact)
+            drawn = self._graphs[key] = ([self._strip(line) for line in picture], picture.active)
+        self._strips, (start, end) = drawn
         width = self.content_region.width or 80
         if not self._graph_x <= start or end > self._graph_x + width:  # scroll to the step
             self._graph_x = scroll_to(start, end, width)
@@ -176,6 +183,7 @@ class NetworkDiagram(CachedStyles, Widget):
 
     def notify_style_update(self) -> None:
         self._drawn, self._pictures = (), {}  # a theme change: draw again with its colours
+        self._graphs = {}
         self.__dict__.pop("_parsed", None)
         super().notify_style_update()
 
