@@ -233,7 +233,7 @@ def explain_latex(trace: Trace, digits: int | None = DIGITS, graph_file: str | N
         lines += [
             r"\begin{figure}[h]\centering",
             rf"\includegraphics[width=\linewidth,height=0.3\textheight,keepaspectratio]{{{graph_file}}}",
-            r"\caption*{The computational graph: forward edges in blue, backward in red.}",
+            r"\par\small The computational graph: forward edges in blue, backward in red.",
             r"\end{figure}",
             "",
         ]
