@@ -1,0 +1,157 @@
+"""The optimizers people train with, one factor at a time: momentum, Nesterov, RMSProp, Adam and
+AdamW (and plain gradient descent with weight decay), as torch.optim defines them.
+
+`update(opt, θ, ∂L/∂θ, state, η)` returns every factor of one parameter's update in order (the
+steps a person would step through: the gradient with coupled weight decay, the velocity or the
+moments, their bias corrections, the look-ahead, then the new parameter) and the state the
+next iteration starts from. This is part 1 of issue 18: the equations, checked against
+torch.optim (tests/test_optimizers.py); the network file, the trace's update phase, training
+and the screen do not use it yet.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from .activations import Array
+
+NAMES = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+
+# torch.optim's defaults; "momentum" and "nesterov" are SGD with momentum, whose torch default
+# (0) would make them plain SGD: they take the usual 0.9 instead.
+DEFAULTS: dict[str, dict[str, float]] = {
+    "sgd": {"weight_decay": 0.0},
+    "momentum": {"momentum": 0.9, "weight_decay": 0.0},
+    "nesterov": {"momentum": 0.9, "weight_decay": 0.0},
+    "rmsprop": {"alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0},
+    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    "adamw": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01},
+}
+STATE = {  # what each keeps per parameter between iterations (beside the step count t)
+    "sgd": (),
+    "momentum": ("velocity",),
+    "nesterov": ("velocity",),
+    "rmsprop": ("square_avg",),
+    "adam": ("exp_avg", "exp_avg_sq"),
+    "adamw": ("exp_avg", "exp_avg_sq"),
+}
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """An optimizer and its hyper-parameters (those it does not take are ignored)."""
+
+    name: str = "sgd"
+    hyper: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.name not in NAMES:
+            raise ValueError(f"{self.name!r} is not an optimizer ({', '.join(NAMES)})")
+        unknown = set(self.hyper) - set(DEFAULTS[self.name])
+        if unknown:
+            takes = ", ".join(DEFAULTS[self.name])
+            raise ValueError(f"{self.name} takes {takes}, not {', '.join(sorted(unknown))}")
+        for key, value in self.hyper.items():
+            _check(key, value)
+
+    def get(self, key: str) -> float:
+        return self.hyper.get(key, DEFAULTS[self.name][key])
+
+
+def _check(key: str, value: float) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"{key} must be a finite number, got {value}")
+    if key in ("momentum", "beta1", "beta2", "alpha") and not 0 <= value < 1:
+        raise ValueError(f"{key} must be in [0, 1), got {value}")
+    if key == "eps" and not value > 0:
+        raise ValueError(f"eps must be positive, got {value}")
+    if key == "weight_decay" and value < 0:
+        raise ValueError(f"weight_decay must be 0 or more, got {value}")
+
+
+class Factor(NamedTuple):
+    """One factor of an update: what it is (its kind), and its value."""
+
+    kind: str  # "g", "velocity", "lookahead", "square_avg", "exp_avg", "exp_avg_sq",
+    #            "exp_avg_hat", "exp_avg_sq_hat", "decayed", "new"
+    value: Array
+
+
+def update(
+    opt: Optimizer,
+    theta: Array,
+    grad: Array,
+    state: dict[str, Array],
+    t: int,
+    lr: float,
+) -> tuple[list[Factor], dict[str, Array]]:
+    """One parameter's update at step t (1, 2, …): every factor in order, the last the new
+    parameter, and the state after it. `state` is empty at t = 1 (zeros, as torch starts)."""
+    name, wd = opt.name, opt.get("weight_decay")
+    factors: list[Factor] = []
+    if name == "adamw":
+        theta = theta * (1 - lr * wd)  # decoupled: the parameter shrinks, the gradient doesn't
+        factors.append(Factor("decayed", theta))
+        g = grad
+    else:
+        g = grad + wd * theta if wd else grad
+        if wd:
+            factors.append(Factor("g", g))
+    new_state: dict[str, Array] = {}
+    if name == "sgd":
+        step = g
+    elif name in ("momentum", "nesterov"):
+        mu = opt.get("momentum")
+        v = g.copy() if t == 1 else mu * state["velocity"] + g
+        new_state["velocity"] = v
+        factors.append(Factor("velocity", v))
+        if name == "nesterov":
+            step = g + mu * v
+            factors.append(Factor("lookahead", step))
+        else:
+            step = v
+    elif name == "rmsprop":
+        alpha, eps = opt.get("alpha"), opt.get("eps")
+        sq = state.get("square_avg", np.zeros_like(g)) * alpha + (1 - alpha) * (g * g)
+        new_state["square_avg"] = sq
+        factors.append(Factor("square_avg", sq))
+        step = g / (np.sqrt(sq) + eps)
+    else:  # adam, adamw
+        b1, b2, eps = opt.get("beta1"), opt.get("beta2"), opt.get("eps")
+        m = b1 * state.get("exp_avg", np.zeros_like(g)) + (1 - b1) * g
+        v = b2 * state.get("exp_avg_sq", np.zeros_like(g)) + (1 - b2) * (g * g)
+        new_state["exp_avg"], new_state["exp_avg_sq"] = m, v
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        factors += [
+            Factor("exp_avg", m),
+            Factor("exp_avg_sq", v),
+            Factor("exp_avg_hat", m_hat),
+            Factor("exp_avg_sq_hat", v_hat),
+        ]
+        step = m_hat / (np.sqrt(v_hat) + eps)
+    factors.append(Factor("new", theta - lr * step))
+    return factors, new_state
+
+
+def run(
+    opt: Optimizer,
+    params: list[Array],
+    grad_of: object,
+    lr: float,
+    iterations: int,
+) -> tuple[list[Array], list[dict[str, Array]]]:
+    """`iterations` updates of every parameter; `grad_of(params)` gives their gradients.
+    The parameters and the state at the end (the reference the tests hold torch to)."""
+    state: list[dict[str, Array]] = [{} for _ in params]
+    for t in range(1, iterations + 1):
+        grads = grad_of(params)  # type: ignore[operator]
+        new_params = []
+        for k, (p, g) in enumerate(zip(params, grads, strict=True)):
+            factors, state[k] = update(opt, p, g, state[k], t, lr)
+            new_params.append(factors[-1].value)
+        params = new_params
+    return params, state
