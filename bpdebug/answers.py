@@ -63,6 +63,8 @@ def read_answers(path: Path, trace: Trace) -> list[Answer]:
         raise NetworkFileError(source, "", f"not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise NetworkFileError(source, "", f"not TOML: {exc}") from None
+    except RecursionError:
+        raise NetworkFileError(source, "", "not TOML: lists nested too deeply") from None
     except (OSError, ValueError) as exc:
         raise NetworkFileError(source, "", str(getattr(exc, "strerror", None) or exc)) from None
     if not document:
@@ -77,7 +79,18 @@ def read_answers(path: Path, trace: Trace) -> list[Answer]:
     return sorted(answers, key=lambda a: a.step.index)
 
 
+def _numbers_only(value: object, depth: int = 0) -> bool:
+    """Numbers, or lists of them nested at most twice (a matrix): no text, no true/false."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, list) and depth < 2 and all(_numbers_only(v, depth + 1) for v in value)
+
+
 def _answer(key: str, step: Step, value: object) -> Answer:
+    if not _numbers_only(value):
+        return Answer(key, step, None, "not a number, a list of numbers or a list of such rows")
     try:
         array = np.array(value, dtype=float)
     except (TypeError, ValueError):

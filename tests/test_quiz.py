@@ -316,18 +316,20 @@ def test_grade_says_right_wrong_and_the_mistake_per_answer(tmp_path: Path) -> No
         f'"delta.2" = [1, 2]\n'
         f'"dW.1" = [[1, 2, 3]]\n'
         f'"db.1" = [{d1[0]:.6g}, {d1[1]:.6g}]\n'
+        '"z.2" = [true, 1]\n'
     )
     proc = run("grade", "two_layer", str(answers))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[1].startswith("  ✓ step  5  L") and lines[1].endswith("right")
-    assert "✗ step  8  δ⁽²⁾" in lines[2] and "2 entries" in lines[2]  # no known mistake
-    assert "✗ step 13  δ⁽¹⁾" in lines[3] and "forgot σ′" in lines[3]
-    assert "expected a 2×2 matrix" in lines[4] and "✓ step 15" in lines[5]
-    assert lines[-1] == "score: 2 of 5 right"
+    assert "✗ step  3  z⁽²⁾" in lines[1] and "not a number" in lines[1]  # true is not 1
+    assert lines[2].startswith("  ✓ step  5  L") and lines[2].endswith("right")
+    assert "✗ step  8  δ⁽²⁾" in lines[3] and "2 entries" in lines[3]  # no known mistake
+    assert "✗ step 13  δ⁽¹⁾" in lines[4] and "forgot σ′" in lines[4]
+    assert "expected a 2×2 matrix" in lines[5] and "✓ step 15" in lines[6]
+    assert lines[-1] == "score: 2 of 6 right"
     as_json = json.loads(run("grade", "two_layer", str(answers), "--format", "json").stdout)
-    assert as_json["right"] == 2 and as_json["total"] == 5
-    assert as_json["answers"][2]["mistakes"][0]["key"] == "forgot_dact"
+    assert as_json["right"] == 2 and as_json["total"] == 6
+    assert as_json["answers"][3]["mistakes"][0]["key"] == "forgot_dact"
 
 
 @pytest.mark.parametrize(
@@ -337,6 +339,7 @@ def test_grade_says_right_wrong_and_the_mistake_per_answer(tmp_path: Path) -> No
         ('"delta.9" = 1', "'delta.9' names no step"),
         ('"99" = 1', "there are steps 1 to 20"),
         ("", "no answers"),
+        ('"5" = ' + "[" * 5000 + "1" + "]" * 5000, "lists nested too deeply"),
     ],
 )
 def test_grade_refuses_a_bad_answer_file_in_one_line(
@@ -416,6 +419,7 @@ def test_exam_latex_compiles(tmp_path: Path) -> None:
         (["quiz", "two_layer", "--kinds", "deltas"], "'deltas' is not a phase or a kind"),
         (["quiz", "two_layer", "--tolerance", "2"], "between 0 and 1"),
         (["exam", "two_layer", "-o", "nowhere"], "nowhere: no such folder"),
+        (["exam", "two_layer", "--seed", "-5"], "--seed: must be from 0"),
     ],
 )
 def test_quiz_and_exam_arguments_get_one_line(args: list[str], problem: str) -> None:

@@ -262,3 +262,10 @@ def test_compare_refuses_a_bad_log_in_one_line(tmp_path: Path, content: str, pro
     proc = run("compare", str(good), str(bad))
     assert proc.returncode == 2 and problem in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_compare_keeps_its_plot_to_a_sane_size(tmp_path: Path) -> None:
+    log = tmp_path / "a.csv"
+    log.write_text("iteration,loss\n0,1\n1,0.5\n")
+    proc = run("compare", str(log), str(log), "--height", "100000000")
+    assert proc.returncode == 2 and "--height: must be from 2 to 200" in proc.stderr

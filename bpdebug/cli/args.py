@@ -46,6 +46,23 @@ def positive_int(text: str) -> int:
     return int(value)
 
 
+def _bounded(low: int, high: int):  # type: ignore[no-untyped-def]
+    """A whole number from `low` to `high`, as an argparse type."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number, got {shown(text)}"
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high:,}, got {value}")
+        return value
+
+    return parse
+
+
 def positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -155,7 +172,7 @@ def _quiz_flags(p: argparse.ArgumentParser, command: str) -> None:
             "the seed (every asked value left blank) and one answer key per sheet."
         )
         p.add_argument("--variants", type=positive_int, default=1, metavar="N")
-        p.add_argument("--seed", type=int, default=0, metavar="S")
+        p.add_argument("--seed", type=_bounded(0, 2**63 - 1), default=0, metavar="S")
         p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown")
         p.add_argument("--output-dir", "-o", default=".", metavar="DIR")
         p.add_argument("--data", action="store_true", help="draw the data from the seed too")
@@ -247,9 +264,14 @@ def command_parser(command: str) -> Parser:
         )
         p.add_argument("logs", nargs=2, metavar="LOG", help="a .csv or .json log")
         p.add_argument(
-            "--width", type=positive_int, default=None, help="columns (default: terminal)"
+            "--width",
+            type=_bounded(10, 1000),
+            default=None,
+            help="columns, 10-1000 (default: terminal)",
         )
-        p.add_argument("--height", type=positive_int, default=14, help="plot rows (default 14)")
+        p.add_argument(
+            "--height", type=_bounded(2, 200), default=14, help="plot rows, 2-200 (default 14)"
+        )
         _limit_flags(p)
         return p
     p.add_argument("net", metavar="NET", help=NET_HELP)

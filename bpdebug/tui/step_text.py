@@ -194,7 +194,7 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
     def results(first_line: Text) -> list[Text]:
         """The result lines; the first gets its shape where that costs no extra row."""
         first = wrap(first_line)
-        if parts.shape:
+        if parts.shape and "⟨" not in first_line.plain:  # an elided value says its shape
             shaped = wrap(first_line + Text(f"   ({parts.shape})", style="dim"))
             first = shaped if len(shaped) == len(first) else first
         return first + [w for line in parts.result[1:] for w in wrap(line)]
