@@ -38,6 +38,7 @@ from textual import events  # noqa: E402
 
 from bpdebug.allocator import keep_freed_memory  # noqa: E402
 from bpdebug.engine import ACTIVATIONS, LOSSES, Network, build_trace, train  # noqa: E402
+from bpdebug.engine.optimizers import Optimizer  # noqa: E402
 from bpdebug.report import trace_text  # noqa: E402
 from bpdebug.tui.app import make_app  # noqa: E402
 
@@ -118,6 +119,28 @@ def bare_sgd(net: Network, iterations: int) -> None:
             tuple(
                 type(la)(la.activation, W, b, la.alpha)
                 for la, W, b in zip(net.layers, Ws, bs, strict=True)
+            )
+        )
+
+
+def bare_adam(net: Network, iterations: int) -> None:
+    """A bare NumPy Adam loop (torch's defaults) on mutable copies of the parameters."""
+    params = [p.copy() for layer in net.layers for p in (layer.W, layer.b)]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    lr, b1, b2, eps = net.learning_rate, 0.9, 0.999, 1e-8
+    current = net
+    for t in range(1, iterations + 1):
+        grads = [g for pair in bare_forward_backward(current) for g in pair]
+        for k, g in enumerate(grads):
+            m[k] = b1 * m[k] + (1 - b1) * g
+            v[k] = b2 * v[k] + (1 - b2) * (g * g)
+            m_hat, v_hat = m[k] / (1 - b1**t), v[k] / (1 - b2**t)
+            params[k] -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        current = net.with_layers(
+            tuple(
+                type(la)(la.activation, params[2 * i], params[2 * i + 1], la.alpha)
+                for i, la in enumerate(net.layers)
             )
         )
 
@@ -379,6 +402,25 @@ def engine(repeat: int) -> list[Row]:
                 iterations / sgd.median,
                 1 / training.ratio(sgd),
                 "≥ 0.7× bare SGD",
+            )
+        )
+        adam_net = net.with_optimizer(Optimizer("adam"), None)
+        training, adam = side_by_side(
+            [
+                lambda n=adam_net, k=iterations: train(n, k, final_row=False),
+                lambda n=net, k=iterations: bare_adam(n, k),
+            ],
+            1,
+            repeat,
+        )
+        rows.append(
+            (
+                f"  with Adam, {name} (iterations/s)",
+                iterations / training.median,
+                "it/s",
+                iterations / adam.median,
+                1 / training.ratio(adam),
+                "≥ 0.7× bare Adam",
             )
         )
     return rows

@@ -18,6 +18,7 @@ import numpy as np
 
 from .atomic import read_bounded, write_atomically
 from .engine import Network
+from .optimizer_file import optimizer_document, optimizer_toml
 from .validate import DEFAULT_LIMITS, Limits, NetworkFileError, kind_of, network_from_document
 
 __all__ = [
@@ -119,6 +120,9 @@ def network_to_document(net: Network) -> dict[str, Any]:
             item["frozen"] = sorted(layer.frozen)
         layers.append(item)
     doc["layers"] = layers
+    optimizer = optimizer_document(net)
+    if optimizer is not None:
+        doc["optimizer"] = optimizer
     return doc
 
 
@@ -145,6 +149,8 @@ def to_toml(net: Network, comment: str = "") -> str:
     for item in doc["layers"]:
         lines += ["", "[[layers]]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in item.items()]
+    if "optimizer" in doc:
+        lines += optimizer_toml(doc["optimizer"], _toml_value)
     return "\n".join(lines) + "\n"
 
 

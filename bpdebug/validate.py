@@ -19,7 +19,7 @@ from .engine.flat import laid_out_flat
 from .engine.losses import target_problem
 from .engine.network import INITS, MAX_LEARNING_RATE, init_params
 
-TOP_KEYS = ("name", "loss", "learning_rate", "seed", "data", "layers")
+TOP_KEYS = ("name", "loss", "learning_rate", "seed", "data", "layers", "optimizer")
 DATA_KEYS = ("x", "y")
 LAYER_KEYS = ("activation", "W", "b", "units", "init", "alpha", "frozen")
 
@@ -226,6 +226,10 @@ def network_from_document(
     x = read_only_array(np.array(x_rows, dtype=np.float64).T)
     y = read_only_array(np.array(y_rows, dtype=np.float64).T)
     net = Network(tuple(layers), loss, lr, x, y, name=name, seed=seed, source=source)
+    if "optimizer" in doc:
+        from .optimizer_file import read_optimizer
+
+        net = net.with_optimizer(*read_optimizer(v, doc["optimizer"], layers))
     return laid_out_flat(net)  # one vector of parameters: updates start from it
 
 

@@ -86,7 +86,7 @@ async def test_opens_on_the_first_forward_step() -> None:
             ["n"],
             1,
             1,
-            ["▶ FORWARD step 2 of 20 · layer 1 · activation", "a⁽¹⁾ = σ(z⁽¹⁾)", "(3×4)"],
+            ["▶ FORWARD step 2 of 20 · layer 1 · activation", "a⁽¹⁾ = σ(z⁽¹⁾)", "= ⟨3×4⟩ σ"],
         ),
         (
             "xor",

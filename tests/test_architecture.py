@@ -29,6 +29,7 @@ ROOMS = {
     "allocator": "files",
     "flow_log": "files",
     "answers": "files",
+    "optimizer_file": "files",
     "report": "output",
     "explain": "output",
     "plot": "output",

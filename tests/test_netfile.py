@@ -48,7 +48,7 @@ BAD_FILES = {
     "missing_layers.toml": "layers: required key is missing",
     "missing_loss.toml": "loss: required key is missing",
     "misspelled_key.toml": "lerning_rate: unknown key (did you mean 'learning_rate'?); expected "
-    "one of name, loss, learning_rate, seed, data, layers",
+    "one of name, loss, learning_rate, seed, data, layers, optimizer",
     "nan_weight.json": "layers[0].W[0][1]: must be a finite number, got nan",
     "nan_weight.toml": "layers[1].W[0][1]: must be a finite number, got nan",
     "negative_learning_rate.toml": "learning_rate: must be above 0 and at most 1e+06, got -0.5",

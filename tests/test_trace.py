@@ -307,12 +307,12 @@ def test_a_value_the_plan_does_not_expect_is_an_error_at_build_time(
     real = trace_module._values
 
     def changed(net, plan):  # type: ignore[no-untyped-def]
-        values, theta = real(net, plan)
+        values, theta, state = real(net, plan)
         if change == "drop":
             del values["dact", 1]
         else:
             values["dact", 9] = values["dact", 1]
-        return values, theta
+        return values, theta, state
 
     monkeypatch.setattr(trace_module, "_values", changed)
     said = "missing [dact 1], extra []" if change == "drop" else "missing [], extra [dact 9]"

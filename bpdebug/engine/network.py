@@ -9,6 +9,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation, Array
 from .losses import LOSSES, Loss
+from .optimizers import Optimizer, OptState
 
 INITS = ("xavier", "he", "normal")
 MAX_LEARNING_RATE = 1e6  # η is above 0 and at most this, in a file or an edit
@@ -71,6 +72,10 @@ class Network:
     # the network has it at hand (a loaded file, an update): the next update starts from it
     # instead of gathering the parameters again. None otherwise; always equal to them.
     theta: Array | None = field(default=None, compare=False, repr=False)
+    # The optimizer of the file's [optimizer] table (None: plain gradient descent) and the
+    # state it carries between iterations (None: none yet, zeros).
+    optimizer: Optimizer | None = field(default=None, compare=False, repr=False)
+    opt_state: OptState | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name.isprintable():  # a name is shown on screens: no control characters
@@ -102,6 +107,19 @@ class Network:
 
         `theta`: the new layers' W and b in one vector, if the caller has them so.
         """
+        return self._rebuilt(layers, theta, self.optimizer, self.opt_state)
+
+    def with_optimizer(self, optimizer: Optimizer | None, state: OptState | None) -> Network:
+        """The same network with another optimizer or optimizer state."""
+        return self._rebuilt(self.layers, self.theta, optimizer, state)
+
+    def _rebuilt(
+        self,
+        layers: tuple[Layer, ...],
+        theta: Array | None,
+        optimizer: Optimizer | None,
+        state: OptState | None,
+    ) -> Network:
         return Network(
             layers,
             self.loss,
@@ -112,6 +130,8 @@ class Network:
             self.seed,
             self.source,
             theta,
+            optimizer,
+            state,
         )
 
     def with_params(
@@ -142,6 +162,13 @@ class Network:
             if mine.activation == "leaky_relu" and mine.alpha != theirs.alpha:
                 return False
             pairs += [(mine.W, theirs.W), (mine.b, theirs.b)]
+        if self.optimizer != other.optimizer:
+            return False
+        mine_state, their_state = self.opt_state, other.opt_state
+        if (mine_state is None) != (their_state is None):
+            return False
+        if mine_state is not None and not mine_state.same_as(their_state):
+            return False
         return all(_bits_equal(p, q) for p, q in pairs)
 
     def __repr__(self) -> str:

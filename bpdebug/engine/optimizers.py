@@ -2,11 +2,10 @@
 AdamW (and plain gradient descent with weight decay), as torch.optim defines them.
 
 `update(opt, θ, ∂L/∂θ, state, η)` returns every factor of one parameter's update in order (the
-steps a person would step through: the gradient with coupled weight decay, the velocity or the
+steps a person steps through: the gradient with coupled weight decay, the velocity or the
 moments, their bias corrections, the look-ahead, then the new parameter) and the state the
-next iteration starts from. This is part 1 of issue 18: the equations, checked against
-torch.optim (tests/test_optimizers.py); the network file, the trace's update phase, training
-and the screen do not use it yet.
+next iteration starts from. The trace's update phase and training both call it, so their
+numbers are the same; tests/test_optimizers.py holds it to torch.optim.
 """
 
 from __future__ import annotations
@@ -61,6 +60,14 @@ class Optimizer:
     def get(self, key: str) -> float:
         return self.hyper.get(key, DEFAULTS[self.name][key])
 
+    @property
+    def key(self) -> tuple[str, bool]:
+        """What the plan's steps depend on: the optimizer, and whether it decays weights."""
+        return self.name, bool(self.get("weight_decay"))
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self.hyper.items()))))
+
 
 def _check(key: str, value: float) -> None:
     if not math.isfinite(value):
@@ -106,7 +113,7 @@ def update(
         step = g
     elif name in ("momentum", "nesterov"):
         mu = opt.get("momentum")
-        v = g.copy() if t == 1 else mu * state["velocity"] + g
+        v = mu * state["velocity"] + g if "velocity" in state else g.copy()  # torch: g first
         new_state["velocity"] = v
         factors.append(Factor("velocity", v))
         if name == "nesterov":
@@ -122,8 +129,14 @@ def update(
         step = g / (np.sqrt(sq) + eps)
     else:  # adam, adamw
         b1, b2, eps = opt.get("beta1"), opt.get("beta2"), opt.get("eps")
-        m = b1 * state.get("exp_avg", np.zeros_like(g)) + (1 - b1) * g
-        v = b2 * state.get("exp_avg_sq", np.zeros_like(g)) + (1 - b2) * (g * g)
+        # β₁m + (1 − β₁)g and β₂v + (1 − β₂)g², each operation rounded as written, with as
+        # few temporary arrays as that allows (training runs this for every parameter).
+        m = _scaled(state.get("exp_avg"), b1, g)
+        m += _times(g, 1 - b1)
+        square = g * g
+        square *= 1 - b2
+        v = _scaled(state.get("exp_avg_sq"), b2, g)
+        v += square
         new_state["exp_avg"], new_state["exp_avg_sq"] = m, v
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         factors += [
@@ -132,9 +145,23 @@ def update(
             Factor("exp_avg_hat", m_hat),
             Factor("exp_avg_sq_hat", v_hat),
         ]
-        step = m_hat / (np.sqrt(v_hat) + eps)
+        step = np.sqrt(v_hat)
+        step += eps
+        np.divide(m_hat, step, out=step)  # m̂ / (√v̂ + ε), in a temporary of its own
+        step *= lr
+        factors.append(Factor("new", theta - step))
+        return factors, new_state
     factors.append(Factor("new", theta - lr * step))
     return factors, new_state
+
+
+def _scaled(previous: Array | None, factor: float, like: Array) -> Array:
+    """factor · previous, or zeros where there is no previous yet (0 + x is x exactly)."""
+    return factor * previous if previous is not None else np.zeros_like(like)
+
+
+def _times(a: Array, factor: float) -> Array:
+    return a * factor
 
 
 def run(
@@ -155,3 +182,32 @@ def run(
             new_params.append(factors[-1].value)
         params = new_params
     return params, state
+
+
+@dataclass(frozen=True, eq=False)
+class OptState:
+    """What an optimizer carries from one iteration to the next: the updates taken so far (t)
+    and, per parameter ("W1", "b1", …), its arrays (zeros before the first update)."""
+
+    t: int = 0
+    tensors: dict[str, dict[str, Array]] = field(default_factory=dict)
+
+    def of(self, key: str) -> dict[str, Array]:
+        return self.tensors.get(key, {})
+
+    def same_as(self, other: OptState | None) -> bool:
+        if other is None or self.t != other.t or set(self.tensors) != set(other.tensors):
+            return False
+        for key, arrays in self.tensors.items():
+            theirs = other.tensors[key]
+            if set(arrays) != set(theirs):
+                return False
+            for name, a in arrays.items():
+                if a.shape != theirs[name].shape or a.tobytes() != theirs[name].tobytes():
+                    return False
+        return True
+
+
+def plain(opt: Optimizer | None) -> bool:
+    """Whether updates are today's θ − η ∂L/∂θ (no optimizer, or sgd without weight decay)."""
+    return opt is None or (opt.name == "sgd" and not opt.get("weight_decay"))

@@ -17,6 +17,18 @@ from .losses import target_problem
 from .network import MAX_LEARNING_RATE, Network, read_only_array
 
 MAX_MAGNITUDE = 1e9  # the default bound on any number, as for a network file (--max-magnitude)
+HYPER_LABELS = {"momentum": "μ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "alpha": "α"}
+HYPER_LABELS["weight_decay"] = "λ"
+HYPER_NAMES = {  # what a person may type for each hyper-parameter
+    **{k: k for k in HYPER_LABELS},
+    **{v: k for k, v in HYPER_LABELS.items()},
+    "β1": "beta1",
+    "β2": "beta2",
+    "mu": "momentum",
+    "lambda": "weight_decay",
+}
+STATE_NAMES = {"velocity": "v", "square_avg": "s", "exp_avg": "m", "exp_avg_sq": "v"}
+_STATE = re.compile(r"(?P<s>[mvs])_(?P<p>[Wb]\d+)\s*\[\s*(?P<i>\d+)\s*(?:,\s*(?P<j>\d+)\s*)?\]")
 
 
 class EditError(ValueError):
@@ -35,6 +47,10 @@ class ParamRef:
     def label(self) -> str:
         if self.tensor == "lr":
             return "η"
+        if self.tensor.startswith("opt."):
+            return HYPER_LABELS[self.tensor[4:]]
+        if self.tensor.startswith("state."):
+            return f"{self.name.split('[')[0]}{self._index()}"
         if self.tensor == "b":
             return f"b{sup(self.layer or 0)}[{self.i}]"
         name = f"W{sup(self.layer or 0)}" if self.tensor == "W" else self.tensor
@@ -45,24 +61,59 @@ class ParamRef:
         """The operand `param` name of the tensor holding it: "W2", "b1", "x", "y", "lr"."""
         return f"{self.tensor}{self.layer}" if self.tensor in ("W", "b") else self.tensor
 
+    def _index(self) -> str:
+        return f"[{self.i}]" if self.tensor.split(".")[1][0] == "b" else f"[{self.i},{self.j}]"
+
     @property
     def name(self) -> str:
-        """Its plain name, as typed: "W2[1,0]", "b1[0]", "x[0,3]", "eta"."""
+        """Its plain name, as typed: "W2[1,0]", "b1[0]", "x[0,3]", "eta", "beta1",
+        "m_W1[0,0]" (the optimizer's state: m, v or s of a parameter)."""
         if self.tensor == "lr":
             return "eta"
+        if self.tensor.startswith("opt."):
+            return self.tensor[4:]
+        if self.tensor.startswith("state."):
+            _, param, kind = self.tensor.split(".")
+            return f"{STATE_NAMES[kind]}_{param}{self._index()}"
         if self.tensor == "b":
             return f"b{self.layer}[{self.i}]"
         return f"{self.key}[{self.i},{self.j}]"
 
 
 def tensor_of(net: Network, key: str) -> np.ndarray | float:
-    """The array (or η) an operand's `param` names."""
+    """The array (or η) an operand's `param` names: a parameter, the data, η, one of the
+    optimizer's hyper-parameters ("opt.beta1", "opt.beta1_t" = β₁ᵗ of this update) or its
+    state before this update ("state.W1.exp_avg", zeros before the first)."""
+    if key.startswith("opt."):
+        return optimizer_value(net, key[4:])
+    if key.startswith("state."):
+        _, param, tensor = key.split(".")
+        state = net.opt_state.of(param) if net.opt_state is not None else {}
+        if tensor in state:
+            return state[tensor]
+        shape_of = tensor_of(net, param)
+        return np.zeros(np.shape(shape_of))
     if key == "lr":
         return net.learning_rate
     if key in ("x", "y"):
         return net.x if key == "x" else net.y
     layer = net.layers[int(key[1:]) - 1]
     return layer.W if key[0] == "W" else layer.b
+
+
+def optimizer_value(net: Network, hyper: str) -> float:
+    """A hyper-parameter of the network's optimizer; β₁ᵗ and β₂ᵗ at this update's t."""
+    opt = net.optimizer
+    assert opt is not None
+    if hyper.endswith("_t"):
+        t = (net.opt_state.t if net.opt_state is not None else 0) + 1
+        return float(opt.get(hyper[:-2]) ** t)
+    return float(opt.get(hyper))
+
+
+def editable(key: str | None) -> bool:
+    """Whether an operand's tensor is one an edit can change (a parameter, the data, η)."""
+    return key is not None and not key.startswith(("opt.", "state."))
 
 
 def ref_for(key: str, i: int = 0, j: int = 0) -> ParamRef:
@@ -75,9 +126,9 @@ def ref_for(key: str, i: int = 0, j: int = 0) -> ParamRef:
 def entries_of(kind: str, layer: int | None) -> str | None:
     """The parameter whose entries a step's value has one of each: ∂L/∂W⁽ˡ⁾ and the updated
     W⁽ˡ⁾ one per entry of W⁽ˡ⁾ ("W2"), ∂L/∂b⁽ˡ⁾ and the updated b⁽ˡ⁾ one per entry of b⁽ˡ⁾."""
-    if kind in ("dW", "W_new"):
+    if kind == "dW" or kind.startswith("W_"):  # W_new and the optimizer's factors of W
         return f"W{layer}"
-    if kind in ("db", "b_new"):
+    if kind == "db" or kind.startswith("b_"):
         return f"b{layer}"
     return None
 
@@ -98,6 +149,10 @@ def parse_name(text: str, net: Network) -> ParamRef:
     typed = text.strip()
     if typed.lower() in LEARNING_RATE_NAMES:
         return ParamRef("lr")
+    if net.optimizer is not None:
+        found = _optimizer_name(typed, net)
+        if found is not None:
+            return found
     match = _NAME.fullmatch(typed)
     if match is None or not typed:
         raise EditError(f"no parameter is named {shown(typed)}: try {NAME_EXAMPLES}")
@@ -117,6 +172,35 @@ def parse_name(text: str, net: Network) -> ParamRef:
     else:
         key = tensor
     return _entry(net, key, typed, match["i"], match["j"])
+
+
+def _optimizer_name(typed: str, net: Network) -> ParamRef | None:
+    """A hyper-parameter (beta1, β₁, eps …) or a state entry (m_W1[0,0]) of the optimizer."""
+    from .optimizers import DEFAULTS, STATE
+
+    opt = net.optimizer
+    assert opt is not None
+    hyper = HYPER_NAMES.get(typed) or HYPER_NAMES.get(typed.lower())
+    if hyper is not None:
+        if hyper not in DEFAULTS[opt.name]:
+            raise EditError(f"{opt.name} has no {hyper}: it takes {', '.join(DEFAULTS[opt.name])}")
+        return ParamRef(f"opt.{hyper}")
+    match = _STATE.fullmatch(typed)
+    if match is None:
+        return None
+    kinds = [k for k in STATE[opt.name] if STATE_NAMES[k] == match["s"]]
+    if not kinds:
+        kept = ", ".join(STATE[opt.name]) or "none"
+        raise EditError(f"{opt.name} keeps no {match['s']}: its state is {kept}")
+    key = f"state.{match['p']}.{kinds[0]}"
+    try:
+        shape = np.shape(tensor_of(net, key))
+    except (IndexError, ValueError):
+        raise EditError(f"there is no {match['p']} in this network") from None
+    ref = ParamRef(key, None, int(match["i"]), int(match["j"] or 0))
+    if ref.i >= shape[0] or (len(shape) == 2 and ref.j >= shape[1]):
+        raise EditError(f"{ref.name} is outside {match['p']}, which is {'×'.join(map(str, shape))}")
+    return ref
 
 
 def _entry(net: Network, key: str, typed: str, i: str | None, j: str | None) -> ParamRef:
@@ -168,6 +252,8 @@ def set_value(
     same ranges a network file is held to: `max_magnitude` is its --max-magnitude)."""
     if not math.isfinite(value):
         raise EditError(f"{value} is not a finite number")
+    if ref.tensor.startswith(("opt.", "state.")):
+        return _set_optimizer_value(net, ref, value, max_magnitude)
     if ref.tensor == "lr":
         if not 0 < value <= MAX_LEARNING_RATE:
             raise EditError(
@@ -196,6 +282,32 @@ def set_value(
         b[ref.i] = value
         new = replace(layer, b=read_only_array(b))
     return net.with_layers(net.layers[:l] + (new,) + net.layers[l + 1 :])
+
+
+def _set_optimizer_value(net: Network, ref: ParamRef, value: float, limit: float) -> Network:
+    """A hyper-parameter (held to the file's ranges) or one entry of the optimizer's state."""
+    from .optimizers import Optimizer, OptState
+
+    opt = net.optimizer
+    if opt is None:
+        raise EditError("this network has no [optimizer]")
+    if ref.tensor.startswith("opt."):
+        try:
+            new_opt = Optimizer(opt.name, {**opt.hyper, ref.tensor[4:]: value})
+        except ValueError as exc:
+            raise EditError(str(exc)) from None
+        return net.with_optimizer(new_opt, net.opt_state)
+    if abs(value) > limit:
+        raise EditError(f"{value:g} is outside ±{limit:g} (the --max-magnitude limit)")
+    _, param, kind = ref.tensor.split(".")
+    if kind in ("square_avg", "exp_avg_sq") and value < 0:
+        raise EditError("a running mean of squares cannot be negative")
+    arr = np.array(tensor_of(net, ref.tensor))
+    arr[(ref.i, ref.j) if arr.ndim == 2 else (ref.i,)] = value
+    state = net.opt_state or OptState()
+    tensors = {k: dict(v) for k, v in state.tensors.items()}
+    tensors.setdefault(param, {})[kind] = read_only_array(arr)
+    return net.with_optimizer(opt, OptState(state.t, tensors))
 
 
 def _check_in_range(net: Network, ref: ParamRef) -> None:

@@ -18,6 +18,7 @@ from .activations import ACTIVATIONS
 from .flat import Layout, layout
 from .losses import LOSSES
 from .network import Network
+from .optimizers import plain
 
 PHASES = ("forward", "backward", "update")
 # What each kind of step computes, in words (the step panel's header, the worked solutions).
@@ -34,6 +35,19 @@ KIND_TITLES = {
     "b_new": "bias update",
     "loss_after": "loss after the update",
 }
+FACTOR_TITLES = {
+    "g": "gradient with weight decay",
+    "decayed": "decoupled weight decay",
+    "velocity": "velocity",
+    "lookahead": "Nesterov look-ahead",
+    "square_avg": "running mean of the squared gradient",
+    "exp_avg": "first moment",
+    "exp_avg_sq": "second moment",
+    "exp_avg_hat": "bias-corrected first moment",
+    "exp_avg_sq_hat": "bias-corrected second moment",
+}
+for _p in ("W", "b"):  # the optimizers' factor steps, per parameter
+    KIND_TITLES.update({f"{_p}_{k}": f"{_p}: {title}" for k, title in FACTOR_TITLES.items()})
 # Kinds whose value has one column per example (the others hold one value for the batch).
 PER_EXAMPLE = frozenset({"z", "a", "dL_da", "dact", "delta"})
 
@@ -49,7 +63,25 @@ def symbol_text(symbol: ex.Expr) -> str:
 
 
 # The symbol of each parameter an operand can name ("W2", "b1", "x", "y", "lr").
+HYPER_SYMBOLS = {
+    "momentum": "μ",
+    "beta1": "β₁",
+    "beta2": "β₂",
+    "eps": "ε",
+    "alpha": "α",
+    "weight_decay": "λ",
+    "beta1_t": "β₁ᵗ",
+    "beta2_t": "β₂ᵗ",
+}
+STATE_SYMBOLS = {"velocity": "v", "square_avg": "s", "exp_avg": "m", "exp_avg_sq": "v"}
+
+
 def param_symbol(key: str) -> ex.Expr:
+    if key.startswith("opt."):  # a hyper-parameter of the optimizer: β₁, ε, or β₁ᵗ
+        return ex.Sym(HYPER_SYMBOLS[key[4:]])
+    if key.startswith("state."):  # the optimizer's state before this update: m⁽¹⁾_W …
+        _, param, tensor = key.split(".")
+        return ex.Sym(STATE_SYMBOLS[tensor], param[1:], sub=param[0])
     if key == "x":
         return symbol("a", 0)
     if key == "lr":
@@ -100,7 +132,7 @@ class Plan(NamedTuple):
     keeps_some: bool  # whether some layer freezes a parameter (the update keeps it)
 
 
-R0, R1, R2 = ex.Ref(0), ex.Ref(1), ex.Ref(2)
+R0, R1, R2, R3, R4 = (ex.Ref(k) for k in range(5))
 
 
 class _Planner:
@@ -143,7 +175,7 @@ class _Planner:
 # What the plan depends on. Per layer: activation, leaky slope (0 for the others), W's shape,
 # the parameters the update keeps; then the loss and the batch size.
 LayerKey = tuple[str, float, tuple[int, ...], frozenset[str]]
-ShapeKey = tuple[tuple[LayerKey, ...], str, int]
+ShapeKey = tuple[tuple[LayerKey, ...], str, int, tuple[str, bool] | None]
 
 
 def shape_key(net: Network) -> ShapeKey:
@@ -156,20 +188,23 @@ def shape_key(net: Network) -> ShapeKey:
         )
         for la in net.layers
     )
-    return layers, net.loss, net.batch_size
+    optimizer = None if plain(net.optimizer) else net.optimizer.key  # type: ignore[union-attr]
+    return layers, net.loss, net.batch_size, optimizer
 
 
 @lru_cache(maxsize=64)
 def plan_for(key: ShapeKey) -> Plan:
     """The steps of one iteration for networks of this shape, without their values."""
-    layer_keys, loss, m = key
+    layer_keys, loss, m, optimizer = key
     layers = tuple((activation, alpha) for activation, alpha, _, _ in layer_keys)
     kept = tuple(f for _, _, _, f in layer_keys)
     n_out = layer_keys[-1][2][0]
     p = _Planner()
     _plan_forward(p, layers, loss, m, n_out)
     _plan_backward(p, layers, loss, m, n_out)
-    _plan_update(p, len(layers), kept)
+    from .update_plan import plan_update  # (it builds on this module)
+
+    plan_update(p, len(layers), kept, optimizer)
     starts: dict[str, int] = {}
     for i, s in enumerate(p.steps):
         starts.setdefault(s.phase, i)
@@ -337,27 +372,3 @@ def _plan_chain_delta(p: _Planner, l: int) -> None:
     """δ⁽ˡ⁾ = ∂L/∂a⁽ˡ⁾ ⊙ σ′(z⁽ˡ⁾), the chain rule's elementwise step."""
     rhs = ex.Had(R0, R1)
     p.add("backward", l, "delta", symbol("δ", l), rhs, p.step("dL_da", l), p.step("dact", l))
-
-
-def _plan_update(p: _Planner, depth: int, kept: tuple[frozenset[str], ...]) -> None:
-    lr = p.param("lr")
-    for l in range(1, depth + 1):
-        for name in ("W", "b"):
-            old = p.param(f"{name}{l}")
-            lhs = symbol(name, l)
-            if name in kept[l - 1]:
-                note = f"{name}{sup(l)} is frozen in the network file: the update keeps it"
-                p.add("update", l, f"{name}_new", lhs, R0, old, relation="←", note=note)
-                continue
-            grad = p.step(f"d{name}", l)
-            rhs = ex.Sub(R0, ex.MatMul(R1, R2))
-            p.add("update", l, f"{name}_new", lhs, rhs, old, lr, grad, relation="←")
-    p.add(
-        "update",
-        None,
-        "loss_after",
-        ex.Sym("L", prime=True),
-        ex.Words("the loss of the updated network on the same data"),
-        p.step("loss", None),
-        note="the loss of the updated parameters on the same data",
-    )

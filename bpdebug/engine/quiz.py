@@ -209,12 +209,12 @@ def _db_variants(trace: Trace, step: Step) -> list[tuple[str, Array]]:
 def _update_variants(trace: Trace, step: Step) -> list[tuple[str, Array]]:
     l = step.layer
     assert l is not None
-    layer, eta = trace.network.layers[l - 1], trace.network.learning_rate
-    old, grad = (
-        (layer.W, _val(trace, "dW", l)) if step.kind == "W_new" else (layer.b, _val(trace, "db", l))
-    )
-    frozen = ("W" if step.kind == "W_new" else "b") in layer.frozen
-    return [] if frozen else [("update_sign", old + eta * grad)]
+    layer = trace.network.layers[l - 1]
+    name = "W" if step.kind == "W_new" else "b"
+    if name in layer.frozen:
+        return []
+    old, new = (layer.W if name == "W" else layer.b), np.asarray(step.value, dtype=float)
+    return [("update_sign", old + (old - new))]  # θ + η·(the step): the step taken backwards
 
 
 def _z_variants(trace: Trace, step: Step) -> list[tuple[str, Array]]:

@@ -24,8 +24,9 @@ from ..notation.text import text
 from .activations import Array
 from .backprop import activation, hidden_error, loss, loss_of, output_error, weighted_input
 from .flat import gradient_sums, unflatten, updated_params
-from .network import Network
-from .params import entries_of, tensor_of
+from .network import Network, read_only
+from .optimizers import OptState, plain, update
+from .params import editable, entries_of, tensor_of
 from .plan import KIND_TITLES, PER_EXAMPLE, PHASES, Plan, plan_for, shape_key
 
 __all__ = ["KIND_TITLES", "PHASES", "Operand", "Step", "Trace", "build_trace"]
@@ -133,7 +134,9 @@ class Step(NamedTuple):
 Key = tuple[str, int | None]  # (kind, layer): what a value is, as the plan names it
 
 
-def _values(net: Network, plan: Plan) -> tuple[dict[Key, Array | float], Array | None]:
+def _values(
+    net: Network, plan: Plan
+) -> tuple[dict[Key, Array | float], Array | None, OptState | None]:
     """Every step's value but L′, by (kind, layer), and the updated parameters in one vector
     (None if some are frozen). The equations are backprop's; the gradients and the update
     go through one flat vector, as in training (flat.py)."""
@@ -160,10 +163,37 @@ def _values(net: Network, plan: Plan) -> tuple[dict[Key, Array | float], Array |
         gradient_sums(delta, a[l - 1], *grads[l - 1])
         v[k["dW"]], v[k["db"]] = grads[l - 1]
     flat_grad /= net.batch_size
+    if not plain(net.optimizer):
+        state = _optimizer_steps(net, v, grads)
+        return v, None, state
     new, theta = updated_params(net, flat_grad, plan.layout, plan.keeps_some)
     for l, (W, b) in enumerate(new, start=1):
         v[keys[l]["W_new"]], v[keys[l]["b_new"]] = W, b
-    return v, theta
+    return v, theta, net.opt_state
+
+
+def _optimizer_steps(
+    net: Network, v: dict[Key, Array | float], grads: list[tuple[Array, Array]]
+) -> OptState:
+    """Each parameter's update factor by factor (optimizers.py), into the values; the state
+    the next iteration starts from."""
+    opt = net.optimizer
+    assert opt is not None
+    before = net.opt_state or OptState()
+    t = before.t + 1
+    tensors: dict[str, dict[str, Array]] = {}
+    for l, layer in enumerate(net.layers, start=1):
+        for name, theta, grad in (("W", layer.W, grads[l - 1][0]), ("b", layer.b, grads[l - 1][1])):
+            if name in layer.frozen:
+                v[f"{name}_new", l] = theta
+                continue
+            factors, state = update(
+                opt, theta, grad.copy(), before.of(f"{name}{l}"), t, net.learning_rate
+            )
+            for f in factors:
+                v[f"{name}_{f.kind}", l] = f.value
+            tensors[f"{name}{l}"] = {k: read_only(a) for k, a in state.items()}
+    return OptState(t, tensors)
 
 
 def _in_plan_order(plan: Plan, values: dict[Key, Array | float]) -> tuple[Array | float, ...]:
@@ -192,8 +222,8 @@ def build_trace(net: Network) -> Trace:
     """
     plan = plan_for(shape_key(net))
     with np.errstate(all="ignore"):  # non-finite values are shown and reported, not warned
-        values, theta = _values(net, plan)
-    return Trace(net, plan, _in_plan_order(plan, values), theta)
+        values, theta, state = _values(net, plan)
+    return Trace(net, plan, _in_plan_order(plan, values), theta, state)
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,6 +236,7 @@ class Trace:
     # it out (`value`, `values`, a step), not here: most of a trace is never looked at.
     _recorded: tuple[Array | float, ...]
     _theta_after: Array | None  # the updated parameters in one vector, if it holds them all
+    _state_after: OptState | None = None  # the optimizer's state after this update
 
     @cached_property
     def updated(self) -> Network:
@@ -215,7 +246,10 @@ class Trace:
             (cast(Array, self.value(where["W_new", l])), cast(Array, self.value(where["b_new", l])))
             for l in range(1, self.network.depth + 1)
         ]
-        return self.network.with_params(params, self._theta_after)
+        updated = self.network.with_params(params, self._theta_after)
+        if self._state_after is not None:
+            updated = updated.with_optimizer(self.network.optimizer, self._state_after)
+        return updated
 
     @property
     def loss(self) -> float:
@@ -272,7 +306,9 @@ class Trace:
                 op.param,
                 op.symbol,
                 op.per_example,
-                op.param if op.step is None else self._entries(op.step),
+                (op.param if editable(op.param) else None)
+                if op.step is None
+                else self._entries(op.step),
             )
             for op in sp.operands
         )

@@ -24,6 +24,7 @@ from .activations import Array
 from .backprop import loss_of
 from .flat import Probe, flat_gradients, keep_frozen, layout_of, parameters, unflatten
 from .network import Network, read_only
+from .optimizers import OptState, plain, update
 from .trace import Trace
 
 
@@ -238,6 +239,17 @@ class Descent:
             b[...] = "b" in layer.frozen
         self._kept = kept if kept.any() else None  # where the update must not write
         self.recorder = Recorder(net.depth, every, cap)
+        # An optimizer other than plain descent: its state, carried from update to update.
+        self._opt = None if plain(net.optimizer) else net.optimizer
+        state = net.opt_state or OptState()
+        self._t, self._tensors = state.t, {k: dict(v) for k, v in state.tensors.items()}
+        self._next = self._theta.copy()  # where the optimizer writes each update
+        self._next_views = unflatten(self._next, self._layout)
+        self._keys = [
+            (f"{p}{l}", p in layer.frozen)
+            for l, layer in enumerate(net.layers, start=1)
+            for p in ("W", "b")
+        ]
         self.losses: list[float] = []
         self.stopped, self.reason = "", ""
         self.done = 0  # updates applied
@@ -273,9 +285,12 @@ class Descent:
                     self._record(value, grad, probe, force=True)
                     break
                 self._record(value, grad, probe)
-                new = grad
-                new *= self._minus_eta
-                new += self._theta  # (−η·g) + θ: the trace's bits
+                if self._opt is not None:
+                    new, pending = self._optimizer_step(grad)
+                else:
+                    new, pending = grad, None
+                    new *= self._minus_eta
+                    new += self._theta  # (−η·g) + θ: the trace's bits
                 if self._kept is not None:  # frozen entries stay bit for bit, even if g is nan
                     np.copyto(new, self._theta, where=self._kept)
                 if not math.isfinite(float(new.sum())) and not np.isfinite(new).all():
@@ -285,9 +300,29 @@ class Descent:
                     self._ensure_last_row(value, probe)
                     break
                 np.copyto(self._theta, new)
+                if pending is not None:
+                    self._t, self._tensors = self._t + 1, pending
                 done += 1
         self.done += done
         return done
+
+    def _optimizer_step(self, grad: Array) -> tuple[Array, dict[str, dict[str, Array]]]:
+        """The optimizer's update of every parameter (the trace's factors, optimizers.py),
+        into a new vector, and the state it leads to (kept only if the update is finite)."""
+        opt = self._opt
+        assert opt is not None
+        new = self._next  # frozen entries were copied once and are never written
+        pending: dict[str, dict[str, Array]] = {}
+        views = self._next_views
+        grads = unflatten(grad, self._layout)
+        lr, t = -self._minus_eta, self._t + 1
+        for k, (key, frozen) in enumerate(self._keys):
+            if frozen:
+                continue
+            theta, g = self._own[k // 2][k % 2], grads[k // 2][k % 2]
+            factors, pending[key] = update(opt, theta, g, self._tensors.get(key, {}), t, lr)
+            np.copyto(views[k // 2][k % 2], factors[-1].value)
+        return new, pending
 
     def _ensure_last_row(self, value: float, probe: Probe) -> None:
         """The iteration training stops at keeps its row even where the spacing skipped it."""
@@ -343,7 +378,13 @@ class Descent:
         """The current parameters as an immutable network (a copy: later steps don't touch it)."""
         theta = read_only(self._theta.copy())  # frozen entries never moved: it is the network's
         new = unflatten(theta, self._layout)
-        return self._start.with_params(keep_frozen(self._start.layers, new), theta)
+        net = self._start.with_params(keep_frozen(self._start.layers, new), theta)
+        if self._opt is not None:
+            state = {
+                k: {n: read_only(a.copy()) for n, a in v.items()} for k, v in self._tensors.items()
+            }
+            net = net.with_optimizer(self._opt, OptState(self._t, state))
+        return net
 
     def finish(self, final_row: bool = True) -> Run:
         """The run so far: the current network, with its own loss (and, with `final_row`,

@@ -24,7 +24,7 @@ from .boxes import (
 )
 
 GREEK = {"δ": r"\delta", "σ": r"\sigma", "η": r"\eta", "α": r"\alpha", "∂": r"\partial"}
-FUNCTIONS = {"tanh": r"\tanh", "log": r"\log", "exp": r"\exp"}
+FUNCTIONS = {"tanh": r"\tanh", "log": r"\log", "exp": r"\exp", "√": r"\sqrt"}
 OPERATORS = {
     "−": "-",
     "·": r"\cdot",
@@ -74,13 +74,34 @@ def latex(box: Box) -> str:
     if isinstance(box, Text):
         return r"\text{" + escape(box.text) + "}"
     if isinstance(box, Apply):
-        return latex(box.fn) + r"\left( " + latex(box.arg) + r" \right)"
+        fn = latex(box.fn)
+        if fn == r"\sqrt":  # a root takes its argument under its bar
+            return r"\sqrt{" + latex(box.arg) + "}"
+        return fn + r"\left( " + latex(box.arg) + r" \right)"
     raise TypeError(f"no LaTeX for {type(box).__name__}")
+
+
+# The optimizers' symbols (engine/plan.py): each as the texts set it.
+SYMBOLS = {
+    "β₁": r"\beta_1",
+    "β₂": r"\beta_2",
+    "β₁ᵗ": r"\beta_1^{t}",
+    "β₂ᵗ": r"\beta_2^{t}",
+    "ε": r"\varepsilon",
+    "μ": r"\mu",
+    "λ": r"\lambda",
+    "m\u0302": r"\hat{m}",
+    "v\u0302": r"\hat{v}",
+    "W\u0303": r"\tilde{W}",
+    "b\u0303": r"\tilde{b}",
+}
 
 
 def identifier(name: str) -> str:
     if name in FUNCTIONS:
         return FUNCTIONS[name]
+    if name in SYMBOLS:
+        return SYMBOLS[name]
     out = "".join(GREEK.get(ch, ch) for ch in name).replace("′", "'")
     if len(name.rstrip("′")) > 1 and name not in GREEK:
         return r"\operatorname{" + out.replace("_", r"\_") + "}"

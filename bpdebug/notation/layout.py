@@ -144,6 +144,8 @@ def _product_sign(left: Laid, right: Laid, elementwise: bool, numbers: bool) -> 
     product of arrays."""
     if (left.number and right.number) or (numbers and (left.number or right.number)):
         return [Mo("·")]
+    if numbers and any(f.scalar and isinstance(f.box, Fenced) for f in (left, right)):
+        return [Mo("·")]  # (1 − 0.9) · [..]: a bracketed scalar is a number too
     if elementwise:
         return [Mo("·")] if left.scalar and right.scalar else [Mo("⊙")]
     return []

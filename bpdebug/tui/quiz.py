@@ -90,6 +90,8 @@ class Quiz:
         return self.asks_kind(step.kind)
 
     def asks_kind(self, kind: str) -> bool:
+        if kind.startswith(("W_", "b_")) and kind not in QUIZZABLE:  # an optimizer's factor
+            return self.kinds is None or "W_new" in self.kinds
         return kind in QUIZZABLE and (self.kinds is None or kind in self.kinds)
 
     def record(self, iteration: int, step: Step) -> Record:
