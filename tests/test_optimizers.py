@@ -335,3 +335,20 @@ def test_the_samples_say_true() -> None:
     for name in ("momentum", "rmsprop"):
         run_ = train(load_network(sample_path(name)), 1000)
         assert run_.losses[-1] < 0.05 * run_.losses[0]
+
+
+@pytest.mark.parametrize("name", ["momentum", "adamw"])
+def test_a_frozen_parameter_keeps_still_under_an_optimizer(name: str) -> None:
+    net = with_optimizer(name, weight_decay=0.05)
+    net = net.with_layers((replace(net.layers[0], frozen=frozenset({"b"})), net.layers[1]))
+    by_trace = net
+    for _ in range(4):
+        by_trace = build_trace(by_trace).updated
+    trained = train(net, 4).network
+    assert trained.same_as(by_trace)
+    assert trained.layers[0].b.tobytes() == net.layers[0].b.tobytes()
+    assert "b1" not in trained.opt_state.tensors and "W1" in trained.opt_state.tensors
+    edited = set_value(
+        trained, parse_name("m_W1[0,0]" if name == "adamw" else "v_W1[0,0]", trained), 0.5
+    )
+    assert train(edited, 2).network.same_as(build_trace(build_trace(edited).updated).updated)

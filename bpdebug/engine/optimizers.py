@@ -11,6 +11,7 @@ numbers are the same; tests/test_optimizers.py holds it to torch.optim.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -95,19 +96,22 @@ def update(
     state: dict[str, Array],
     t: int,
     lr: float,
+    keep: bool = True,
 ) -> tuple[list[Factor], dict[str, Array]]:
     """One parameter's update at step t (1, 2, …): every factor in order, the last the new
-    parameter, and the state after it. `state` is empty at t = 1 (zeros, as torch starts)."""
+    parameter, and the state after it. `state` is empty at t = 1 (zeros, as torch starts).
+    `keep=False` (training): only the new parameter, the same numbers with less bookkeeping."""
     name, wd = opt.name, opt.get("weight_decay")
     factors: list[Factor] = []
+    add: Callable[[Factor], object] = factors.append if keep else _ignore
     if name == "adamw":
         theta = theta * (1 - lr * wd)  # decoupled: the parameter shrinks, the gradient doesn't
-        factors.append(Factor("decayed", theta))
+        add(Factor("decayed", theta))
         g = grad
     else:
         g = grad + wd * theta if wd else grad
         if wd:
-            factors.append(Factor("g", g))
+            add(Factor("g", g))
     new_state: dict[str, Array] = {}
     if name == "sgd":
         step = g
@@ -115,17 +119,17 @@ def update(
         mu = opt.get("momentum")
         v = mu * state["velocity"] + g if "velocity" in state else g.copy()  # torch: g first
         new_state["velocity"] = v
-        factors.append(Factor("velocity", v))
+        add(Factor("velocity", v))
         if name == "nesterov":
             step = g + mu * v
-            factors.append(Factor("lookahead", step))
+            add(Factor("lookahead", step))
         else:
             step = v
     elif name == "rmsprop":
         alpha, eps = opt.get("alpha"), opt.get("eps")
         sq = state.get("square_avg", np.zeros_like(g)) * alpha + (1 - alpha) * (g * g)
         new_state["square_avg"] = sq
-        factors.append(Factor("square_avg", sq))
+        add(Factor("square_avg", sq))
         step = g / (np.sqrt(sq) + eps)
     else:  # adam, adamw
         b1, b2, eps = opt.get("beta1"), opt.get("beta2"), opt.get("eps")
@@ -139,12 +143,10 @@ def update(
         v += square
         new_state["exp_avg"], new_state["exp_avg_sq"] = m, v
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
-        factors += [
-            Factor("exp_avg", m),
-            Factor("exp_avg_sq", v),
-            Factor("exp_avg_hat", m_hat),
-            Factor("exp_avg_sq_hat", v_hat),
-        ]
+        add(Factor("exp_avg", m))
+        add(Factor("exp_avg_sq", v))
+        add(Factor("exp_avg_hat", m_hat))
+        add(Factor("exp_avg_sq_hat", v_hat))
         step = np.sqrt(v_hat)
         step += eps
         np.divide(m_hat, step, out=step)  # m̂ / (√v̂ + ε), in a temporary of its own
@@ -153,6 +155,10 @@ def update(
         return factors, new_state
     factors.append(Factor("new", theta - lr * step))
     return factors, new_state
+
+
+def _ignore(factor: Factor) -> None:
+    """Training's `add`: the factors are not kept, only computed."""
 
 
 def _scaled(previous: Array | None, factor: float, like: Array) -> Array:

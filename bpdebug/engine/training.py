@@ -24,7 +24,7 @@ from .activations import Array
 from .backprop import loss_of
 from .flat import Probe, flat_gradients, keep_frozen, layout_of, parameters, unflatten
 from .network import Network, read_only
-from .optimizers import OptState, plain, update
+from .optimizers import STATE, OptState, plain, update
 from .trace import Trace
 
 
@@ -250,6 +250,9 @@ class Descent:
             for l, layer in enumerate(net.layers, start=1)
             for p in ("W", "b")
         ]
+        # The optimizers are elementwise: with a state for every parameter (or none yet), one
+        # call on the whole vector gives each entry exactly what a call per parameter would.
+        self._flat: dict[str, Array] | None = self._flat_state()
         self.losses: list[float] = []
         self.stopped, self.reason = "", ""
         self.done = 0  # updates applied
@@ -301,12 +304,58 @@ class Descent:
                     break
                 np.copyto(self._theta, new)
                 if pending is not None:
-                    self._t, self._tensors = self._t + 1, pending
+                    self._t += 1
+                    if self._flat is not None:
+                        self._flat = pending  # type: ignore[assignment]
+                    else:
+                        self._tensors = pending  # type: ignore[assignment]
                 done += 1
         self.done += done
         return done
 
-    def _optimizer_step(self, grad: Array) -> tuple[Array, dict[str, dict[str, Array]]]:
+    def _state_tensors(self) -> dict[str, dict[str, Array]]:
+        """The state per parameter (read-only copies), from the vectors or the dictionaries."""
+        if self._flat is None:
+            return {
+                k: {n: read_only(a.copy()) for n, a in v.items()} for k, v in self._tensors.items()
+            }
+        out: dict[str, dict[str, Array]] = {}
+        views = {name: unflatten(vector, self._layout) for name, vector in self._flat.items()}
+        for k, (key, frozen) in enumerate(self._keys):
+            if not frozen:
+                out[key] = {n: read_only(v[k // 2][k % 2].copy()) for n, v in views.items()}
+        return out
+
+    def _flat_state(self) -> dict[str, Array] | None:
+        """The state as vectors laid out like θ, if every trained parameter has it all (or
+        none has any yet); None: a partial state, updated parameter by parameter."""
+        if self._opt is None or not self._tensors:
+            return {} if self._opt is not None else None
+        names = STATE[self._opt.name]
+        trained = [key for key, frozen in self._keys if not frozen]
+        if any(set(self._tensors.get(key, {})) != set(names) for key in trained):
+            return None
+        flat = {name: np.zeros(self._layout.size) for name in names}
+        for name, vector in flat.items():
+            views = unflatten(vector, self._layout)
+            for k, (key, frozen) in enumerate(self._keys):
+                if not frozen:
+                    views[k // 2][k % 2][...] = self._tensors[key][name]
+        return flat
+
+    def _optimizer_step(self, grad: Array) -> tuple[Array, object]:
+        """The optimizer's update of θ and the state it leads to (kept only if finite)."""
+        opt = self._opt
+        assert opt is not None
+        if self._flat is not None:
+            lr, t = -self._minus_eta, self._t + 1
+            factors, state = update(opt, self._theta, grad, self._flat, t, lr, keep=False)
+            return factors[-1].value, state
+        return self._optimizer_step_per_parameter(grad)
+
+    def _optimizer_step_per_parameter(
+        self, grad: Array
+    ) -> tuple[Array, dict[str, dict[str, Array]]]:
         """The optimizer's update of every parameter (the trace's factors, optimizers.py),
         into a new vector, and the state it leads to (kept only if the update is finite)."""
         opt = self._opt
@@ -320,7 +369,8 @@ class Descent:
             if frozen:
                 continue
             theta, g = self._own[k // 2][k % 2], grads[k // 2][k % 2]
-            factors, pending[key] = update(opt, theta, g, self._tensors.get(key, {}), t, lr)
+            state = self._tensors.get(key, {})
+            factors, pending[key] = update(opt, theta, g, state, t, lr, keep=False)
             np.copyto(views[k // 2][k % 2], factors[-1].value)
         return new, pending
 
@@ -380,10 +430,7 @@ class Descent:
         new = unflatten(theta, self._layout)
         net = self._start.with_params(keep_frozen(self._start.layers, new), theta)
         if self._opt is not None:
-            state = {
-                k: {n: read_only(a.copy()) for n, a in v.items()} for k, v in self._tensors.items()
-            }
-            net = net.with_optimizer(self._opt, OptState(self._t, state))
+            net = net.with_optimizer(self._opt, OptState(self._t, self._state_tensors()))
         return net
 
     def finish(self, final_row: bool = True) -> Run:
