@@ -15,6 +15,7 @@ import html
 import numpy as np
 
 from .engine import Network, Step, Trace, build_trace
+from .engine.quiz import QUIZZABLE
 from .explain import (
     FORMATS,
     Worked,
@@ -31,7 +32,6 @@ from .notation.boxes import Mo, Row, Text
 from .report import describe, markdown_escape
 from .validate import DEFAULT_LIMITS, network_from_document
 
-QUIZZABLE = ("z", "a", "loss", "dL_da", "dact", "delta", "dW", "db", "W_new", "b_new")
 SHEET_SUFFIX = {"markdown": ".md", "latex": ".tex", "html": ".html"}
 BLANK_CSS = ".blank{display:inline-block;min-width:16em;border-bottom:1px solid #000}"
 INSTRUCTIONS = (

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from pdflatex import needs_pdflatex, pdflatex
 
 from bpdebug.cli import main
 from bpdebug.engine import build_trace
@@ -117,18 +116,12 @@ def test_latex_is_plain_ascii_for_pdflatex(name: str) -> None:
     assert {c for c in text if not c.isascii()} == set()
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+@needs_pdflatex
 @pytest.mark.parametrize("name", sample_names())
 def test_latex_compiles(name: str, tmp_path: Path) -> None:
     tex = tmp_path / f"{name}.tex"
     tex.write_text(FORMATS["latex"](build_trace(load_network(sample_path(name)))))
-    proc = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = pdflatex(tmp_path, tex.name)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / f"{name}.pdf").stat().st_size > 1000
     log = (tmp_path / f"{name}.log").read_text(errors="replace")

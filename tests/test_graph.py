@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import random_network
+from pdflatex import needs_pdflatex, pdflatex
 
 from bpdebug.engine import build_trace
 from bpdebug.graph import COLOURS, focus, to_dot
@@ -287,7 +288,7 @@ def test_the_worked_solutions_open_with_the_graph(tmp_path: Path) -> None:
 
 
 @needs_dot
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+@needs_pdflatex
 def test_the_latex_solution_shows_the_graph_as_a_figure(tmp_path: Path) -> None:
     tex = tmp_path / "xor.tex"
     assert run("explain", "xor", "--format", "latex", "-o", str(tex)).returncode == 0
@@ -296,13 +297,7 @@ def test_the_latex_solution_shows_the_graph_as_a_figure(tmp_path: Path) -> None:
         r"\includegraphics[width=\linewidth,height=0.3\textheight,keepaspectratio]{xor-graph.pdf}"
         in tex.read_text()
     )
-    proc = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = pdflatex(tmp_path, tex.name)
     assert proc.returncode == 0, proc.stdout[-1500:]
     assert "xor-graph.pdf" in proc.stdout  # the figure was read
 

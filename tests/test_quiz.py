@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import random_network
+from pdflatex import needs_pdflatex, pdflatex
 
 from bpdebug.engine import Layer, Network, build_trace, read_only_array
 from bpdebug.engine.quiz import MISTAKES, collisions, diagnose, fit, grade, variants
@@ -396,19 +396,13 @@ def test_exam_kinds_leave_only_those_blank(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+@needs_pdflatex
 def test_exam_latex_compiles(tmp_path: Path) -> None:
     assert (
         run("exam", "softmax_classifier", "--format", "latex", "-o", str(tmp_path)).returncode == 0
     )
     for name in ("exam-1.tex", "exam-1-key.tex"):
-        proc = subprocess.run(
-            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        proc = pdflatex(tmp_path, name)
         assert proc.returncode == 0, proc.stdout[-2000:]
         assert "Overfull" not in proc.stdout
 

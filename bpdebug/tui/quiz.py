@@ -20,15 +20,9 @@ import numpy as np
 
 from ..engine import Step, Trace
 from ..engine.plan import KIND_TITLES
-from ..engine.quiz import TOLERANCE, Variant, close, fit, grade
+from ..engine.quiz import PHASES, QUIZZABLE, TOLERANCE, Variant, close, fit, grade
 from ..notation.parse import matrix
 
-PHASES = {
-    "forward": ("z", "a", "loss"),
-    "backward": ("dL_da", "dact", "delta", "dW", "db"),
-    "update": ("W_new", "b_new"),
-}
-QUIZZABLE = tuple(k for kinds in PHASES.values() for k in kinds)  # L′ is not asked
 HINTS = ("the formula", "the formula with its numbers", "the value")
 ENTRY = re.compile(r"^\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*=\s*(.+)$")
 
