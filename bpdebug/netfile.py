@@ -175,15 +175,22 @@ def save_network(
     `path` exists and overwrite is False, OSError on I/O failure.
     """
     p = Path(path)
+    return write_atomically(p, network_text(net, p, comment, limits), overwrite)
+
+
+def network_text(
+    net: Network, path: Path, comment: str = "", limits: Limits = DEFAULT_LIMITS
+) -> str:
+    """The text save_network writes to `path` (JSON or TOML by its suffix), once the loader's
+    own checks pass; raises as save_network does. A served session delivers it as a download."""
     bad = first_nonfinite(net)
     if bad:
         raise ValueError(f"cannot save: {bad} is not finite (edit it back or undo first)")
     key, largest = largest_number(net)
     if largest > limits.max_magnitude:
-        raise MagnitudeError(str(p), key, largest, limits.max_magnitude)
-    network_from_document(network_to_document(net), str(p), limits)
-    text = to_json(net) if file_format(p) == "json" else to_toml(net, comment)
-    return write_atomically(p, text, overwrite)
+        raise MagnitudeError(str(path), key, largest, limits.max_magnitude)
+    network_from_document(network_to_document(net), str(path), limits)
+    return to_json(net) if file_format(path) == "json" else to_toml(net, comment)
 
 
 def first_nonfinite(net: Network) -> str:

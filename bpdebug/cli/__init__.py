@@ -1,5 +1,5 @@
 """The command line: `bpdebug [NET]`, `trace`, `check`, `snapshot`, `explain`, `train`,
-`compare`, `quiz`, `grade`, `exam`, `graph`, `import-torch`. Thin on purpose: parsing in args.py,
+`compare`, `quiz`, `grade`, `exam`, `graph`, `import-torch`, `serve`. Thin on purpose: parsing in args.py,
 each command in commands.py (training.py, quizzing.py).
 
 Every bad file or argument is one line on stderr and exit status 2, never a traceback.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..allocator import keep_freed_memory
 from ..netfile import NetworkFileError
-from . import commands, quizzing, training
+from . import commands, quizzing, serving, training
 from .args import COMMANDS, UsageError, command_parser, open_parser
 from .commands import say
 
@@ -30,6 +30,7 @@ RUNNERS = {
     "exam": quizzing.run_exam,
     "graph": commands.run_graph,
     "import-torch": commands.run_import_torch,
+    "serve": serving.run_serve,
 }
 
 

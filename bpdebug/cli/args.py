@@ -4,6 +4,7 @@ and the one-line error for a bad argument."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import NoReturn
 
 from .. import __version__
@@ -23,6 +24,7 @@ COMMANDS = (
     "exam",
     "graph",
     "import-torch",
+    "serve",
 )
 
 
@@ -143,6 +145,8 @@ def open_parser() -> Parser:
         help=NET_HELP + f" (default: {DEFAULT_SAMPLE})",
     )
     p.add_argument("--version", action="version", version=f"bpdebug {__version__}")
+    # Set by `bpdebug serve` for each browser tab's session: open only under this folder.
+    p.add_argument("--served-from", type=Path, help=argparse.SUPPRESS)
     _limit_flags(p)
     return p
 
@@ -225,6 +229,30 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
     stops.add_argument("--keep-going", action="store_true", help="never stop on divergence")
 
 
+def _serve_flags(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Serve the debugger to web browsers (textual-serve): each tab gets its own session on "
+        "NET; downloads replace saved files; only the samples and the files under this folder "
+        "can be opened. Ctrl+C stops it."
+    )
+    p.add_argument(
+        "net", nargs="?", default=DEFAULT_SAMPLE, metavar="NET", help=NET_HELP + " (default: "
+        f"{DEFAULT_SAMPLE})"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every "
+        "network it is on, with no password)",
+    )
+    p.add_argument("--port", type=_bounded(1, 65535), default=8000, help="default 8000")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address browsers use, behind a reverse proxy (e.g. https://bp.example.org)",
+    )
+
+
 def command_parser(command: str) -> Parser:
     p = Parser(prog=f"bpdebug {command}")
     if command == "import-torch":
@@ -272,6 +300,10 @@ def command_parser(command: str) -> Parser:
         p.add_argument(
             "--height", type=_bounded(2, 200), default=14, help="plot rows, 2-200 (default 14)"
         )
+        _limit_flags(p)
+        return p
+    if command == "serve":
+        _serve_flags(p)
         _limit_flags(p)
         return p
     p.add_argument("net", metavar="NET", help=NET_HELP)

@@ -249,7 +249,11 @@ def run_app(args: argparse.Namespace, quiz: Quiz | None = None) -> int:
         from ..tui.app import make_app
 
         limits = limits_of(args)
-        app = make_app(load(args.net, limits), limits, offer_recovered=True, quiz=quiz)
+        from ..tui.outbox import Folder
+
+        root = getattr(args, "served_from", None)
+        served = Folder(root) if root is not None else None
+        app = make_app(load(args.net, limits), limits, True, quiz, served)
         gc.freeze()
     finally:
         gc.enable()

@@ -31,6 +31,7 @@ from .commands import DebuggerCommands
 from .edits import EditActions
 from .files import FileActions
 from .keys import KEYS
+from .outbox import Folder
 from .quiz import Quiz
 from .quizzing import QuizActions
 from .safety import SafetyNet
@@ -440,8 +441,10 @@ def make_app(
     limits: Limits | None = None,
     offer_recovered: bool = False,
     quiz: Quiz | None = None,
+    served: Folder | None = None,
 ) -> BPDebugApp:
-    """The one app factory, used by the command line and the tests (`quiz`: start in it)."""
-    app = BPDebugApp(network, limits, offer_recovered)
-    app.quiz = quiz
+    """The one app factory, used by the command line and the tests (`quiz`: start in it;
+    `served`: a browser tab's session of `bpdebug serve`, sharing that folder)."""
+    app = BPDebugApp(network, limits, offer_recovered and served is None)
+    app.quiz, app.served = quiz, served
     return app

@@ -1,20 +1,24 @@
 """The debugger's files: saving (never over the original, never losing an edit), opening
 another network (asking first if there is unsaved work), and exporting a worked solution and
-a picture of the screen. A part of the App (a mixin)."""
+a picture of the screen. Served to a browser, saves and exports are downloads and only the
+shared folder opens (outbox.py). A part of the App (a mixin)."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..atomic import free_name, here
+from textual import events
+
+from ..atomic import here
 from ..engine import Network
 from ..engine.params import ParamRef
 from ..netfile import NetworkFileError, load_network
 from ..samples import resolve
 from . import screens
+from .outbox import Folder, as_download, file_name, write_here
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -43,9 +47,24 @@ else:
 
 
 class FileActions(_App):
+    served: Folder | None = None  # set when served to a browser: what it may open
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Downloads of the network under way: key → (file name, network, what next).
+        self.pending_saves: dict[str, tuple[str, Network, Callable[[], None] | None]] = {}
+
+    @property
+    def downloads(self) -> bool:
+        """Whether what the app makes goes to the browser as downloads (a served session)."""
+        return self.served is not None or self.is_web
+
     def action_save(self, then: Callable[[], None] | None = None) -> None:
         def saved(path: Path | None) -> None:
             if path is None:
+                return
+            if self.downloads:  # done when the browser has it: on_delivery_complete
+                self.notify(f"Sending {path.name} to your browser's downloads…")
                 return
             self.show_edit_state()
             self.notify(f"Saved to {path}")
@@ -55,8 +74,39 @@ class FileActions(_App):
         def write(path: Path, overwrite: bool, magnitude: float | None) -> Path:
             return self.session.save(path, overwrite, self.limits, magnitude)
 
+        def download(path: Path, overwrite: bool, magnitude: float | None) -> Path:
+            text = self.session.file_text(path, self.limits, magnitude)
+            key = self.deliver_text(as_download(text), save_filename=path.name)
+            if key is not None:
+                self.pending_saves[key] = (path.name, self.session.network, then)
+            return path
+
         suggestion = self.session.save_suggestion()
-        self.push_screen(screens.SaveScreen(suggestion, self.session.source, write), saved)
+        if self.downloads:
+            suggestion = Path(file_name(suggestion.stem, suggestion.suffix))
+        save = download if self.downloads else write
+        dialog = screens.SaveScreen(suggestion, self.session.source, save, self.downloads)
+        self.push_screen(dialog, saved)
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        if event.key not in self.pending_saves:
+            return
+        name, network, then = self.pending_saves.pop(event.key)
+        self.session.mark_saved(network)
+        self.show_edit_state()
+        self.notify(f"Downloaded {name}")
+        if then is not None:
+            then()
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        name = self.pending_saves.pop(event.key, ("the file",))[0]
+        self.notify(
+            f"{name} did not reach the browser ({event.exception}); nothing is lost: "
+            "press ctrl+s to try again",
+            title="Not downloaded",
+            severity="error",
+            timeout=10,
+        )
 
     def ask_to_discard(self, question: str, proceed: Callable[[], None]) -> None:
         """Run `proceed` now if nothing is unsaved; else ask: save first, discard, or cancel."""
@@ -92,10 +142,13 @@ class FileActions(_App):
                 question = f"There are unsaved changes. Save them before opening {network.name}?"
                 self.ask_to_discard(question, lambda: self.replace_network(network))
 
-        def load(text: str) -> Network:
-            return load_network(resolve(text), self.limits)
+        folder = self.served
 
-        self.push_screen(screens.OpenScreen(load), opened)
+        def load(text: str) -> Network:
+            return load_network(folder.resolve(text) if folder else resolve(text), self.limits)
+
+        choices = folder.choices() if folder else None
+        self.push_screen(screens.OpenScreen(load, choices), opened)
 
     def replace_network(self, network: Network, saved: bool = True) -> None:
         """Start afresh on another network: no breakpoints, history or edits carry over."""
@@ -108,31 +161,49 @@ class FileActions(_App):
 
     def action_export(self) -> None:
         """Write NAME-worked.md (the whole iteration), NAME-stepK.svg (this screen) and the
-        computational graph at this step (NAME-graph-stepK.dot, and .svg where Graphviz is)."""
-        from ..atomic import write_atomically
+        computational graph at this step (NAME-graph-stepK.dot, and .svg where Graphviz is);
+        served, offer each as a download (a browser takes one download per key press)."""
+        files = self.exports()
+        if self.downloads:
+            self.push_screen(screens.DownloadsScreen(files, self.send_download))
+            return
+        written = []
+        for name, text in files:
+            try:
+                written.append(write_here(name, text).name)
+            except OSError as exc:
+                reason = exc.strerror or exc
+                self.notify(f"{name}: {reason}", title="Not exported", severity="error")
+                return
+        self.notify(f"Exported {' and '.join(written)} to {here()}")
+
+    def exports(self) -> list[tuple[str, str]]:
+        """What `x` makes at this step: (file name, text) pairs."""
         from ..explain import explain_markdown
         from ..graph import GraphvizMissing, render, to_dot
 
         origin = self.session.origin
-        stem = Path(origin).stem if origin else "network"
-        folder = here()
-        written = []
+        stem = file_name(Path(origin).stem if origin else "network")
+        step = self.cursor + 1
         dot = to_dot(self.trace, self.cursor)
         files: list[tuple[str, str]] = [
             (f"{stem}-worked.md", explain_markdown(self.trace, self.digits)),
-            (f"{stem}-step{self.cursor + 1}.svg", self.export_screenshot()),
-            (f"{stem}-graph-step{self.cursor + 1}.dot", dot),
+            (f"{stem}-step{step}.svg", self.export_screenshot()),
+            (f"{stem}-graph-step{step}.dot", dot),
         ]
         # Without Graphviz the DOT is written alone (`bpdebug graph` says how to get it).
         with contextlib.suppress(GraphvizMissing, RuntimeError):
-            files.append((f"{stem}-graph-step{self.cursor + 1}.svg", render(dot, "svg").decode()))
-        for name, text in files:
-            path = free_name(folder / name)
-            try:
-                write_atomically(path, text)
-            except OSError as exc:
-                reason = exc.strerror or exc
-                self.notify(f"{path}: {reason}", title="Not exported", severity="error")
-                return
-            written.append(path.name)
-        self.notify(f"Exported {' and '.join(written)} to {folder}")
+            files.append((f"{stem}-graph-step{step}.svg", render(dot, "svg").decode()))
+        return files
+
+    def send_out(self, name: str, text: str) -> str:
+        """A file the person asked for: a new file here, or served, a download. Says where;
+        OSError if it cannot be written."""
+        if self.downloads:
+            self.send_download(name, text)
+            return f"sent {name} to your browser's downloads"
+        return f"wrote {write_here(name, text)}"
+
+    def send_download(self, name: str, text: str) -> None:
+        """Hand `text` to the browser as the download `name`."""
+        self.deliver_text(as_download(text), save_filename=name)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         def show_step(self, keep_scroll: bool = False) -> None: ...
         def show_edit_state(self) -> None: ...
         def show_losses(self) -> None: ...
+        def send_out(self, name: str, text: str) -> str: ...
 
 else:
     _App = object
@@ -120,7 +121,7 @@ class QuizActions(_App):
         if self.quiz is None:
             self.say("Not quizzing: Q starts a quiz")
             return
-        self.push_screen(screens.ScoreScreen(self.quiz, self.trace, self.iteration))
+        self.push_screen(screens.ScoreScreen(self.quiz, self.trace, self.iteration, self.send_out))
 
     def maybe_show_score(self) -> None:
         """At the last step of an iteration, the score (once per iteration)."""

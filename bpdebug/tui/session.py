@@ -13,11 +13,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..atomic import free_name, here
+from ..atomic import free_name, here, write_atomically
 from ..engine import Network, Trace, build_trace
 from ..engine.params import Change, differences
 from ..engine.training import HISTORY_ROWS, Flow, Run, flow_of_trace
-from ..netfile import Limits, first_nonfinite, flag_number, save_network
+from ..netfile import Limits, first_nonfinite, flag_number, network_text
 from ..samples import SAMPLES_DIR
 from ..validate import DEFAULT_LIMITS
 from .conditions import Condition, next_stop, previous_stop, why_stopped
@@ -246,7 +246,14 @@ class Session:
     def save(
         self, path: Path, overwrite: bool, limits: Limits, max_magnitude: float | None = None
     ) -> Path:
-        """Write the network (the loader's checks first); it is then the saved one.
+        """Write the network (the loader's checks first); it is then the saved one."""
+        text = self.file_text(path, limits, max_magnitude)
+        saved = write_atomically(path, text, overwrite)
+        self.mark_saved(self.network)
+        return saved
+
+    def file_text(self, path: Path, limits: Limits, max_magnitude: float | None = None) -> str:
+        """The network as a file named `path` holds it, once the loader's checks pass.
         `max_magnitude`: save numbers up to it, beyond the default limit (the file then says
         the flag that loads it)."""
         origin = f", from {self.origin}" if self.origin else ""
@@ -256,10 +263,13 @@ class Session:
         limits = replace(limits, max_magnitude=max_magnitude or DEFAULT_LIMITS.max_magnitude)
         if max_magnitude is not None:
             comment += f". Load it with --max-magnitude {flag_number(max_magnitude)}"
-        saved = save_network(self.network, path, overwrite, comment, limits)
-        self.saved = self.network
-        self.drop_recovery()
-        return saved
+        return network_text(self.network, path, comment, limits)
+
+    def mark_saved(self, network: Network) -> None:
+        """`network` is now what a file holds (saved here, or downloaded by the browser)."""
+        self.saved = network
+        if network is self.network:
+            self.drop_recovery()
 
     # ------------------------------------------------------------------ recovery
 

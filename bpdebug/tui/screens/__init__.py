@@ -11,6 +11,7 @@ _MODULES = {
     "ChangesScreen": "changes",
     "ConfirmScreen": "confirm",
     "CrashScreen": "crash",
+    "DownloadsScreen": "downloads",
     "EditScreen": "edit",
     "FlowScreen": "flow",
     "GoToScreen": "goto",

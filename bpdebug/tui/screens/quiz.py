@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input
 
-from ...atomic import free_name, here, write_atomically
 from ...engine import Step, Trace
 from ...engine.quiz import TOLERANCE
+from ..outbox import file_name
 from ..quiz import HINTS, Quiz, parse_kinds, score_table, summary_markdown
 from .dialog import Dialog, Plain
 
@@ -151,9 +153,12 @@ class ScoreScreen(Dialog[None]):
     BINDINGS = [Binding("escape", "close", "Close"), Binding("x", "export", "Export")]
     DEFAULT_CSS = "ScoreScreen > .box { width: 84; } ScoreScreen .table { margin-top: 1; }"
 
-    def __init__(self, quiz: Quiz, trace: Trace, iteration: int) -> None:
+    def __init__(
+        self, quiz: Quiz, trace: Trace, iteration: int, send: Callable[[str, str], str]
+    ) -> None:
         super().__init__()
         self.quiz, self.trace, self.iteration = quiz, trace, iteration
+        self.send = send  # writes a file (a terminal) or a download (served); says which
 
     def compose(self) -> ComposeResult:
         from ...engine.quiz import MISTAKES
@@ -173,15 +178,14 @@ class ScoreScreen(Dialog[None]):
 
     @on(Button.Pressed, "#export")
     def action_export(self) -> None:
-        name = (self.trace.network.name or "network").replace("/", "-").replace(" ", "_")
-        path = free_name(here() / f"{name[:60]}-quiz.md")
+        name = file_name(self.trace.network.name or "network", "-quiz.md")
         text = summary_markdown(self.quiz, self.iteration, self.trace)
         try:
-            written = write_atomically(path, text)
+            said = self.send(name, text)
         except (OSError, ValueError) as exc:
             self.query_one("#error", Plain).update(f"✗ not written: {exc}")
             return
-        self.query_one("#error", Plain).update(f"✓ wrote {written}")
+        self.query_one("#error", Plain).update(f"✓ {said}")
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -1,4 +1,5 @@
-"""Choose where to save; never replace a file without asking, never touch the original."""
+"""Choose where to save; never replace a file without asking, never touch the original.
+Served to a browser, choose the download's file name (the browser chooses the folder)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from textual.widgets import Input
 from ...atomic import exists
 from ...netfile import MagnitudeError
 from ...notation.parse import shown
+from ..outbox import file_name
 from .confirm import ConfirmScreen
 from .dialog import Dialog, Plain
 
@@ -32,14 +34,20 @@ class SaveScreen(Dialog[Path | None]):
         suggestion: Path,
         original: Path | None,
         save: Callable[[Path, bool, float | None], Path],
+        download: bool = False,
     ) -> None:
         super().__init__()
         self.suggestion, self.original, self.save = suggestion, original, save
+        self.download = download
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box") as box:
-            box.border_title = "Save network"
-            yield Plain("Save to (.toml or .json; enter saves, esc cancels):")
+            if self.download:
+                box.border_title = "Download network"
+                yield Plain("File name (.toml or .json; enter downloads it, esc cancels):")
+            else:
+                box.border_title = "Save network"
+                yield Plain("Save to (.toml or .json; enter saves, esc cancels):")
             yield Input(value=str(self.suggestion), id="path")
             yield Plain("", id="error")
 
@@ -50,6 +58,8 @@ class SaveScreen(Dialog[Path | None]):
         """The path typed, or a ValueError saying in one line why it cannot be saved to."""
         if not text:
             raise ValueError("type a file name")
+        if self.download:
+            return self.checked_name(text)
         try:
             path = Path(text).expanduser()
         except RuntimeError:  # ~someone who does not exist, or no home folder
@@ -73,6 +83,16 @@ class SaveScreen(Dialog[Path | None]):
             )
         return path
 
+    def checked_name(self, text: str) -> Path:
+        """A download's name: no folder (the browser picks it), only characters any file
+        system and HTTP header take."""
+        if "/" in text or "\\" in text:
+            raise ValueError("a file name only: your browser chooses the folder")
+        path = Path(text)
+        if path.suffix.lower() not in (".toml", ".json"):
+            raise ValueError(f"{shown(path.name)} should end in .toml or .json")
+        return Path(file_name(path.stem, path.suffix.lower()))
+
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
         try:
@@ -80,7 +100,7 @@ class SaveScreen(Dialog[Path | None]):
         except ValueError as exc:
             self.fail(str(exc))
             return
-        if exists(path):
+        if not self.download and exists(path):
 
             def answered(choice: str | None) -> None:
                 if choice == "replace":

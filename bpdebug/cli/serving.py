@@ -1,0 +1,141 @@
+"""`bpdebug serve`: the debugger in web browsers, through textual-serve (the `[serve]` extra).
+
+textual-serve starts one process per browser tab (the command below, with Textual's web
+driver) and relays its screen and keys over a websocket; a tab's session is a whole bpdebug of
+its own. The process is told the folder the server was started in (`--served-from`): its `o`
+opens only the samples and the files under it, and what it saves or exports it delivers to the
+browser as downloads (tui/outbox.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..atomic import here
+from ..samples import resolve
+from .args import LIMIT_FLAGS, UsageError, limits_of
+from .commands import load, say
+
+PAGE = Path(__file__).parent / "page"  # our app_index.html: the tab's title, no outside fonts
+MISSING = "bpdebug serve needs textual-serve: pip install 'bpdebug[serve]' (or '.[serve]' here)"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def where_to_browse(host: str) -> str:
+    """The host part of the address to print: this machine's name for a wildcard address."""
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        return socket.gethostname()
+    return f"[{host}]" if ":" in host else host
+
+
+def checked_public_url(url: str | None) -> str | None:
+    """The --public-url without a trailing slash; UsageError unless http(s)://host[:port]."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"bpdebug serve: --public-url must look like https://host, got {url!r}")
+    if parts.path.strip("/") or parts.query:
+        raise UsageError(
+            "bpdebug serve: --public-url must be a host's root (https://host), not a path: "
+            "the browser fetches downloads from the root"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def session_command(net: Path, root: Path, args: argparse.Namespace) -> str:
+    """The shell command textual-serve runs for each tab: this Python, this bpdebug."""
+    argv = [sys.executable, "-m", "bpdebug", str(net), "--served-from", str(root)]
+    for field, _, _ in LIMIT_FLAGS:
+        argv += ["--" + field.replace("_", "-"), repr(getattr(args, field))]
+    return shlex.join(argv)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        say(MISSING)
+        return 2
+    public_url = checked_public_url(args.public_url)
+    network = load(args.net, limits_of(args))  # a bad file is one line now, not in each tab
+    net = resolve(args.net).resolve()
+    root = here().resolve()
+    name = network.name or net.stem
+    title = f"bpdebug · {name}"
+    host = args.host
+    url = public_url or f"http://{where_to_browse(host)}:{args.port}"
+    if not is_loopback(host):
+        say(
+            f"bpdebug serve: warning: listening on {host}: anyone who can reach this address "
+            "can start sessions on this machine (textual-serve has no password)"
+        )
+
+    class BPDebugServer(Server):  # type: ignore[misc]
+        tabs: set[asyncio.Task[Any]] = set()
+
+        async def handle_websocket(self, request: Any) -> Any:
+            tab = asyncio.current_task()
+            assert tab is not None
+            self.tabs.add(tab)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.tabs.discard(tab)
+
+        async def on_shutdown(self, app: Any) -> None:
+            """End every tab's session now: aiohttp would wait a minute for open websockets.
+            Cancelled, textual-serve tells each process to quit and closes its socket."""
+            for tab in self.tabs:
+                tab.cancel()
+            await asyncio.gather(*self.tabs, return_exceptions=True)
+
+        def initialize_logging(self) -> None:
+            import logging
+
+            logging.basicConfig(level=logging.WARNING, format="%(message)s")
+
+        async def on_startup(self, app: Any) -> None:
+            print(f"Serving {name} on {url} (files under {root}); Ctrl+C stops", flush=True)
+
+        async def handle_index(self, request: Any) -> Any:
+            """Without --public-url, the page's script, websocket and font addresses are the
+            ones the browser used to reach it (a student types this machine's address, not
+            the 0.0.0.0 it listens on). Nothing awaits between this and their use."""
+            if public_url is None:
+                self.public_url = f"{request.scheme}://{request.host}"
+            return await super().handle_index(request)
+
+    server = BPDebugServer(
+        session_command(net, root, args),
+        host=host,
+        port=args.port,
+        title=title,
+        public_url=url,
+        templates_path=PAGE,
+    )
+    try:
+        server.serve()
+    except OSError as exc:
+        say(f"bpdebug serve: cannot listen on {host}:{args.port}: {exc.strerror or exc}")
+        return 2
+    print("Stopped: every session has ended.", flush=True)
+    return 0

@@ -1,0 +1,91 @@
+"""Where what the debugger makes goes, and what it may open. In a terminal: files in the
+working folder (never over an existing one) and any path. Served to a browser (`bpdebug
+serve`): downloads in the browser, and only the shipped samples and the files under the folder
+the server was started in (the server's own files are not the students')."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..atomic import free_name, here, write_atomically
+from ..samples import resolve, sample_names
+from ..validate import NetworkFileError
+
+NETWORK_SUFFIXES = (".toml", ".json")
+SKIPPED_FOLDERS = {"node_modules", "__pycache__", "venv", "site-packages"}
+MAX_LISTED = 300  # files offered by the served open dialog; more can still be typed
+MAX_DEPTH = 4
+
+
+def file_name(text: str, suffix: str = "") -> str:
+    """`text` as a file name a browser and any file system take: letters, digits, . _ -."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "network"
+    return stem[:80] + suffix
+
+
+def write_here(name: str, text: str) -> Path:
+    """Write a new file `name` in the working folder (NAME-2… if one exists); OSError."""
+    return write_atomically(free_name(here() / name), text)
+
+
+def as_download(text: str) -> io.StringIO:
+    """`text` as the file object Textual's deliver_text sends in chunks."""
+    return io.StringIO(text)
+
+
+class Folder:
+    """The files a served session may open: the samples, and those under `root`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def resolve(self, text: str) -> Path:
+        """The file `text` names, or NetworkFileError if it is outside the folder."""
+        if text in sample_names() or text == "default":
+            return resolve(text)
+        candidate = Path(text)
+        path = (candidate if candidate.is_absolute() else self.root / candidate).resolve()
+        if not path.is_relative_to(self.root):
+            raise NetworkFileError(
+                text, "", f"outside the folder this server shares ({self.root.name}/)"
+            )
+        return path
+
+    def choices(self) -> list[str]:
+        """The samples' names, then the network files under the folder (relative paths)."""
+        return [*sample_names(), *self.files()]
+
+    def files(self) -> list[str]:
+        found: list[str] = []
+        for path in self._walk(self.root, 0):
+            found.append(str(path.relative_to(self.root)))
+            if len(found) >= MAX_LISTED:
+                break
+        return sorted(found)
+
+    @staticmethod
+    def _enters(name: str, depth: int) -> bool:
+        return depth < MAX_DEPTH and name not in SKIPPED_FOLDERS
+
+    def _walk(self, folder: Path, depth: int) -> Iterator[Path]:
+        """Network files below `folder`: no hidden or tool folders, no links out of it."""
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_file() and entry.name.lower().endswith(NETWORK_SUFFIXES):
+                    path = Path(entry.path)
+                    if path.resolve().is_relative_to(self.root):
+                        yield path
+                elif entry.is_dir(follow_symlinks=False) and self._enters(entry.name, depth):
+                    yield from self._walk(Path(entry.path), depth + 1)
+            except OSError:
+                continue

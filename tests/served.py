@@ -1,0 +1,162 @@
+"""`bpdebug serve` as the tests use it: the real command on a free loopback port, and a client
+that does what textual-serve's page does in a browser (fetch the page, open the websocket
+with the terminal's size, send keys as ["stdin", text]) and keeps the screen the bytes draw,
+through pyte, a terminal emulator, so a test reads the screen a student would see."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pyte
+import pytest
+
+pytest.importorskip("textual_serve", reason="bpdebug serve needs the [serve] extra")
+
+KEYS = {  # what a terminal sends for a key, as the page's xterm.js does
+    "ctrl+s": "\x13",
+    "enter": "\r",
+    "escape": "\x1b",
+    "tab": "\t",
+    "down": "\x1b[B",
+    "up": "\x1b[A",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (read from /proc: the tabs' shells and bpdebugs)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class Server:
+    """`bpdebug serve ARGS --port P` started in `folder`; `stop()` is Ctrl+C."""
+
+    def __init__(self, folder: Path, *args: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "BPDEBUG_RECOVERY_DIR": str(folder / ".recovery")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bpdebug", "serve", *args, "--port", str(self.port)],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a stray process group never outlives the test run
+        )
+        assert self.proc.stdout is not None
+        self.first_line = self.proc.stdout.readline()
+        if "Serving" not in self.first_line:
+            self.proc.kill()
+            raise AssertionError(f"no server: {self.first_line!r} {self.proc.stderr.read()!r}")
+
+    def stop(self, timeout: float = 20) -> tuple[int, str, str]:
+        """Ctrl+C, as the person who started it would; the exit code and what it printed."""
+        self.proc.send_signal(signal.SIGINT)
+        out, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, self.first_line + out, err
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+class Tab:
+    """One browser tab: its websocket, the screen it shows, the downloads it was sent."""
+
+    def __init__(self, server: Server, size: tuple[int, int] = (100, 32)) -> None:
+        self.server, self.size = server, size
+        self.screen = pyte.Screen(*size)
+        self.stream = pyte.ByteStream(self.screen)
+        self.updates = 0  # binary frames received
+        self.downloads: asyncio.Queue[tuple[str, bytes, str]] = asyncio.Queue()
+
+    async def __aenter__(self) -> Tab:
+        self.http = aiohttp.ClientSession()
+        async with self.http.get(self.server.url + "/") as page:
+            assert page.status == 200
+            self.page = await page.text()
+        w, h = self.size
+        self.ws = await self.http.ws_connect(f"{self.server.url}/ws?width={w}&height={h}")
+        await self.ws.send_json(["resize", {"width": w, "height": h}])
+        self.reader = asyncio.create_task(self.read())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.ws.close()
+        self.reader.cancel()
+        await asyncio.gather(self.reader, return_exceptions=True)
+        await self.http.close()
+
+    async def read(self) -> None:
+        async for message in self.ws:
+            if message.type == aiohttp.WSMsgType.BINARY:
+                self.stream.feed(message.data)
+                self.updates += 1
+            elif message.type == aiohttp.WSMsgType.TEXT:
+                kind, *rest = json.loads(message.data)
+                if kind == "deliver_file_start":
+                    asyncio.create_task(self.fetch(rest[0]))
+
+    async def fetch(self, key: str) -> None:
+        """What the page does with a delivery: open /download/KEY."""
+        async with self.http.get(f"{self.server.url}/download/{key}") as got:
+            disposition = got.headers.get("Content-Disposition", "")
+            await self.downloads.put((disposition, await got.read(), got.content_type))
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    async def wait_for(self, wanted: str, timeout: float = 30) -> str:
+        """The screen once it shows `wanted` (AssertionError with the screen if it never does)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if wanted in self.text():
+                return self.text()
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"never showed {wanted!r}; the screen:\n{self.text()}")
+
+    async def press(self, *keys: str) -> None:
+        for key in keys:
+            await self.ws.send_json(["stdin", KEYS.get(key, key)])
+            await asyncio.sleep(0.15)  # a person's pace: a dialog mounts before the next key
+
+    async def type(self, text: str) -> None:
+        await self.ws.send_json(["stdin", text])
