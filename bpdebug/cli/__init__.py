@@ -1,6 +1,6 @@
 """The command line: `bpdebug [NET]`, `trace`, `check`, `snapshot`, `explain`, `train`,
-`compare`, `quiz`, `grade`, `exam`, `graph`, `import-torch`, `serve`. Thin on purpose: parsing in args.py,
-each command in commands.py (training.py, quizzing.py).
+`compare`, `quiz`, `grade`, `exam`, `graph`, `import-torch`, `serve`. Thin on purpose: parsing
+in args.py, each command in commands.py (training.py, quizzing.py, serving.py).
 
 Every bad file or argument is one line on stderr and exit status 2, never a traceback.
 """

@@ -236,8 +236,11 @@ def _serve_flags(p: argparse.ArgumentParser) -> None:
         "can be opened. Ctrl+C stops it."
     )
     p.add_argument(
-        "net", nargs="?", default=DEFAULT_SAMPLE, metavar="NET", help=NET_HELP + " (default: "
-        f"{DEFAULT_SAMPLE})"
+        "net",
+        nargs="?",
+        default=DEFAULT_SAMPLE,
+        metavar="NET",
+        help=NET_HELP + f" (default: {DEFAULT_SAMPLE})",
     )
     p.add_argument(
         "--host",

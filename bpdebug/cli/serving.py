@@ -89,7 +89,7 @@ def run_serve(args: argparse.Namespace) -> int:
             "can start sessions on this machine (textual-serve has no password)"
         )
 
-    class BPDebugServer(Server):  # type: ignore[misc]
+    class BPDebugServer(Server):
         tabs: set[asyncio.Task[Any]] = set()
 
         async def handle_websocket(self, request: Any) -> Any:
