@@ -23,3 +23,7 @@ class BareApp(App[None]):
     def action_bump(self) -> None:
         self.count += 1
         self.query_one("#static", Static).update(f"step {self.count}")
+
+
+if __name__ == "__main__":  # served by benchmarks/served.py, as bpdebug serve serves bpdebug
+    BareApp().run()

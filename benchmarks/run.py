@@ -329,6 +329,27 @@ def frames(presses: int) -> list[Row]:
     return [(*head, bare * 1e3, 1.0, ""), *rows]
 
 
+def served_frames(presses: int) -> list[Row]:
+    """`bpdebug serve` in a browser's terms: a key over the websocket to the screen update,
+    beside the bare app served the same way (benchmarks/served.py)."""
+    import served
+
+    with tempfile.TemporaryDirectory() as folder:
+        nets = {"2-2-2": "two_layer", "784-128-10": served.big_net_file(Path(folder))}
+        measured = served.served(presses, nets)
+    return [
+        (
+            f"served: step key to screen update over the websocket, {name}",
+            last * 1e3,
+            "ms",
+            bare_last * 1e3,
+            last / bare_last,
+            "≤ 5× bare served",
+        )
+        for name, _, last, _, bare_last in measured
+    ]
+
+
 # ---------------------------------------------------------------- engine
 
 
@@ -503,6 +524,7 @@ def main() -> None:
         )
     )
     rows += frames(presses)
+    rows += served_frames(presses)
     rows += engine(repeat)
     rows += memory()
     report = table(rows)

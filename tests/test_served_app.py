@@ -161,7 +161,7 @@ async def test_x_offers_one_download_per_choice(shared: Path) -> None:
         await pilot.press("down", "enter")
         await pilot.pause()
         [(name, svg)] = app.sent  # type: ignore[attr-defined]
-        assert name == "two_layer-step2.svg" and "Download" not in svg  # the screen behind
+        assert name == "two_layer-step2.svg" and "highlighted" not in svg  # the screen behind
         assert "step&#160;2&#160;of&#160;20" in svg
 
 
@@ -178,3 +178,17 @@ async def test_the_quiz_score_is_a_download(shared: Path) -> None:
         assert "sent Two-layer_example-quiz.md to your browser's downloads" in str(
             app.screen.query_one("#error").render()
         )
+
+
+async def test_the_key_bar_and_help_say_download(shared: Path) -> None:
+    app = served(shared)
+    async with app.run_test(size=(120, 32)) as pilot:
+        assert "^s Download" in str(app.query_one("#keys").render())
+        await pilot.press("question_mark")
+        await pilot.pause()
+        said = " ".join(b.tooltip for b in app.screen.app_bindings)  # the help's table
+        assert "download the network to your browser" in said
+        assert "save the network to a new file" not in said
+    app = make_app(load_network(sample_path("two_layer")))
+    async with app.run_test(size=(120, 32)):
+        assert "^s Save" in str(app.query_one("#keys").render())

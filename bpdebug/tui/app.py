@@ -30,7 +30,7 @@ from . import screens
 from .commands import DebuggerCommands
 from .edits import EditActions
 from .files import FileActions
-from .keys import KEYS
+from .keys import KEYS, keys_for
 from .outbox import Folder
 from .quiz import Quiz
 from .quizzing import QuizActions
@@ -125,7 +125,7 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
             yield ValuesView(id="values")
             yield EditBar(id="editbar")
         yield Static(id="too-small")
-        yield KeyBar(key_hints(KEYS), id="keys")
+        yield KeyBar(key_hints(keys_for(self.downloads)), id="keys")
 
     def on_mount(self) -> None:
         self.query_one("#tape").border_title = "Tape"
@@ -359,7 +359,7 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
         self.push_screen(dialog, self.go_if_chosen)
 
     def action_help(self) -> None:
-        self.push_screen(screens.HelpScreen(KEYS))
+        self.push_screen(screens.HelpScreen(keys_for(self.downloads)))
 
     # ------------------------------------------------------------------ training
 

@@ -3,6 +3,8 @@ are written from this one table."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.binding import Binding
 
 KEYS: list[Binding] = [
@@ -175,8 +177,31 @@ KEYS: list[Binding] = [
         "export",
         "Export",
         show=False,
-        tooltip="export a worked solution (markdown) and an SVG of this screen, here",
+        tooltip="export a worked solution (markdown), an SVG of this screen and the graph "
+        "at this step (DOT, SVG), here",
     ),
     Binding("question_mark", "help", "Help", tooltip="this help"),
     Binding("q", "quit", "Quit", tooltip="quit (asks first if there are unsaved changes)"),
 ]
+
+# Served to a browser (`bpdebug serve`), these keys do the browser's version of the same thing.
+SERVED = {
+    "save": ("Download", "download the network to your browser (.toml or .json)"),
+    "open": ("Open", "open a sample or a network file from the folder the server shares"),
+    "export": (
+        "Export",
+        "download a worked solution (markdown), an SVG of this screen or the graph, one by one",
+    ),
+}
+
+
+def keys_for(served: bool) -> list[Binding]:
+    """The key table as the key bar and help show it: in a terminal, or served."""
+    if not served:
+        return KEYS
+    return [
+        replace(b, description=SERVED[b.action][0], tooltip=SERVED[b.action][1])
+        if b.action in SERVED
+        else b
+        for b in KEYS
+    ]
