@@ -10,13 +10,9 @@ browser as downloads (tui/outbox.py).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import ipaddress
-import shlex
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..atomic import here
 from ..samples import resolve
@@ -29,6 +25,8 @@ MISSING = "bpdebug serve needs textual-serve: pip install 'bpdebug[serve]' (or '
 
 def is_loopback(host: str) -> bool:
     """Whether `host` is reachable from this machine only."""
+    import ipaddress  # here, not at the top: `bpdebug` itself starts without it
+
     if host.lower() == "localhost":
         return True
     try:
@@ -48,6 +46,8 @@ def where_to_browse(host: str) -> str:
 
 def checked_public_url(url: str | None) -> str | None:
     """The --public-url without a trailing slash; UsageError unless http(s)://host[:port]."""
+    from urllib.parse import urlsplit
+
     if url is None:
         return None
     parts = urlsplit(url)
@@ -63,6 +63,8 @@ def checked_public_url(url: str | None) -> str | None:
 
 def session_command(net: Path, root: Path, args: argparse.Namespace) -> str:
     """The shell command textual-serve runs for each tab: this Python, this bpdebug."""
+    import shlex
+
     argv = [sys.executable, "-m", "bpdebug", str(net), "--served-from", str(root)]
     for field, _, _ in LIMIT_FLAGS:
         argv += ["--" + field.replace("_", "-"), repr(getattr(args, field))]
@@ -70,6 +72,8 @@ def session_command(net: Path, root: Path, args: argparse.Namespace) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
     try:
         from textual_serve.server import Server
     except ImportError:
