@@ -85,6 +85,17 @@ class Server:
         if "Serving" not in self.first_line:
             self.proc.kill()
             raise AssertionError(f"no server: {self.first_line!r} {self.proc.stderr.read()!r}")
+        self.wait_listening()
+
+    def wait_listening(self, timeout: float = 30) -> None:
+        """textual-serve says "Serving" as it starts, a moment before the port is open."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"nothing listens on port {self.port}")
 
     def stop(self, timeout: float = 20) -> tuple[int, str, str]:
         """Ctrl+C, as the person who started it would; the exit code and what it printed."""

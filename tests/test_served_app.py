@@ -192,3 +192,19 @@ async def test_the_key_bar_and_help_say_download(shared: Path) -> None:
     app = make_app(load_network(sample_path("two_layer")))
     async with app.run_test(size=(120, 32)):
         assert "^s Save" in str(app.query_one("#keys").render())
+
+
+def test_the_listing_is_shallow_first_and_stops_at_its_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bpdebug.tui import outbox
+
+    (tmp_path / "a").mkdir()
+    shutil.copy(sample_path("xor"), tmp_path / "a" / "x.toml")
+    shutil.copy(sample_path("xor"), tmp_path / "b.toml")
+    assert Folder(tmp_path).files() == ["b.toml", "a/x.toml"]
+    for k in range(10):
+        (tmp_path / f"c{k}.txt").write_text("")
+    monkeypatch.setattr(outbox, "MAX_SCANNED", 5)  # only the first folder's first entries
+    assert Folder(tmp_path).files() == ["b.toml"]
+    assert Folder(tmp_path).resolve("a/x.toml") == tmp_path / "a" / "x.toml"  # still typed

@@ -177,8 +177,7 @@ KEYS: list[Binding] = [
         "export",
         "Export",
         show=False,
-        tooltip="export a worked solution (markdown), an SVG of this screen and the graph "
-        "at this step (DOT, SVG), here",
+        tooltip="export a worked solution, an SVG of this screen and the graph, here",
     ),
     Binding("question_mark", "help", "Help", tooltip="this help"),
     Binding("q", "quit", "Quit", tooltip="quit (asks first if there are unsaved changes)"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections import deque
 from pathlib import Path
 
 from ..atomic import free_name, here, write_atomically
@@ -19,6 +19,7 @@ NETWORK_SUFFIXES = (".toml", ".json")
 SKIPPED_FOLDERS = {"node_modules", "__pycache__", "venv", "site-packages"}
 MAX_LISTED = 300  # files offered by the served open dialog; more can still be typed
 MAX_DEPTH = 4
+MAX_SCANNED = 20_000  # directory entries looked at when listing
 
 
 def file_name(text: str, suffix: str = "") -> str:
@@ -60,32 +61,36 @@ class Folder:
         return [*sample_names(), *self.files()]
 
     def files(self) -> list[str]:
+        """The network files under the folder as relative paths, shallowest first. Hidden
+        and tool folders are skipped, links out of the folder too, and the walk stops after
+        MAX_SCANNED entries: a server started in a home folder must not walk all of it."""
         found: list[str] = []
-        for path in self._walk(self.root, 0):
-            found.append(str(path.relative_to(self.root)))
-            if len(found) >= MAX_LISTED:
-                break
-        return sorted(found)
+        queue, scanned = deque([(self.root, 0)]), 0
+        while queue and len(found) < MAX_LISTED and scanned < MAX_SCANNED:
+            folder, depth = queue.popleft()
+            for entry in entries(folder):
+                scanned += 1
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if depth < MAX_DEPTH and entry.name not in SKIPPED_FOLDERS:
+                            queue.append((Path(entry.path), depth + 1))
+                    elif entry.name.lower().endswith(NETWORK_SUFFIXES) and self.holds(entry):
+                        found.append(str(Path(entry.path).relative_to(self.root)))
+                except OSError:
+                    continue
+        return found[:MAX_LISTED]
 
-    @staticmethod
-    def _enters(name: str, depth: int) -> bool:
-        return depth < MAX_DEPTH and name not in SKIPPED_FOLDERS
+    def holds(self, entry: os.DirEntry[str]) -> bool:
+        """A regular file (through any links) that is inside the folder."""
+        return entry.is_file() and Path(entry.path).resolve().is_relative_to(self.root)
 
-    def _walk(self, folder: Path, depth: int) -> Iterator[Path]:
-        """Network files below `folder`: no hidden or tool folders, no links out of it."""
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                if entry.is_file() and entry.name.lower().endswith(NETWORK_SUFFIXES):
-                    path = Path(entry.path)
-                    if path.resolve().is_relative_to(self.root):
-                        yield path
-                elif entry.is_dir(follow_symlinks=False) and self._enters(entry.name, depth):
-                    yield from self._walk(Path(entry.path), depth + 1)
-            except OSError:
-                continue
+
+def entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The folder's entries by name; none if it cannot be read."""
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return []
