@@ -69,6 +69,37 @@ async def test_each_tab_steps_its_own_session_and_ctrl_c_ends_them_all(tmp_path:
         server.kill()
 
 
+async def test_closing_a_tab_ends_its_session_only(tmp_path: Path) -> None:
+    server = Server(tmp_path, "xor")
+    try:
+        async with Tab(server) as a:
+            await a.wait_for("step 1 of")
+            [a_pid] = bpdebugs(server)
+            async with Tab(server) as b:
+                await b.wait_for("step 1 of")
+                [b_pid] = bpdebugs(server) - {a_pid}
+            deadline = asyncio.get_running_loop().time() + 20
+            while alive(b_pid) and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.1)
+            assert not alive(b_pid)  # b's tab closed: its process ended
+            assert bpdebugs(server) == {a_pid}
+            await a.press("n")
+            await a.wait_for("step 2 of")  # a's session goes on
+    finally:
+        server.kill()
+
+
+async def test_serve_quiz_starts_every_tab_in_quiz_mode(tmp_path: Path) -> None:
+    server = Server(tmp_path, "two_layer", "--quiz", "delta")
+    try:
+        async with Tab(server) as tab:
+            assert "<title>bpdebug · Two-layer example · quiz</title>" in tab.page
+            screen = await tab.wait_for("δ⁽²⁾ = ?")
+            assert "δ⁽¹⁾ = ?" in screen and "∂L/∂a⁽²⁾ = a⁽²⁾ − y" in screen  # only δ is asked
+    finally:
+        server.kill()
+
+
 async def test_ctrl_s_downloads_exactly_what_a_terminal_session_saves(tmp_path: Path) -> None:
     net = folder_with_net(tmp_path)
     server = Server(tmp_path, str(net))
@@ -110,7 +141,7 @@ async def test_x_offers_each_export_as_its_own_download(tmp_path: Path) -> None:
         async with Tab(server) as tab:
             await tab.wait_for("step 1 of 20")
             await tab.press("n", "x")
-            screen = await tab.wait_for("Download")
+            screen = await tab.wait_for("Enter downloads the highlighted file")
             assert "two_layer-worked.md" in screen and "two_layer-step2.svg" in screen
             await tab.press("enter")
             disposition, worked, _ = await asyncio.wait_for(tab.downloads.get(), 20)
@@ -175,6 +206,8 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
         (["nosuch"], "nosuch: no such file or sample"),
         (["--public-url", "lecture-hall"], "--public-url must look like https://host"),
         (["--public-url", "https://x.org/bp/"], "not a path"),
+        (["--quiz", "nope"], "--kinds: 'nope' is not a phase or a kind of step"),
+        (["--quiz", "--tolerance", "2"], "--tolerance must be between 0 and 1"),
     ],
 )
 def test_bad_arguments_are_one_line(tmp_path: Path, args: list[str], said: str) -> None:

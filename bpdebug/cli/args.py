@@ -182,6 +182,8 @@ def _quiz_flags(p: argparse.ArgumentParser, command: str) -> None:
         p.add_argument("--data", action="store_true", help="draw the data from the seed too")
         p.add_argument("--force", action="store_true", help="replace existing sheets")
         _digits_flag(p)
+    if command == "quiz":  # set by `bpdebug serve --quiz` for each tab's session
+        p.add_argument("--served-from", type=Path, help=argparse.SUPPRESS)
     if command != "grade":
         p.add_argument("--kinds", metavar="LIST", default=None, help=KINDS_HELP)
     if command != "exam":
@@ -253,6 +255,20 @@ def _serve_flags(p: argparse.ArgumentParser) -> None:
         "--public-url",
         metavar="URL",
         help="the address browsers use, behind a reverse proxy (e.g. https://bp.example.org)",
+    )
+    p.add_argument(
+        "--quiz",
+        nargs="?",
+        const="all",
+        metavar="KINDS",
+        help="every tab starts in quiz mode (as bpdebug quiz), asking KINDS: " + KINDS_HELP,
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=1e-3,
+        metavar="TOL",
+        help="with --quiz: relative tolerance of a right answer (default 1e-3)",
     )
 
 

@@ -66,6 +66,9 @@ def session_command(net: Path, root: Path, args: argparse.Namespace) -> str:
     import shlex
 
     argv = [sys.executable, "-m", "bpdebug", str(net), "--served-from", str(root)]
+    if args.quiz is not None:
+        quiz = ["--kinds", args.quiz, "--tolerance", repr(args.tolerance)]
+        argv = [*argv[:3], "quiz", *argv[3:], *quiz]
     for field, _, _ in LIMIT_FLAGS:
         argv += ["--" + field.replace("_", "-"), repr(getattr(args, field))]
     return shlex.join(argv)
@@ -80,11 +83,17 @@ def run_serve(args: argparse.Namespace) -> int:
         say(MISSING)
         return 2
     public_url = checked_public_url(args.public_url)
+    if args.quiz is not None:  # a bad list or tolerance is one line here, not in every tab
+        from .quizzing import quiz_kinds
+
+        quiz_kinds(args.quiz)
+        if not (0 < args.tolerance < 1):
+            raise UsageError("bpdebug serve: --tolerance must be between 0 and 1, e.g. 1e-3")
     network = load(args.net, limits_of(args))  # a bad file is one line now, not in each tab
     net = resolve(args.net).resolve()
     root = here().resolve()
     name = network.name or net.stem
-    title = f"bpdebug · {name}"
+    title = f"bpdebug · {name}" + (" · quiz" if args.quiz is not None else "")
     host = args.host
     url = public_url or f"http://{where_to_browse(host)}:{args.port}"
     if not is_loopback(host):
