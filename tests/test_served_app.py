@@ -208,3 +208,22 @@ def test_the_listing_is_shallow_first_and_stops_at_its_budget(
     monkeypatch.setattr(outbox, "MAX_SCANNED", 5)  # only the first folder's first entries
     assert Folder(tmp_path).files() == ["b.toml"]
     assert Folder(tmp_path).resolve("a/x.toml") == tmp_path / "a" / "x.toml"  # still typed
+
+
+async def test_a_served_session_never_offers_another_sessions_recovery(shared: Path) -> None:
+    from bpdebug.engine.params import ParamRef, set_value
+    from bpdebug.recovery import write_recovery
+    from bpdebug.tui.screens import ConfirmScreen
+
+    net = load_network(sample_path("two_layer"))
+    kept = write_recovery(set_value(net, ParamRef("lr"), 0.25), "a test")
+    for app in (
+        make_app(net, offer_recovered=True, served=Folder(shared)),
+        make_app(net, offer_recovered=True),
+    ):
+        async with app.run_test(size=(100, 32)) as pilot:
+            await pilot.pause()
+            await pilot.pause()
+            offered = isinstance(app.screen, ConfirmScreen)
+        assert offered == (app.served is None)  # a terminal session offers it; a tab does not
+    assert kept.exists()
