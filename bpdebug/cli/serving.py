@@ -12,14 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from ..atomic import here
 from ..samples import resolve
 from .args import LIMIT_FLAGS, UsageError, limits_of
 from .commands import load, say
 
-PAGE = Path(__file__).parent / "page"  # our app_index.html: the tab's title, no outside fonts
 MISSING = "bpdebug serve needs textual-serve: pip install 'bpdebug[serve]' (or '.[serve]' here)"
 
 
@@ -75,10 +73,8 @@ def session_command(net: Path, root: Path, args: argparse.Namespace) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import asyncio
-
     try:
-        from textual_serve.server import Server
+        from .webserver import ClassroomServer
     except ImportError:
         say(MISSING)
         return 2
@@ -102,48 +98,14 @@ def run_serve(args: argparse.Namespace) -> int:
             "can start sessions on this machine (textual-serve has no password)"
         )
 
-    class BPDebugServer(Server):
-        tabs: set[asyncio.Task[Any]] = set()
-
-        async def handle_websocket(self, request: Any) -> Any:
-            tab = asyncio.current_task()
-            assert tab is not None
-            self.tabs.add(tab)
-            try:
-                return await super().handle_websocket(request)
-            finally:
-                self.tabs.discard(tab)
-
-        async def on_shutdown(self, app: Any) -> None:
-            """End every tab's session now: aiohttp would wait a minute for open websockets.
-            Cancelled, textual-serve tells each process to quit and closes its socket."""
-            for tab in self.tabs:
-                tab.cancel()
-            await asyncio.gather(*self.tabs, return_exceptions=True)
-
-        def initialize_logging(self) -> None:
-            import logging
-
-            logging.basicConfig(level=logging.WARNING, format="%(message)s")
-
-        async def on_startup(self, app: Any) -> None:
-            print(f"Serving {name} on {url} (files under {root}); Ctrl+C stops", flush=True)
-
-        async def handle_index(self, request: Any) -> Any:
-            """Without --public-url, the page's script, websocket and font addresses are the
-            ones the browser used to reach it (a student types this machine's address, not
-            the 0.0.0.0 it listens on). Nothing awaits between this and their use."""
-            if public_url is None:
-                self.public_url = f"{request.scheme}://{request.host}"
-            return await super().handle_index(request)
-
-    server = BPDebugServer(
+    server = ClassroomServer(
         session_command(net, root, args),
+        banner=f"Serving {name} on {url} (files under {root}); Ctrl+C stops",
+        fixed_url=public_url is not None,
         host=host,
         port=args.port,
         title=title,
         public_url=url,
-        templates_path=PAGE,
     )
     try:
         server.serve()
