@@ -197,6 +197,7 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert f"bpdebug serve: cannot listen on 127.0.0.1:{port}:" in proc.stderr
+    assert proc.stdout == ""  # no "Serving …" for a server that never listened
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from textual_serve.server import Server
 
 PAGE = Path(__file__).parent / "page"  # our app_index.html: the tab's title, no outside fonts
@@ -26,7 +28,24 @@ class ClassroomServer(Server):
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
 
     async def on_startup(self, app: Any) -> None:
-        print(self.banner, flush=True)
+        """Quiet: the banner is printed once the port is open (serve)."""
+
+    def serve(self, debug: bool = False) -> None:
+        """As textual-serve's, but the banner is printed only once the server listens (a port
+        in use then says so alone), and each run has an event loop of its own."""
+        self.debug = debug
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_exit)
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            handle_signals=False,
+            loop=loop,
+            print=lambda *_: print(self.banner, flush=True),
+        )
 
     async def handle_index(self, request: Any) -> Any:
         """Without a fixed public URL, the page's script, websocket and font addresses are
