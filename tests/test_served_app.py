@@ -227,3 +227,13 @@ async def test_a_served_session_never_offers_another_sessions_recovery(shared: P
             offered = isinstance(app.screen, ConfirmScreen)
         assert offered == (app.served is None)  # a terminal session offers it; a tab does not
     assert kept.exists()
+
+
+def test_a_name_no_file_can_have_is_one_line(shared: Path) -> None:
+    with pytest.raises(NetworkFileError, match="not a file name here"):
+        Folder(shared).resolve("a\0b.toml")
+    os.symlink(shared / "loop2", shared / "loop1")
+    os.symlink(shared / "loop1", shared / "loop2")
+    with pytest.raises(NetworkFileError, match="not a file name here|outside the folder"):
+        Folder(shared).resolve("loop1")
+    assert "loop1" not in Folder(shared).choices()

@@ -183,7 +183,8 @@ class FileActions(_App):
         from ..graph import GraphvizMissing, render, to_dot
 
         origin = self.session.origin
-        stem = file_name(Path(origin).stem if origin else "network")
+        stem = Path(origin).stem if origin else "network"
+        stem = file_name(stem) if self.downloads else stem  # a download's name: plain ASCII
         step = self.cursor + 1
         dot = to_dot(self.trace, self.cursor)
         files: list[tuple[str, str]] = [
@@ -200,6 +201,7 @@ class FileActions(_App):
         """A file the person asked for: a new file here, or served, a download. Says where;
         OSError if it cannot be written."""
         if self.downloads:
+            name = file_name(Path(name).stem, Path(name).suffix)
             self.send_download(name, text)
             return f"sent {name} to your browser's downloads"
         return f"wrote {write_here(name, text)}"

@@ -49,7 +49,10 @@ class Folder:
         if text in sample_names() or text == "default":
             return resolve(text)
         candidate = Path(text)
-        path = (candidate if candidate.is_absolute() else self.root / candidate).resolve()
+        try:
+            path = (candidate if candidate.is_absolute() else self.root / candidate).resolve()
+        except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a loop of links
+            raise NetworkFileError(text, "", f"not a file name here ({exc})") from None
         if not path.is_relative_to(self.root):
             raise NetworkFileError(
                 text, "", f"outside the folder this server shares ({self.root.name}/)"

@@ -12,7 +12,6 @@ from textual.widgets import Button, Input
 
 from ...engine import Step, Trace
 from ...engine.quiz import TOLERANCE
-from ..outbox import file_name
 from ..quiz import HINTS, Quiz, parse_kinds, score_table, summary_markdown
 from .dialog import Dialog, Plain
 
@@ -178,7 +177,8 @@ class ScoreScreen(Dialog[None]):
 
     @on(Button.Pressed, "#export")
     def action_export(self) -> None:
-        name = file_name(self.trace.network.name or "network", "-quiz.md")
+        name = (self.trace.network.name or "network").replace("/", "-").replace(" ", "_")
+        name = f"{name[:60]}-quiz.md"
         text = summary_markdown(self.quiz, self.iteration, self.trace)
         try:
             said = self.send(name, text)
