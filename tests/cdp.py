@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from browser import FLAGS, chromium
+
+aiohttp = pytest.importorskip("aiohttp", reason="the browser tests need the [serve] extra")
 
 # A key as Chromium's Input.dispatchKeyEvent takes it: (key, code, virtual key code, text).
 KEYS = {

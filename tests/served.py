@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-import aiohttp
-import pyte
 import pytest
 
 pytest.importorskip("textual_serve", reason="bpdebug serve needs the [serve] extra")
+aiohttp = pytest.importorskip("aiohttp", reason="bpdebug serve needs the [serve] extra")
+pyte = pytest.importorskip("pyte", reason="the served screen is read with pyte (test extra)")
 
 KEYS = {  # what a terminal sends for a key, as the page's xterm.js does
     "ctrl+s": "\x13",

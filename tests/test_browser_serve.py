@@ -11,13 +11,15 @@ import shutil
 import time
 from pathlib import Path
 
-import pyte
+import pytest
 from cdp import CTRL, SHIFT, Chromium
 from served import Server
 
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import make_app
+
+pyte = pytest.importorskip("pyte", reason="the served screen is read with pyte (test extra)")
 
 
 def screen_of(frames: list[bytes], cols: int, rows: int) -> str:
