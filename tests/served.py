@@ -171,3 +171,20 @@ class Tab:
 
     async def type(self, text: str) -> None:
         await self.ws.send_json(["stdin", text])
+
+
+async def saved_in_a_terminal(net: Path, keys: list[str], folder: Path) -> bytes:
+    """What a terminal session on `net` saves after `keys` then ctrl+s: what a served tab's
+    download must equal."""
+    from bpdebug.netfile import load_network
+    from bpdebug.tui.app import make_app
+
+    app = make_app(load_network(net))
+    saved = folder / "terminal.toml"
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press(*keys, "ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(saved)
+        await pilot.press("enter")
+        await pilot.pause()
+    return saved.read_bytes()

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from cdp import CTRL, SHIFT, Chromium
-from served import Server
+from served import Server, saved_in_a_terminal
 
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
-from bpdebug.tui.app import make_app
 
 pyte = pytest.importorskip("pyte", reason="the served screen is read with pyte (test extra)")
 
@@ -84,13 +83,6 @@ async def test_a_browser_steps_the_debugger_and_downloads_the_edit(tmp_path: Pat
     finally:
         server.kill()
 
-    app = make_app(load_network(net))  # the same keys in a terminal, saved to a file
-    saved = tmp_path / "terminal.toml"
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.press("n", "n", "n", "plus", "ctrl+s")
-        await pilot.pause()
-        app.screen.query_one("#path").value = str(saved)
-        await pilot.press("enter")
-        await pilot.pause()
-    assert target.read_bytes() == saved.read_bytes()
+    terminal = await saved_in_a_terminal(net, ["n", "n", "n", "plus"], tmp_path)
+    assert target.read_bytes() == terminal
     assert load_network(target).layers[1].W[0, 0] == 0.5

@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from served import Server, Tab, alive, descendants, free_port
+from served import Server, Tab, alive, descendants, free_port, saved_in_a_terminal
 
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
-from bpdebug.tui.app import make_app
 
 
 def folder_with_net(tmp_path: Path, name: str = "two_layer") -> Path:
@@ -120,15 +119,7 @@ async def test_ctrl_s_downloads_exactly_what_a_terminal_session_saves(tmp_path: 
     assert disposition == "attachment; filename=two_layer-edited.toml"
     assert kind == "text/plain"
 
-    app = make_app(load_network(net))  # the same keys in a terminal session, saved to a file
-    saved = tmp_path / "terminal.toml"
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.press("plus", "ctrl+s")
-        await pilot.pause()
-        app.screen.query_one("#path").value = str(saved)
-        await pilot.press("enter")
-        await pilot.pause()
-    assert body == saved.read_bytes()
+    assert body == await saved_in_a_terminal(net, ["plus"], tmp_path)
     downloaded = tmp_path / "downloaded.toml"
     downloaded.write_bytes(body)
     assert load_network(downloaded).layers[0].W[0, 0] == pytest.approx(0.25)

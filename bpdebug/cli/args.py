@@ -187,13 +187,17 @@ def _quiz_flags(p: argparse.ArgumentParser, command: str) -> None:
     if command != "grade":
         p.add_argument("--kinds", metavar="LIST", default=None, help=KINDS_HELP)
     if command != "exam":
-        p.add_argument(
-            "--tolerance",
-            type=float,
-            default=1e-3,
-            metavar="TOL",
-            help="relative tolerance of a right answer (default 1e-3)",
-        )
+        _tolerance_flag(p)
+
+
+def _tolerance_flag(p: argparse.ArgumentParser, when: str = "") -> None:
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=1e-3,
+        metavar="TOL",
+        help=f"{when}relative tolerance of a right answer (default 1e-3)",
+    )
 
 
 def _train_flags(p: argparse.ArgumentParser) -> None:
@@ -263,13 +267,7 @@ def _serve_flags(p: argparse.ArgumentParser) -> None:
         metavar="KINDS",
         help="every tab starts in quiz mode (as bpdebug quiz), asking KINDS: " + KINDS_HELP,
     )
-    p.add_argument(
-        "--tolerance",
-        type=float,
-        default=1e-3,
-        metavar="TOL",
-        help="with --quiz: relative tolerance of a right answer (default 1e-3)",
-    )
+    _tolerance_flag(p, "with --quiz: ")
 
 
 def command_parser(command: str) -> Parser:

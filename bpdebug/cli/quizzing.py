@@ -23,11 +23,16 @@ def quiz_kinds(text: str | None) -> frozenset[str] | None:
         raise UsageError(f"bpdebug: --kinds: {exc}") from None
 
 
+def check_tolerance(command: str, tolerance: float) -> None:
+    """A relative tolerance a right answer can be held to; UsageError otherwise."""
+    if not (0 < tolerance < 1):
+        raise UsageError(f"bpdebug {command}: --tolerance must be between 0 and 1, e.g. 1e-3")
+
+
 def run_quiz(args: argparse.Namespace) -> int:
     from ..tui.quiz import Quiz
 
-    if not (0 < args.tolerance < 1):
-        raise UsageError("bpdebug quiz: --tolerance must be between 0 and 1, e.g. 1e-3")
+    check_tolerance("quiz", args.tolerance)
     from .commands import run_app
 
     return run_app(args, Quiz(quiz_kinds(args.kinds), args.tolerance))
@@ -38,8 +43,7 @@ def run_grade(args: argparse.Namespace) -> int:
     from ..engine import build_trace
     from ..engine.quiz import fit, grade
 
-    if not (0 < args.tolerance < 1):
-        raise UsageError("bpdebug grade: --tolerance must be between 0 and 1, e.g. 1e-3")
+    check_tolerance("grade", args.tolerance)
     trace = build_trace(load(args.net, limits_of(args)))
     answers = read_answers(Path(args.answers), trace)
     results: list[dict[str, Any]] = []

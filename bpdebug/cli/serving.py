@@ -80,11 +80,10 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     public_url = checked_public_url(args.public_url)
     if args.quiz is not None:  # a bad list or tolerance is one line here, not in every tab
-        from .quizzing import quiz_kinds
+        from .quizzing import check_tolerance, quiz_kinds
 
         quiz_kinds(args.quiz)
-        if not (0 < args.tolerance < 1):
-            raise UsageError("bpdebug serve: --tolerance must be between 0 and 1, e.g. 1e-3")
+        check_tolerance("serve", args.tolerance)
     network = load(args.net, limits_of(args))  # a bad file is one line now, not in each tab
     net = resolve(args.net).resolve()
     root = here().resolve()
