@@ -9,7 +9,7 @@ steps; it computes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple, cast
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..notation import expr as ex
 from ..notation import layout
-from ..notation.layout import INLINE_MAX, Bound, Equation
+from ..notation.layout import HIDDEN, INLINE_MAX, Bound, Equation
 from ..notation.numbers import DIGITS, shape_text
 from ..notation.text import text
 from .activations import Array
@@ -80,9 +80,13 @@ class Step(NamedTuple):
     symbol: str  # what the step computes, as text: 'z⁽¹⁾', '∂L/∂W⁽²⁾'
     formula: str  # the symbolic formula: 'z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾' (', m = 4' where needed)
 
-    def equation(self) -> Equation:
-        """The step as a formula model, for any renderer."""
-        operands = tuple(Bound(op.symbol, op.value, op.per_example) for op in self.operands)
+    def equation(self, veiled: Collection[int] = ()) -> Equation:
+        """The step as a formula model, for any renderer; the operands computed by the steps
+        `veiled` (a quiz still asks for them) are written `?`."""
+        operands = tuple(
+            Bound(op.symbol, HIDDEN if op.step in veiled else op.value, op.per_example)
+            for op in self.operands
+        )
         return Equation(self.lhs, self.relation, self.rhs, operands, self.value)
 
     def numbers(self, digits: int | None = DIGITS, max_entries: int = INLINE_MAX) -> str:
@@ -346,7 +350,9 @@ class Trace:
             raise KeyError(f"no {kind} step at layer {layer}")
         return self[index]
 
-    def for_example(self, index: int, k: int) -> tuple[Equation, Equation | None]:
+    def for_example(
+        self, index: int, k: int, veiled: Collection[int] = ()
+    ) -> tuple[Equation, Equation | None]:
         """Step `index` followed for example (column) k of the batch.
 
         Per-example steps (z, a, ∂L/∂a, σ′, δ) give their column k. The batch means give
@@ -357,7 +363,7 @@ class Trace:
         if not 0 <= k < m:
             raise IndexError(f"example {k} of a batch of {m}")
         step = self[index]
-        eq = step.equation()
+        eq = step.equation(veiled)
         if step.kind in PER_EXAMPLE:
             lhs = _for_example(step.lhs, str(k))
             return eq._replace(lhs=lhs, value=np.asarray(step.value)[:, k]), None

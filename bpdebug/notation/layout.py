@@ -39,6 +39,16 @@ INLINE_MAX = 8  # a value with more entries is written by its shape unless asked
 SUM, PRODUCT, POSTFIX, ATOM = 1, 2, 3, 4
 
 
+class Hidden:
+    """The value of an operand a quiz still asks for: written `?` wherever it would stand."""
+
+    def __repr__(self) -> str:
+        return "HIDDEN"
+
+
+HIDDEN = Hidden()
+
+
 class Bound(NamedTuple):
     """An operand as a formula sees it: its symbol, its value, whether it has one column per
     example (z, a, δ, x, y …) rather than one value for the batch (W, b, η, ∂L/∂W)."""
@@ -85,6 +95,8 @@ def paren(box: Box) -> Box:
 
 def value_box(value: object, digits: int | None, max_entries: int) -> Laid:
     """A value as written: a number, a matrix of numbers, or its shape when too large."""
+    if value is HIDDEN:
+        return Laid(Mi("?"), ATOM)
     rows = as_rows(value)
     if rows.size == 1:
         text = num(rows.item(), digits)
@@ -129,6 +141,8 @@ def _operand(e: ex.Ref, ops: Ops, s: Setting) -> Laid:
             return Laid(Subscript(paren(inner.box), Mi(index)), ATOM)
         return lay(symbol, ops, s)
     value = op.value
+    if value is HIDDEN:
+        return Laid(Mi("?"), ATOM)
     if op.per_example and s.example is not None:
         value = np.asarray(value)[..., s.example]
     laid = value_box(value, s.digits, s.max_entries)

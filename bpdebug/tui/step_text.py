@@ -121,9 +121,11 @@ def step_parts(
     example: int | None = None,
     colour: str | None = None,
     since: str = "before the edit",
+    veiled: frozenset[int] = frozenset(),
 ) -> Parts:
     """Everything the step panel could say about `step`, best first (`since` names what
-    `before` is: "before the edit", "in the file")."""
+    `before` is: "before the edit", "in the file"; the operands computed by the steps `veiled`
+    are written `?`: a quiz still asks for them)."""
     if example is not None and trace.network.batch_size == 1:
         example = None
     formula = Text(step.formula, style="bold")
@@ -133,12 +135,12 @@ def step_parts(
     if step.kind == "loss_after":
         result = _loss_after_lines(trace, step, digits)
     elif example is None or step.phase == "update":
-        eq = step.equation()
+        eq = step.equation(veiled)
         numbers = _eq_line(f"  {step.relation} ", eq, digits, None)
         result = [_result_line(step.value, digits)]
         shape = shape_text(np.shape(step.value))
     else:
-        own, mean = trace.for_example(step.index, example)
+        own, mean = trace.for_example(step.index, example, veiled)
         lhs = text(lay.lay(own.lhs, (), lay.Setting()).box)
         numbers = _eq_line(f"{lhs} = ", own, digits, example)
         result = [_result_line(own.value, digits)]

@@ -53,10 +53,12 @@ class StepPanel(CachedStyles, Widget):
         example: int | None = None,
         since: str = "before the edit",
         quiz_hints: int | None = None,
+        veiled: frozenset[int] = frozenset(),
     ) -> None:
-        """`quiz_hints`: the step is asked for, with that many hints shown (None: not)."""
+        """`quiz_hints`: the step is asked for, with that many hints shown (None: not);
+        `veiled`: the steps a quiz still asks for, whose values the numbers write `?`."""
         colour = colours(self.app)[step.phase]
-        self.parts = step_parts(trace, step, before, extra, digits, example, colour, since)
+        self.parts = step_parts(trace, step, before, extra, digits, example, colour, since, veiled)
         if quiz_hints is not None:
             self.parts = quizzed(self.parts, step, quiz_hints)
         old, new = self._lines, self._lay_out()
