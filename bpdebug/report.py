@@ -11,7 +11,7 @@ import numpy as np
 
 from .engine import Network, Step, Trace
 from .engine.gradcheck import CheckReport
-from .notation import DIGITS, INLINE_MAX, num, shape_text
+from .notation import DIGITS, grid, layout, num, shape_text, text
 
 PHASE_TITLES = {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}
 
@@ -47,6 +47,7 @@ def trace_json(trace: Trace, digits: int | None = DIGITS) -> str:
         "warning": trace.diagnosis() or None,
         "steps": [
             {
+                "step": s.index + 1,
                 "index": s.index,
                 "phase": s.phase,
                 "layer": s.layer,
@@ -79,7 +80,16 @@ def _nonfinite_line(trace: Trace) -> list[str]:
     return [f"warning: {diagnosis}"] if diagnosis else []
 
 
-def trace_text(trace: Trace, digits: int | None = DIGITS) -> str:
+def _step_lines(step: Step, digits: int | None, width: int) -> list[str]:
+    """The step's numbers and result in two dimensions, matrices as bracketed rows."""
+    lhs = text(layout.lay(step.lhs, (), layout.Setting()).box)
+    lead = f"        {lhs} {step.relation} "
+    return grid.equation_lines(step.equation(), width, digits, lead, most_rows=8)
+
+
+def trace_text(trace: Trace, digits: int | None = DIGITS, width: int = 120) -> str:
+    """Every step: its formula, then its numbers and result laid out as on the screen
+    (matrices of up to 16×12 in full where `width` allows, larger ones by their corners)."""
     net = trace.network
     lines = [
         f"{net.name or 'network'} — {describe(net)}",
@@ -93,8 +103,9 @@ def trace_text(trace: Trace, digits: int | None = DIGITS) -> str:
             lines += ["", PHASE_TITLES[phase]]
         where = f"layer {s.layer}" if s.layer else "loss"
         lines.append(f"  [{s.index + 1:>3}] {where:<8} {s.formula}    ({s.shape_text})")
-        lines.append(f"        {s.substituted(digits)}")
-        if np.size(s.value) > INLINE_MAX:
+        written = _step_lines(s, digits, width) if s.kind != "loss_after" else []
+        lines += written or [f"        {s.substituted(digits)}"]
+        if any(c in line for line in written[-3:] for c in "⋯⋮⟨"):
             lines.append(
                 f"        {shape_text(s.shape)}: {_stats(s, digits)}  "
                 "(--format json for every entry)"

@@ -10,6 +10,7 @@ import pytest
 from bpdebug.engine import build_trace
 from bpdebug.engine.params import ParamRef, set_value
 from bpdebug.netfile import load_network
+from bpdebug.notation.parse import linear
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.commands import palette_commands
@@ -25,7 +26,7 @@ def app_for(name: str) -> BPDebugApp:
 
 def panel(app: BPDebugApp) -> str:
     """The step panel's text as shown, its wrapped lines joined (whitespace normalised)."""
-    return " ".join(app.query_one(StepPanel).text.plain.split())
+    return " ".join(linear(app.query_one(StepPanel).text.plain.splitlines()))
 
 
 def active_layer(app: BPDebugApp) -> int:
@@ -86,7 +87,11 @@ async def test_opens_on_the_first_forward_step() -> None:
             ["n"],
             1,
             1,
-            ["▶ FORWARD step 2 of 20 · layer 1 · activation", "a⁽¹⁾ = σ(z⁽¹⁾)", "= ⟨3×4⟩ σ"],
+            [
+                "▶ FORWARD step 2 of 20 · layer 1 · activation",
+                "a⁽¹⁾ = σ(z⁽¹⁾)",
+                "= σ([0.03, 0.33, 0.03, 0.33; 0.67, -0.22, 0.4, -0.49; -0.25, -1.24, -0.7, -1.69])",
+            ],
         ),
         (
             "xor",
@@ -328,7 +333,7 @@ async def test_the_step_panel_text_can_be_selected_with_the_mouse() -> None:
         await pilot.hover(panel, offset=(left + 12, top + 2))
         await pilot.mouse_up(panel, offset=(left + 12, top + 2))
         await pilot.pause()
-        assert app.screen.get_selected_text() == "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾\n  = [0.15, 0."
+        assert app.screen.get_selected_text() == "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾\n  = ┌ 0.15  0"
         selected = app.screen.get_component_rich_style("screen--selection")
         assert panel.render_line(1)._segments[0].style.bgcolor == selected.bgcolor
 

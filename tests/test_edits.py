@@ -14,6 +14,7 @@ from bpdebug.engine import build_trace, train
 from bpdebug.engine.backprop import sgd_step
 from bpdebug.engine.params import EditError, ParamRef, get_value, set_value
 from bpdebug.netfile import load_network
+from bpdebug.notation.parse import linear
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.screens import ConfirmScreen, EditScreen, SaveScreen, TrainScreen
@@ -61,8 +62,8 @@ async def test_editing_a_weight_retraces_and_shows_the_differences() -> None:
         blocks = app.query_one(ValuesView).blocks
         delta = next(b for b in blocks if b.role == "delta" and "δ⁽¹⁾" in b.title)
         np.testing.assert_array_equal(delta.matrix, new - old)
-        text = app.query_one(StepPanel).text.plain
-        assert "was [0.00877135; 0.00995425]" in text
+        text = " ".join(linear(app.query_one(StepPanel).text.plain.splitlines()))
+        assert "was [0.00877135; 0.00995425] Δ [-4.83338e-05; 1.71092e-05]" in text
         assert f"L = {app.before.loss:.6g} → {app.trace.loss:.6g} (edit)" in app.status
         assert "1 change · unsaved" in str(app.query_one("#editbar").render())
 

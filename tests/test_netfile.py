@@ -186,6 +186,7 @@ def test_trace_json_is_valid_and_carries_full_precision(capsys: pytest.CaptureFi
     assert len(doc["steps"]) == 20
     first = doc["steps"][0]
     assert first == {
+        "step": 1,  # as the screen, g and grade count
         "index": 0,
         "phase": "forward",
         "layer": 1,

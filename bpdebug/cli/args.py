@@ -190,6 +190,19 @@ def _quiz_flags(p: argparse.ArgumentParser, command: str) -> None:
         _tolerance_flag(p)
 
 
+def _width(text: str) -> int:
+    """A --width: a whole number of columns, 40 to 10,000."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of columns, got {text[:30]!r}"
+        ) from None
+    if not 40 <= n <= 10_000:
+        raise argparse.ArgumentTypeError(f"must be from 40 to 10000 columns, got {n}")
+    return n
+
+
 def _tolerance_flag(p: argparse.ArgumentParser, when: str = "") -> None:
     p.add_argument(
         "--tolerance",
@@ -342,6 +355,12 @@ def command_parser(command: str) -> Parser:
         p.description = "Print every step of one gradient-descent iteration."
         p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
         _digits_flag(p)
+        p.add_argument(
+            "--width",
+            type=_width,
+            metavar="N",
+            help="text: columns the matrices are laid out in (default: the terminal's, or 120)",
+        )
     elif command == "check":
         p.description = (
             "Compare every backprop gradient with central finite differences; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import shutil
 import sys
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,11 @@ def run_trace(args: argparse.Namespace) -> int:
     from ..report import trace_json, trace_markdown, trace_text
 
     trace = build_trace(load(args.net, limits_of(args)))
-    render = {"text": trace_text, "json": trace_json, "markdown": trace_markdown}[args.format]
+    if args.format == "text":
+        width = args.width or (shutil.get_terminal_size().columns if sys.stdout.isatty() else 120)
+        sys.stdout.write(trace_text(trace, args.digits, max(width, 40)))
+        return 0
+    render = {"json": trace_json, "markdown": trace_markdown}[args.format]
     sys.stdout.write(render(trace, args.digits) + ("\n" if args.format == "json" else ""))
     return 0
 

@@ -69,9 +69,18 @@ class Fenced(NamedTuple):
 
 
 class Table(NamedTuple):
-    """A vector or matrix of numbers, exactly as many rows and columns as the value shown."""
+    """A vector or matrix of numbers, exactly as many rows and columns as the value shown;
+    or, with `shape` (the whole value's, '128×784'), its first and last rows and columns with
+    `Dots` where the others are left out."""
 
-    rows: tuple[tuple[Mn, ...], ...]
+    rows: tuple[tuple[Mn | Dots, ...], ...]
+    shape: str = ""
+
+
+class Dots(NamedTuple):
+    """Entries left out of a matrix: ⋯ (columns), ⋮ (rows), ⋱ (both)."""
+
+    text: str
 
 
 class Elided(NamedTuple):
@@ -93,7 +102,7 @@ class Apply(NamedTuple):
     arg: Box
 
 
-Box = Union[Mi, Mn, Mo, Row, Sup, Subscript, Fraction, Fenced, Table, Elided, Text, Apply]  # noqa: UP007
+Box = Union[Mi, Mn, Mo, Row, Sup, Subscript, Fraction, Fenced, Table, Dots, Elided, Text, Apply]  # noqa: UP007
 for _box in Box.__args__:  # type: ignore[attr-defined]
     setattr(_box, "__eq__", _eq)  # noqa: B010 (as for expression nodes: Mi("x") != Mn("x"))
     setattr(_box, "__ne__", _ne)  # noqa: B010

@@ -10,6 +10,7 @@ import re
 from .boxes import (
     Apply,
     Box,
+    Dots,
     Elided,
     Fenced,
     Fraction,
@@ -43,6 +44,13 @@ FENCES = {
 _EXPONENT = re.compile(r"^(-?[0-9.]+)e([+-])0*([0-9]+)$")
 
 
+DOTS = {"⋯": r"\cdots", "⋮": r"\vdots", "⋱": r"\ddots"}
+
+
+def _cell(n: Mn | Dots) -> str:
+    return number(n.text) if isinstance(n, Mn) else DOTS[n.text]
+
+
 def latex(box: Box) -> str:
     """The box as LaTeX math (without the $ or \\[ around it)."""
     if isinstance(box, Mi):
@@ -67,7 +75,7 @@ def latex(box: Box) -> str:
         left, right = FENCES[box.open]
         return f"{left} {latex(box.body)} {right}"
     if isinstance(box, Table):
-        body = r" \\ ".join(" & ".join(number(n.text) for n in row) for row in box.rows)
+        body = r" \\ ".join(" & ".join(_cell(n) for n in row) for row in box.rows)
         return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
     if isinstance(box, Elided):
         return r"\langle " + box.shape.replace("×", r" \times ") + r" \rangle"

@@ -20,6 +20,7 @@ from . import expr as ex
 from .boxes import (
     Apply,
     Box,
+    Dots,
     Elided,
     Fenced,
     Fraction,
@@ -71,10 +72,28 @@ class Equation(NamedTuple):
     value: object
 
 
+class Keep(NamedTuple):
+    """How much of a large matrix to write: at most `rows` rows and `cols` columns, the
+    first and the last ones, with ⋮ and ⋯ for those left out."""
+
+    rows: int
+    cols: int
+
+
+DETAIL: tuple[Keep | None, ...] = (
+    *(Keep(16, c) for c in (12, 8, 6, 4, 3, 2)),
+    *(Keep(r, 2) for r in (8, 6, 4, 3, 2)),
+    Keep(2, 1),
+    Keep(1, 1),
+    None,  # every matrix by its shape
+)  # how much of each matrix a two-dimensional formula writes, tried in turn until it fits
+
+
 class Setting(NamedTuple):
     numbers: bool = False  # write values instead of symbols
     digits: int | None = DIGITS
     max_entries: int = INLINE_MAX
+    keep: Keep | None = None  # a larger value: its corners (else its shape)
     example: int | None = None  # follow this example (column) of a batch
     over_k: bool = False  # inside Σₖ: per-example operands are taken for example k
 
@@ -93,18 +112,50 @@ def paren(box: Box) -> Box:
     return Fenced("(", box, ")")
 
 
-def value_box(value: object, digits: int | None, max_entries: int) -> Laid:
-    """A value as written: a number, a matrix of numbers, or its shape when too large."""
+def value_box(
+    value: object, digits: int | None, max_entries: int, keep: Keep | None = None
+) -> Laid:
+    """A value as written: a number, a matrix of numbers; when it has more than
+    `max_entries`, its corners (with `keep`) or its shape. Only the entries written are
+    formatted, so a 128×784 matrix costs what its corners do."""
     if value is HIDDEN:
         return Laid(Mi("?"), ATOM)
     rows = as_rows(value)
     if rows.size == 1:
         text = num(rows.item(), digits)
         return Laid(Mn(text), ATOM, number=True, negative=text.startswith("-"), scalar=True)
-    if rows.size > max_entries:
-        return Laid(Elided(shape_text(np.asarray(value).shape)), ATOM)
-    table = tuple(tuple(Mn(num(v, digits)) for v in row) for row in rows)
-    return Laid(Table(table), ATOM)
+    if rows.size <= max_entries:
+        table = tuple(tuple(Mn(num(v, digits)) for v in row) for row in rows)
+        return Laid(Table(table), ATOM)
+    shape = shape_text(np.asarray(value).shape)
+    if keep is None:
+        return Laid(Elided(shape), ATOM)
+    return Laid(corners(rows, digits, keep, shape), ATOM)
+
+
+def _kept(n: int, most: int) -> list[int | None]:
+    """The indices shown of n when at most `most` are: all, or the first and last halves
+    around a None (left out). Leaving out a single row would save nothing."""
+    if n <= most + 1:
+        return list(range(n))
+    first = (most + 1) // 2
+    return [*range(first), None, *range(n - (most - first), n)]
+
+
+def corners(rows: np.ndarray, digits: int | None, keep: Keep, shape: str) -> Table:
+    """The first and last rows and columns of a matrix, ⋮ ⋯ ⋱ for the rest."""
+    r_kept, c_kept = _kept(rows.shape[0], keep.rows), _kept(rows.shape[1], keep.cols)
+    if len(r_kept) == rows.shape[0] and len(c_kept) == rows.shape[1]:
+        shape = ""  # everything fits after all
+    table: list[tuple[Mn | Dots, ...]] = []
+    for i in r_kept:
+        if i is None:
+            table.append(tuple(Dots("⋮" if j is not None else "⋱") for j in c_kept))
+        else:
+            table.append(
+                tuple(Mn(num(rows[i, j], digits)) if j is not None else Dots("⋯") for j in c_kept)
+            )
+    return Table(tuple(table), shape)
 
 
 def _const(c: ex.Const, ops: Ops, s: Setting) -> Laid:
@@ -145,7 +196,7 @@ def _operand(e: ex.Ref, ops: Ops, s: Setting) -> Laid:
         return Laid(Mi("?"), ATOM)
     if op.per_example and s.example is not None:
         value = np.asarray(value)[..., s.example]
-    laid = value_box(value, s.digits, s.max_entries)
+    laid = value_box(value, s.digits, s.max_entries, s.keep)
     if op.per_example and s.over_k and s.example is None and not laid.number:
         return Laid(Subscript(laid.box, Mi("k")), ATOM)
     return laid
@@ -333,15 +384,21 @@ def numbers(
     digits: int | None = DIGITS,
     max_entries: int = INLINE_MAX,
     example: int | None = None,
+    keep: Keep | None = None,
 ) -> Box:
     """The right-hand side with every operand's value in place of its symbol."""
-    s = Setting(numbers=True, digits=digits, max_entries=max_entries, example=example)
+    s = Setting(numbers=True, digits=digits, max_entries=max_entries, example=example, keep=keep)
     return lay(eq.rhs, eq.operands, s).box
 
 
-def result(eq: Equation, digits: int | None = DIGITS, max_entries: int = INLINE_MAX) -> Box:
+def result(
+    eq: Equation,
+    digits: int | None = DIGITS,
+    max_entries: int = INLINE_MAX,
+    keep: Keep | None = None,
+) -> Box:
     """The step's value."""
-    return value_box(eq.value, digits, max_entries).box
+    return value_box(eq.value, digits, max_entries, keep).box
 
 
 def substituted(

@@ -7,6 +7,7 @@ from html import escape
 from .boxes import (
     Apply,
     Box,
+    Dots,
     Elided,
     Fenced,
     Fraction,
@@ -47,6 +48,10 @@ ALIGNED_CSS = (
 )
 
 
+def _cell(n: Mn | Dots) -> str:
+    return number(n.text) if isinstance(n, Mn) else f"<mo>{n.text}</mo>"
+
+
 def element(box: Box) -> str:
     if isinstance(box, Mi):
         return f"<mi>{escape(box.text)}</mi>"
@@ -71,8 +76,7 @@ def element(box: Box) -> str:
         return f"<mrow><mo>{box.open}</mo>{element(box.body)}<mo>{box.close}</mo></mrow>"
     if isinstance(box, Table):
         rows = "".join(
-            "<mtr>" + "".join(f"<mtd>{number(n.text)}</mtd>" for n in row) + "</mtr>"
-            for row in box.rows
+            "<mtr>" + "".join(f"<mtd>{_cell(n)}</mtd>" for n in row) + "</mtr>" for row in box.rows
         )
         return f"<mrow><mo>[</mo><mtable>{rows}</mtable><mo>]</mo></mrow>"
     if isinstance(box, Elided):

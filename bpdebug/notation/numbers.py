@@ -51,6 +51,14 @@ def num(v: float, digits: int | None = DIGITS) -> str:
     return f"{f:.{digits}g}"
 
 
+_SHAPE_MARK = str.maketrans("0123456789×", "₀₁₂₃₄₅₆₇₈₉ₓ")
+
+
+def shape_mark(shape: str) -> str:
+    """A shape written small after a matrix shown in part: '128×784' → '₁₂₈ₓ₇₈₄'."""
+    return shape.translate(_SHAPE_MARK)
+
+
 def shape_text(shape: tuple[int, ...]) -> str:
     """The math shape: 'scalar' for one entry, 'n' for a vector or a single column, 'n×m'."""
     size = int(np.prod(shape)) if shape else 1

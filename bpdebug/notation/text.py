@@ -17,7 +17,7 @@ from .boxes import (
     Table,
     Text,
 )
-from .numbers import SUBSCRIPTABLE, SUPERSCRIPTABLE, subscript, superscript
+from .numbers import SUBSCRIPTABLE, SUPERSCRIPTABLE, shape_mark, subscript, superscript
 
 
 def text(box: Box) -> str:
@@ -35,7 +35,8 @@ def text(box: Box) -> str:
     if isinstance(box, Fenced):
         return box.open + text(box.body) + box.close
     if isinstance(box, Table):
-        return "[" + "; ".join(", ".join(n.text for n in row) for row in box.rows) + "]"
+        body = "; ".join(", ".join(n.text for n in row) for row in box.rows)
+        return f"[{body}]{shape_mark(box.shape)}"
     if isinstance(box, Elided):
         return f"⟨{box.shape}⟩"
     if isinstance(box, Apply):

@@ -10,20 +10,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-from rich.console import Console
 from rich.text import Text
 
 from ..engine import Step, Trace
 from ..engine.plan import KIND_TITLES
 from ..notation import DIGITS, INLINE_MAX, Equation, num, shape_text, text
 from ..notation import layout as lay
+from ..notation.boxes import Box, Mi, Row
 from ..notation.numbers import changed
 from .phases import FALLBACK
 
 PHASE_MARK = {"forward": "▶ FORWARD", "backward": "◀ BACKWARD", "update": "⟳ UPDATE"}
-SHRINK = (INLINE_MAX, 4, 2, 1)  # entries a matrix may show in the numbers line, tried in turn
+
+
+class Line(NamedTuple):
+    """A line of the panel that holds values: `lead` (`  = `, `z⁽¹⁾₂ = `) then a formula
+    written at a level of detail (`keep`: how much of each large matrix; None: shapes)."""
+
+    lead: str
+    body: Callable[[lay.Keep | None], Box]
+    bold: bool = False
+    heights: tuple[int, ...] = ()  # rows of each matrix it writes, whole
+
+    def least_rows(self, keep: lay.Keep | None) -> int:
+        """Rows it needs at least at `keep`: its tallest matrix's, without writing it."""
+        if keep is None or not self.heights:
+            return 1
+        return max(min(n, keep.rows + 1) for n in self.heights)
+
+
+def _heights(values: object) -> tuple[int, ...]:
+    """The rows each value is written with (a vector is a column)."""
+    out = []
+    for v in values:  # type: ignore[attr-defined]
+        if v is not lay.HIDDEN:
+            shape = np.shape(v)
+            out.append(shape[0] if shape else 1)
+    return tuple(out)
 
 
 @dataclass
@@ -32,33 +58,40 @@ class Parts:
 
     headers: list[Text]  # the longest that fits one line is shown
     formula: Text
-    numbers: Callable[[int], Text] | None  # the numbers line with matrices of ≤ n entries
-    result: list[Text]  # never dropped
-    optional: list[Text]  # dropped from the last when space runs out (after the note)
+    numbers: Line | None  # the formula with its numbers
+    result: list[Line | Text]  # never dropped
+    optional: list[Text | tuple[Text | Line | list[Text], ...]]  # dropped from the last when
+    # space runs out (after the note); a tuple: the first of its forms that fits the width
     note: Text | None = None  # the first to go
     warnings: int = 0  # the first optional lines warn of nan/inf: they go last of all
-    result_alone: Text | None = None  # the first result line when the numbers are not shown
+    result_alone: Line | None = None  # the first result line when the numbers are not shown
     shape: str = ""  # the result's shape, after the result where it fits
 
 
-def _eq_line(
-    lead: str, eq: Equation, digits: int | None, example: int | None
-) -> Callable[[int], Text]:
-    def line(max_entries: int) -> Text:
-        body = text(lay.numbers(eq, digits, max_entries, example))
-        return Text(f"{lead}{body}")
-
-    return line
+def _numbers_line(lead: str, eq: Equation, digits: int | None, example: int | None) -> Line:
+    heights = _heights(
+        np.asarray(op.value)[..., example] if op.per_example and example is not None else op.value
+        for op in eq.operands
+        if op.value is not lay.HIDDEN
+    )
+    return Line(lead, lambda keep: lay.numbers(eq, digits, 1, example, keep), heights=heights)
 
 
 def _value_text(value: object, digits: int | None) -> str:
     return text(lay.value_box(value, digits, INLINE_MAX).box)
 
 
-def _result_line(value: object, digits: int | None, lead: str = "  = ") -> Text:
-    line = Text(lead)
-    line.append(_value_text(value, digits), style="bold")
-    return line
+def _result_line(value: object, digits: int | None, lead: str = "  = ") -> Line:
+    body = lambda keep: lay.value_box(value, digits, 1, keep).box  # noqa: E731
+    return Line(lead, body, bold=True, heights=_heights([value]))
+
+
+def _mean_line(mean: Equation, digits: int | None) -> Line:
+    """'∂L/∂W⁽²⁾ = (1/4) Σₖ ∂Lₖ/∂W⁽²⁾ = [mean]': after one example's own term."""
+    lhs = text(lay.lay(mean.lhs, (), lay.Setting()).box)
+    rhs = text(lay.numbers(mean, digits))
+    body = lambda keep: lay.value_box(mean.value, digits, 1, keep).box  # noqa: E731
+    return Line(f"{lhs} = {rhs} = ", body, True, _heights([mean.value]))
 
 
 def _headers(trace: Trace, step: Step, example: int | None, colour: str | None) -> list[Text]:
@@ -83,22 +116,34 @@ def _headers(trace: Trace, step: Step, example: int | None, colour: str | None) 
     return [mark + sep[k] + Text(" · ".join(f), style="bold") for k, f in enumerate(forms)]
 
 
-def _change_line(step: Step, before: Step, digits: int | None, since: str) -> Text | None:
-    """What the result was (`since`: "before the edit", "in the file") and how far it moved."""
+def _change_line(
+    step: Step, before: Step, digits: int | None, since: str
+) -> tuple[Text | Line | list[Text], ...] | None:
+    """What the result was (`since`: "before the edit", "in the file") and how far it moved:
+    the values where they fit one line, else how many entries moved and how far."""
     if not changed(step.value, before.value):
         return None
     new, old = np.asarray(step.value), np.asarray(before.value)
     with np.errstate(all="ignore"):
         delta = new - old
-    if delta.size <= INLINE_MAX:
-        was, moved = _value_text(before.value, digits), _value_text(delta, digits)
-        word = "in the file" if since == "in the file" else "was"  # the title says which action
-        return Text(f"  {word} {was}   Δ {moved}", style="bold yellow")
     moved_n = int(np.count_nonzero(delta))
     finite = np.abs(delta[np.isfinite(delta)])
-    largest = num(float(finite.max()), 3) if finite.size else "nan"
-    text_ = f"  {moved_n} of {delta.size} entries differ from {since}, max |Δ| {largest}"
-    return Text(text_, style="bold yellow")
+    largest = num(float(finite.max()), digits) if finite.size else "nan"
+    summary = f"  {moved_n} of {delta.size} entries differ from {since}, max |Δ| {largest}"
+    if delta.size > INLINE_MAX:
+        return (Text(summary, style="bold yellow"),)
+    was, moved = _value_text(before.value, digits), _value_text(delta, digits)
+    word = "in the file" if since == "in the file" else "was"  # the title says which action
+    values = Text(f"  {word} {was}   Δ {moved}", style="bold yellow")
+    box = Row((lay.value_box(before.value, digits, INLINE_MAX).box, Mi("   Δ ")), tight=True)
+    box = Row((box, lay.value_box(delta, digits, INLINE_MAX).box), tight=True)
+    tall = Line(f"  {word} ", lambda keep: box, heights=_heights([delta]))
+    pad = " " * (len(word) - 1)
+    stacked = [
+        Text(f"  {word} {was}", style="bold yellow"),
+        Text(f"  {pad}Δ {moved}", style="bold yellow"),
+    ]
+    return values, tall, stacked, Text(summary, style="bold yellow")
 
 
 def _loss_after_lines(trace: Trace, step: Step, digits: int | None) -> list[Text]:
@@ -108,7 +153,7 @@ def _loss_after_lines(trace: Trace, step: Step, digits: int | None) -> list[Text
     last = Text(f"  after   L′ = {num(after, digits)}", style="bold")
     if np.isfinite(change):
         pct = f", {change / before:+.2%}" if before else ""
-        last.append(f"   ({'+' if change > 0 else ''}{num(change, 3)}{pct})", style="dim")
+        last.append(f"   ({'+' if change > 0 else ''}{num(change, digits)}{pct})", style="dim")
     return lines + [last]
 
 
@@ -129,28 +174,27 @@ def step_parts(
     if example is not None and trace.network.batch_size == 1:
         example = None
     formula = Text(step.formula, style="bold")
-    numbers: Callable[[int], Text] | None = None
+    numbers: Line | None = None
     shape = ""
     result_alone = None
+    result: list[Line | Text]
     if step.kind == "loss_after":
-        result = _loss_after_lines(trace, step, digits)
+        result = [*_loss_after_lines(trace, step, digits)]
     elif example is None or step.phase == "update":
         eq = step.equation(veiled)
-        numbers = _eq_line(f"  {step.relation} ", eq, digits, None)
+        numbers = _numbers_line(f"  {step.relation} ", eq, digits, None)
         result = [_result_line(step.value, digits)]
         shape = shape_text(np.shape(step.value))
     else:
         own, mean = trace.for_example(step.index, example, veiled)
         lhs = text(lay.lay(own.lhs, (), lay.Setting()).box)
-        numbers = _eq_line(f"{lhs} = ", own, digits, example)
+        numbers = _numbers_line(f"{lhs} = ", own, digits, example)
         result = [_result_line(own.value, digits)]
         result_alone = _result_line(own.value, digits, f"{lhs} = ")
         shape = shape_text(np.asarray(own.value).shape)
         if mean is not None:
-            mean_lhs = text(lay.lay(mean.lhs, (), lay.Setting()).box)
-            mean_rhs = text(lay.numbers(mean, digits))
-            result.append(_result_line(mean.value, digits, f"{mean_lhs} = {mean_rhs} = "))
-    optional: list[Text] = []
+            result.append(_mean_line(mean, digits))
+    optional: list[Text | tuple[Text | Line | list[Text], ...]] = []
     change = _change_line(step, before, digits, since) if before is not None else None
     if step.index in trace.nonfinite_steps:
         optional.append(Text(f"⚠ {trace.diagnosis()}", style="bold red"))
@@ -171,73 +215,6 @@ def step_parts(
         result_alone=result_alone,
         warnings=int(step.index in trace.nonfinite_steps),
     )
-
-
-def _wrap(line: Text, width: int, console: Console) -> list[Text]:
-    if line.cell_len <= width:
-        return [line]
-    return list(line.wrap(console, width))
-
-
-def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
-    """The lines that fit `height` rows of `width` cells, wrapped, giving up detail in a
-    fixed order until they fit: the note, then the numbers' matrices (elided to their shapes),
-    the optional lines, the numbers, the formula. The header and the result always stay."""
-    width = max(width, 1)
-
-    def wrap(line: Text | None) -> list[Text]:
-        return _wrap(line, width, console) if line is not None else []
-
-    header = next((h for h in parts.headers if h.cell_len <= width), None)
-    if header is None:  # not even the shortest form fits: cut it
-        header = parts.headers[-1].copy()
-        header.truncate(width, overflow="ellipsis")
-
-    def results(first_line: Text) -> list[Text]:
-        """The result lines; the first gets its shape where that costs no extra row."""
-        first = wrap(first_line)
-        if parts.shape and "⟨" not in first_line.plain:  # an elided value says its shape
-            shaped = wrap(first_line + Text(f"   ({parts.shape})", style="dim"))
-            first = shaped if len(shaped) == len(first) else first
-        return first + [w for line in parts.result[1:] for w in wrap(line)]
-
-    result = results(parts.result[0])
-    formula = wrap(parts.formula)
-    optional = [wrap(line) for line in parts.optional]
-    note = wrap(parts.note)
-    detail = 0  # index into SHRINK
-    numbers = wrap(parts.numbers(SHRINK[0])) if parts.numbers is not None else []
-
-    def lines() -> list[Text]:
-        extra = [w for o in optional for w in o]
-        return [header] + formula + numbers + result + extra + note
-
-    def shrink() -> bool:
-        nonlocal numbers, detail
-        if parts.numbers is None or detail + 1 >= len(SHRINK):
-            return False
-        detail += 1
-        numbers = wrap(parts.numbers(SHRINK[detail]))
-        return True
-
-    while len(lines()) > height:
-        if note:
-            note = []
-        elif shrink():
-            continue
-        elif len(optional) > parts.warnings:
-            optional.pop()  # the check, then the edit's Δ
-        elif numbers:
-            numbers = []
-            if parts.result_alone is not None:  # the result now says what it is
-                result = results(parts.result_alone)
-        elif formula:
-            formula = []
-        elif optional:
-            optional.pop()  # the non-finite warning, last of all
-        else:
-            break
-    return lines()[:height]
 
 
 def quizzed(parts: Parts, step: Step, hints: int) -> Parts:

@@ -14,8 +14,12 @@ from textual.widget import Widget
 from ...engine import Step, Trace
 from ...notation import DIGITS
 from ..phases import colours
-from ..step_text import Parts, fit, quizzed, step_parts
+from ..step_fit import fit, tallest
+from ..step_text import Parts, quizzed, step_parts
 from .cached_styles import CachedStyles
+
+GROW_FROM = 30  # terminal rows from which the panel may grow past its stylesheet's height
+KEEP_FOR_THE_REST = 12  # rows it leaves the panel below it (the values) when it grows
 
 
 class StepPanel(CachedStyles, Widget):
@@ -34,6 +38,9 @@ class StepPanel(CachedStyles, Widget):
         self._wrapped: list[Text] = []  # the lines as fitted to the panel
         self._lines: list[Strip] = []  # the same, drawn
         self._laid_out_at = (0, 0)  # the size the lines were fitted to
+        self._trace: Trace | None = None
+        self._digits: int | None = DIGITS
+        self._sized_for: tuple[object, ...] = ()  # what the height was chosen for
 
     def on_mount(self) -> None:
         self.border_title = "Step"
@@ -61,11 +68,52 @@ class StepPanel(CachedStyles, Widget):
         self.parts = step_parts(trace, step, before, extra, digits, example, colour, since, veiled)
         if quiz_hints is not None:
             self.parts = quizzed(self.parts, step, quiz_hints)
+        self._trace, self._digits = trace, digits
+        self.fit_height()
         old, new = self._lines, self._lay_out()
         width = self.size.width
         for y in range(max(len(old), len(new))):
             if y >= len(old) or y >= len(new) or old[y] != new[y]:
                 self.refresh(Region(0, y, width, 1))
+
+    def on_resize(self) -> None:
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """As many rows as this network's tallest step needs to show every entry, within a
+        share of the terminal (its stylesheet's height at least). Chosen once per network
+        shape, width and terminal height: stepping never changes the layout."""
+        trace = self._trace
+        if trace is None or not self.is_mounted:
+            return
+        width, screen = self.content_region.width, self.screen.size.height
+        key = (trace.plan, width, screen, self._digits)
+        if key == self._sized_for or width <= 0:
+            return
+        self._sized_for = key
+        base = self.styles.base.height
+        rows = int(base.value) if base is not None and base.is_cells else 10
+        most = max(rows, self._room()) if screen >= GROW_FROM else rows
+        need = tallest(trace, width, most - 2, self._digits, self.app.console) + 2
+        wanted = min(max(need, rows), most)
+        self.styles.height = wanted if wanted != rows else None
+
+    def _room(self) -> int:
+        """The rows the panel may take: its column's, less its fixed-height neighbours' and
+        a minimum for the one that takes what is left (the values)."""
+        column = self.parent
+        if not isinstance(column, Widget):
+            return 0
+        others = 0
+        for sibling in column.children:
+            if sibling is self or not sibling.display:
+                continue
+            height = sibling.styles.height
+            if height is not None and height.is_fraction:
+                others += KEEP_FOR_THE_REST
+            else:
+                others += sibling.outer_size.height
+        return column.size.height - others
 
     def _lay_out(self) -> list[Strip]:
         """The step's lines fitted to the panel's size, one strip a line."""
