@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -80,11 +81,16 @@ def _nonfinite_line(trace: Trace) -> list[str]:
     return [f"warning: {diagnosis}"] if diagnosis else []
 
 
-def _step_lines(step: Step, digits: int | None, width: int) -> list[str]:
-    """The step's numbers and result in two dimensions, matrices as bracketed rows."""
+def _step_lines(step: Step, digits: int | None, width: int) -> tuple[list[str], bool]:
+    """The step's numbers and result in two dimensions, matrices as bracketed rows, and
+    whether its result was written whole."""
     lhs = text(layout.lay(step.lhs, (), layout.Setting()).box)
     lead = f"        {lhs} {step.relation} "
     return grid.equation_lines(step.equation(), width, digits, lead, most_rows=8)
+
+
+def _wrapped(words: str, width: int) -> list[str]:
+    return textwrap.wrap(words, width, initial_indent="        ", subsequent_indent="          ")
 
 
 def trace_text(trace: Trace, digits: int | None = DIGITS, width: int = 120) -> str:
@@ -103,15 +109,13 @@ def trace_text(trace: Trace, digits: int | None = DIGITS, width: int = 120) -> s
             lines += ["", PHASE_TITLES[phase]]
         where = f"layer {s.layer}" if s.layer else "loss"
         lines.append(f"  [{s.index + 1:>3}] {where:<8} {s.formula}    ({s.shape_text})")
-        written = _step_lines(s, digits, width) if s.kind != "loss_after" else []
+        written, whole = _step_lines(s, digits, width) if s.kind != "loss_after" else ([], True)
         lines += written or [f"        {s.substituted(digits)}"]
-        if any(c in line for line in written[-3:] for c in "⋯⋮⟨"):
-            lines.append(
-                f"        {shape_text(s.shape)}: {_stats(s, digits)}  "
-                "(--format json for every entry)"
-            )
+        if not whole:
+            stats = f"{shape_text(s.shape)}: {_stats(s, digits)} (--format json for every entry)"
+            lines += _wrapped(stats, width)
         if s.note:
-            lines.append(f"        note: {s.note}")
+            lines += _wrapped(f"note: {s.note}", width)
     return "\n".join(lines) + "\n"
 
 

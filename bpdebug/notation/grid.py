@@ -334,19 +334,23 @@ def flow(box: Box, width: int, lead: str, indent: int | None = None) -> list[Blo
 
 def equation_lines(
     eq: Equation, width: int, digits: int | None, lead: str, most_rows: int = 16
-) -> list[str]:
+) -> tuple[list[str], bool]:
     """`lead` numbers, then `= result` under them, in two dimensions at the most detail
-    that fits `width`, writing at most `most_rows` rows of a matrix."""
+    that fits `width`, writing at most `most_rows` rows of a matrix; and whether the result
+    was written whole."""
     pad = " " * max(len(lead) - 2, 0) + "= "
     for keep in DETAIL:
         if keep is not None and keep.rows > most_rows:
             continue
         numbers = flow(layout.numbers(eq, digits, 1, None, keep), width, lead)
-        result = flow(layout.result(eq, digits, 1, keep), width, pad)
+        value = layout.result(eq, digits, 1, keep)
+        result = flow(value, width, pad)
         if numbers is not None and result is not None:
-            return flatten(numbers + result)
+            whole = not (isinstance(value, Table) and value.shape)
+            return flatten(numbers + result), whole
     numbers_text = text(layout.numbers(eq, digits, 1, None, None))
-    return [lead + numbers_text, pad + text(layout.result(eq, digits, 1, None))]
+    value = layout.result(eq, digits, 1, None)
+    return [lead + numbers_text, pad + text(value)], not isinstance(value, Elided)
 
 
 def flatten(blocks: Sequence[Block]) -> list[str]:

@@ -133,6 +133,11 @@ def value_box(
     return Laid(corners(rows, digits, keep, shape), ATOM)
 
 
+def kept_count(n: int, most: int) -> int:
+    """How many of n rows (or columns) `corners` writes when at most `most` may be."""
+    return n if n <= most + 1 else most + 1
+
+
 def _kept(n: int, most: int) -> list[int | None]:
     """The indices shown of n when at most `most` are: all, or the first and last halves
     around a None (left out). Leaving out a single row would save nothing."""

@@ -33,11 +33,13 @@ class _Written:
 
     def __init__(self, parts: Parts, width: int) -> None:
         self.parts, self.width = parts, width
-        self._done: dict[tuple[int, int, str], list[Text] | None] = {}
+        self._done: dict[tuple[int, object, str], list[Text] | None] = {}
+        self._joined: Line | None = None
 
     def line(self, line: Line, level: int, which: str = "") -> list[Text] | None:
-        """The line at `level`, as rows of the panel; None when it can't fit the width."""
-        key = (id(line), level, which)
+        """The line at `level`, as rows of the panel; None when it can't fit the width.
+        Written once for all the levels that write its matrices alike."""
+        key = (id(line), line.written_as(LEVELS[level]), which)
         if key not in self._done:
             self._done[key] = self._write(line, LEVELS[level], which == "shape")
         return self._done[key]
@@ -83,14 +85,16 @@ class _Written:
     def joined(self, level: int) -> list[Text] | None:
         """The numbers and the result in one formula, `= numbers = result`, broken where
         needed: fewer rows than the two apart when they fit side by side."""
-        numbers, first = self.parts.numbers, self.parts.result[0]
-        if numbers is None or not isinstance(first, Line):
-            return None
-        both = Line(
-            numbers.lead,
-            lambda keep: Row((numbers.body(keep), Mo("="), first.body(keep))),
-        )
-        return self.line(both, level, "joined")
+        if self._joined is None:
+            numbers, first = self.parts.numbers, self.parts.result[0]
+            if numbers is None or not isinstance(first, Line):
+                return None
+            self._joined = Line(
+                numbers.lead,
+                lambda keep: Row((numbers.body(keep), Mo("="), first.body(keep))),
+                shapes=numbers.shapes + first.shapes,
+            )
+        return self.line(self._joined, level, "joined")
 
 
 def _one_that_fits(

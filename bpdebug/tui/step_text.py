@@ -33,22 +33,30 @@ class Line(NamedTuple):
     lead: str
     body: Callable[[lay.Keep | None], Box]
     bold: bool = False
-    heights: tuple[int, ...] = ()  # rows of each matrix it writes, whole
+    shapes: tuple[tuple[int, int], ...] = ()  # rows and columns of each matrix it writes
 
     def least_rows(self, keep: lay.Keep | None) -> int:
         """Rows it needs at least at `keep`: its tallest matrix's, without writing it."""
-        if keep is None or not self.heights:
+        if keep is None or not self.shapes:
             return 1
-        return max(min(n, keep.rows + 1) for n in self.heights)
+        return max(min(n, keep.rows + 1) for n, _ in self.shapes)
+
+    def written_as(self, keep: lay.Keep | None) -> object:
+        """What of each matrix `keep` writes: levels that write the same are one."""
+        if keep is None:
+            return None
+        return tuple(
+            (lay.kept_count(n, keep.rows), lay.kept_count(m, keep.cols)) for n, m in self.shapes
+        )
 
 
-def _heights(values: object) -> tuple[int, ...]:
-    """The rows each value is written with (a vector is a column)."""
+def _shapes(values: object) -> tuple[tuple[int, int], ...]:
+    """The rows and columns each value is written with (a vector is a column)."""
     out = []
     for v in values:  # type: ignore[attr-defined]
         if v is not lay.HIDDEN:
             shape = np.shape(v)
-            out.append(shape[0] if shape else 1)
+            out.append((shape[0] if shape else 1, shape[1] if len(shape) > 1 else 1))
     return tuple(out)
 
 
@@ -69,12 +77,12 @@ class Parts:
 
 
 def _numbers_line(lead: str, eq: Equation, digits: int | None, example: int | None) -> Line:
-    heights = _heights(
+    shapes = _shapes(
         np.asarray(op.value)[..., example] if op.per_example and example is not None else op.value
         for op in eq.operands
         if op.value is not lay.HIDDEN
     )
-    return Line(lead, lambda keep: lay.numbers(eq, digits, 1, example, keep), heights=heights)
+    return Line(lead, lambda keep: lay.numbers(eq, digits, 1, example, keep), shapes=shapes)
 
 
 def _value_text(value: object, digits: int | None) -> str:
@@ -83,7 +91,7 @@ def _value_text(value: object, digits: int | None) -> str:
 
 def _result_line(value: object, digits: int | None, lead: str = "  = ") -> Line:
     body = lambda keep: lay.value_box(value, digits, 1, keep).box  # noqa: E731
-    return Line(lead, body, bold=True, heights=_heights([value]))
+    return Line(lead, body, bold=True, shapes=_shapes([value]))
 
 
 def _mean_line(mean: Equation, digits: int | None) -> Line:
@@ -91,7 +99,7 @@ def _mean_line(mean: Equation, digits: int | None) -> Line:
     lhs = text(lay.lay(mean.lhs, (), lay.Setting()).box)
     rhs = text(lay.numbers(mean, digits))
     body = lambda keep: lay.value_box(mean.value, digits, 1, keep).box  # noqa: E731
-    return Line(f"{lhs} = {rhs} = ", body, True, _heights([mean.value]))
+    return Line(f"{lhs} = {rhs} = ", body, True, _shapes([mean.value]))
 
 
 def _headers(trace: Trace, step: Step, example: int | None, colour: str | None) -> list[Text]:
@@ -137,7 +145,7 @@ def _change_line(
     values = Text(f"  {word} {was}   Δ {moved}", style="bold yellow")
     box = Row((lay.value_box(before.value, digits, INLINE_MAX).box, Mi("   Δ ")), tight=True)
     box = Row((box, lay.value_box(delta, digits, INLINE_MAX).box), tight=True)
-    tall = Line(f"  {word} ", lambda keep: box, heights=_heights([delta]))
+    tall = Line(f"  {word} ", lambda keep: box, shapes=_shapes([delta]))
     pad = " " * (len(word) - 1)
     stacked = [
         Text(f"  {word} {was}", style="bold yellow"),

@@ -20,6 +20,7 @@ from .cached_styles import CachedStyles
 
 GROW_FROM = 30  # terminal rows from which the panel may grow past its stylesheet's height
 KEEP_FOR_THE_REST = 12  # rows it leaves the panel below it (the values) when it grows
+FITTED_KEPT = 64  # steps whose fitted lines are kept, for stepping back and forth
 
 
 class StepPanel(CachedStyles, Widget):
@@ -41,6 +42,8 @@ class StepPanel(CachedStyles, Widget):
         self._trace: Trace | None = None
         self._digits: int | None = DIGITS
         self._sized_for: tuple[object, ...] = ()  # what the height was chosen for
+        self._shown_as: tuple[object, ...] = ()  # what `parts` says, as a key
+        self._fitted: dict[tuple[object, ...], list[Text]] = {}  # steps already laid out
 
     def on_mount(self) -> None:
         self.border_title = "Step"
@@ -68,6 +71,8 @@ class StepPanel(CachedStyles, Widget):
         self.parts = step_parts(trace, step, before, extra, digits, example, colour, since, veiled)
         if quiz_hints is not None:
             self.parts = quizzed(self.parts, step, quiz_hints)
+        self._shown_as = (trace, step.index, before, extra, digits, example, since, quiz_hints)
+        self._shown_as += (veiled, colour)
         self._trace, self._digits = trace, digits
         self.fit_height()
         old, new = self._lines, self._lay_out()
@@ -121,7 +126,14 @@ class StepPanel(CachedStyles, Widget):
         if not self.is_mounted or width <= 0 or self.parts is None:
             self._wrapped, self._lines = [], []
             return self._lines
-        self._wrapped = fit(self.parts, width, max(height, 1), self.app.console)
+        key = (*self._shown_as, width, height)
+        wrapped = self._fitted.get(key)
+        if wrapped is None:
+            wrapped = fit(self.parts, width, max(height, 1), self.app.console)
+            if len(self._fitted) >= FITTED_KEPT:  # keep the steps moved between lately
+                self._fitted.pop(next(iter(self._fitted)))
+            self._fitted[key] = wrapped
+        self._wrapped = wrapped
         self._lines = [self.text_strip(line) for line in self._wrapped]
         return self._lines
 
@@ -151,3 +163,4 @@ class StepPanel(CachedStyles, Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._laid_out_at = (-1, -1)  # a theme change: lay out again in its colours
+        self._fitted.clear()
