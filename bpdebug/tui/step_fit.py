@@ -26,6 +26,7 @@ def _wrap(line: Text, width: int, console: Console) -> list[Text]:
 
 
 LEVELS = lay.DETAIL  # the detail the values are written with, tried in turn until they fit
+RELATION = "  = "  # the lead of a value on a row of its own
 
 
 class _Written:
@@ -45,7 +46,13 @@ class _Written:
         return self._done[key]
 
     def _write(self, line: Line, keep: lay.Keep | None, shaped: bool) -> list[Text] | None:
-        blocks = grid.flow(line.body(keep), self.width, line.lead)
+        box = line.body(keep)
+        blocks = grid.flow(box, self.width, line.lead)
+        lead = len(line.lead)
+        above: list[str] = []
+        if blocks is None and line.lead.endswith(" = ") and lead > len(RELATION):
+            blocks = grid.flow(box, self.width, RELATION)  # a long lead on a row of its own
+            above, lead = [line.lead.removesuffix(" = ")], len(RELATION)
         if blocks is None:
             if keep is not None:
                 return None
@@ -56,8 +63,9 @@ class _Written:
             tail = f"   ({self.parts.shape})"
             if len(rows[base]) + len(tail) <= self.width:
                 rows[base] += tail
-        lead = len(line.lead)
-        out = []
+        out = [Text(row) for row in above if len(row) <= self.width]
+        if len(out) < len(above):
+            return None
         for k, row in enumerate(rows):
             t = Text(row[:lead]) if line.bold else Text(row)
             if line.bold:
