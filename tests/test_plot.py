@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpdebug.plot import BRAILLE, Series, column_of, framed, legend, log_scale, plot
+from bpdebug.plot import BRAILLE, DOT_BITS, Series, column_of, framed, legend, log_scale, plot
 
 
 def dots(p, row: int, col: int) -> int:  # type: ignore[no-untyped-def]
@@ -19,11 +19,34 @@ def test_a_rising_line_sets_bottom_left_and_top_right_dots() -> None:
     assert p.owners.tolist() == [[1, 1]]
 
 
+def grid(p) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The plot's dots as a boolean (dot rows, dot columns) array."""
+    rows, cols = len(p.chars), len(p.chars[0])
+    out = np.zeros((4 * rows, 2 * cols), dtype=bool)
+    for r in range(4 * rows):
+        for c in range(2 * cols):
+            out[r, c] = bool(dots(p, r // 4, c // 2) & int(DOT_BITS[r % 4, c % 2]))
+    return out
+
+
 def test_a_steep_drop_is_joined_into_a_line() -> None:
     p = plot([Series("a", np.arange(3.0), np.array([1.0, 0.0, 0.0]))], width=2, height=2)
-    # x = 1 falls in dot column 2 (cell 1's left): the drop from the top is drawn there whole
-    assert [dots(p, r, 1) & 0x47 for r in range(2)] == [0x47, 0x47]
-    assert dots(p, 0, 0) == 0x01  # x = 0: the one dot at the top
+    g = grid(p)
+    assert g[0, 0] and g[7, 3]  # from the top-left to the bottom-right
+    assert g[:, :3].any(axis=1).all()  # every dot row of the drop is set: no gap in it
+    assert g[:, 0].sum() == 1  # x = 0: the one dot at the top
+
+
+def test_two_points_are_a_line_from_the_first_to_the_second() -> None:
+    """After one `t` the loss history is [L₀, L₁]: a line across the plot, one dot column
+    after another, each touching the last (not a dot at the left and a bar at the right)."""
+    p = plot([Series("L", np.arange(2.0), np.array([0.298, 0.280]))], width=30, height=3)
+    g = grid(p)
+    assert g[0, 0] and g[-1, -1]  # L₀ top-left, L₁ bottom-right
+    assert g.any(axis=0).all()  # every dot column has a dot
+    rows = [np.flatnonzero(g[:, c]) for c in range(g.shape[1])]
+    assert all(len(r) <= 2 for r in rows)  # a thin line, no vertical bar
+    assert all(abs(int(b[0]) - int(a[-1])) <= 1 for a, b in zip(rows, rows[1:], strict=False))
 
 
 def test_two_series_share_the_scales_and_say_which_drew_each_cell() -> None:
