@@ -146,8 +146,8 @@ def _csv_table(path: Path, text: str) -> tuple[list[str], list[list[Any]], str]:
         ended = next((r[at].strip() for r in reversed(rows) if r[at].strip()), "")
         names = names[:at] + names[at + 1 :]
         rows = [r[:at] + r[at + 1 :] for r in rows]
-    table = [[_number(path, n, cell) for cell in row] for n, row in enumerate(rows, 2)]
-    return names, table, ended[:200]
+    numbers = [[_number(path, n, cell) for cell in row] for n, row in enumerate(rows, 2)]
+    return names, numbers, ended[:200]
 
 
 def _number(path: Path, line: int, cell: str) -> float:

@@ -233,9 +233,9 @@ def compare_summary(logs: list) -> list[str]:  # type: ignore[type-arg]
         if log.ended:
             return str(log.ended)
         bad = np.flatnonzero(~np.isfinite(log.loss))
-        return f"not recorded (non-finite at {int(log.iteration[bad[0]]):,})" if bad.size else (
-            "not recorded"
-        )
+        if not bad.size:
+            return "not recorded"
+        return f"not recorded (non-finite at {int(log.iteration[bad[0]]):,})"
 
     rows.append(("lowest loss", *(lowest(log) for log in logs)))
     rows.append(("ended", *(ended(log) for log in logs)))
@@ -266,9 +266,7 @@ def compare_plot(logs: list, width: int, height: int, color: bool) -> list:  # t
         title = Text(f"loss ({scale} scale) by iteration")
         return [title, *framed(p, color), legend(names, color)]
     out = [
-        Text(
-            f"the runs' lengths differ more than {SEPARATE_SCALES}×: each on scales of its own"
-        )
+        Text(f"the runs' lengths differ more than {SEPARATE_SCALES}×: each on scales of its own")
     ]
     for k, one in enumerate(series):
         before = [one._replace(x=one.x[:0], y=one.y[:0])] * k  # B keeps its mark, •
