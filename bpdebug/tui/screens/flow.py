@@ -74,8 +74,7 @@ class FlowGrid(Guarded, Widget):
         """'log 0.0412…–5.51…': the curve's scale and the range it spans, as fits."""
         each = max(5, (width - 5) // 2)
         low, high = (fitted(v, self.digits, each) for v in (drawn.y_low, drawn.y_high))
-        scale = Text("log" if drawn.log else "lin", style="italic dim")
-        scale.append(f" {low}–{high}", style="dim")
+        scale = Text(f"{'log' if drawn.log else 'lin'} {low}–{high}", style="dim")
         scale.truncate(width)
         return scale
 

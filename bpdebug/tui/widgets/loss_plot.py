@@ -19,7 +19,7 @@ from ...plot import MARKS, SERIES_STYLES, Series, fitted, plot, styled_rows
 from ..session import Pinned
 from ..textual_private import Guarded
 
-BORDER = 6  # the corners, a rule each side and a space each side of a title
+BORDER = 4  # beyond the content: a rule and a space each side of a title (corners aside)
 
 
 class LossPlot(Guarded, Widget):
@@ -77,12 +77,13 @@ class LossPlot(Guarded, Widget):
         return title
 
     def _ends(self, room: int) -> str:
-        """'L₀ → Lₙ' at the precision setting; each shortened (…) to share a narrow border."""
+        """'L₀ → Lₙ' (or L₀ alone) at the precision setting; each shortened (…) to share a
+        narrow border."""
         losses = [float(v) for v in self.losses]
         if not losses:
             return ""
         if len(losses) == 1:
-            return f"L = {fitted(losses[0], self.digits, room - 4)}"
+            return fitted(losses[0], self.digits, room)
         each = (room - 3) // 2
         return f"{fitted(losses[0], self.digits, each)} → {fitted(losses[-1], self.digits, each)}"
 
