@@ -210,13 +210,16 @@ def network_text(
 
 # A comment that bpdebug itself put first, replaced (not piled up) when the file is saved again.
 OWN_COMMENTS = ("# Saved by bpdebug", "# Trained by bpdebug", "# Unsaved work of a bpdebug")
+# tomlkit reads about 1 MB a second: a larger file (784-128-10's weights are 3 MB, written by
+# a program, not a person) is written in bpdebug's own layout, fast, and its comment says so.
+KEEP_LAYOUT_BYTES = 512 * 1024
 
 
 def keeping_layout(net: Network, comment: str, where: str, limits: Limits) -> tuple[str, str]:
     """The TOML file `net` came from (read again now), its values set to `net`'s in place,
     and `comment` first: (text, ""). ("", "") when it came from no TOML file; ("", why) when
-    that file can no longer be read or no longer fits `net`, or the text would not load back
-    as `net` bit for bit."""
+    that file can no longer be read, is too large, no longer fits `net`, or the text would not
+    load back as `net` bit for bit."""
     source = Path(net.source) if net.source else None
     if source is None or source.suffix.lower() == ".json":
         return "", ""
@@ -227,6 +230,9 @@ def keeping_layout(net: Network, comment: str, where: str, limits: Limits) -> tu
         text = _read_text(source, limits)
         if file_format(source, text) != "toml":
             return "", ""
+        if len(text) > KEEP_LAYOUT_BYTES:
+            kib = KEEP_LAYOUT_BYTES // 1024
+            return "", f"{source.name} is over {kib} KiB: too large to keep its comments quickly"
         document = tomlkit.parse(text)
         _update(document, network_to_document(net))
         kept = _with_comment(tomlkit.dumps(document), comment)

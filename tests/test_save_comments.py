@@ -197,3 +197,19 @@ def test_train_output_keeps_the_comments(tmp_path: Path) -> None:
     net = load_network(out)
     assert get_value(net, ParamRef("W", 1, 0, 0)) != 0.0  # trained: the numbers moved
     assert net.same_as(train(load_network(sample_path("xor")), 5).network)
+
+
+def test_a_file_too_large_to_parse_quickly_is_written_plainly_and_says_so(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """tomlkit reads about 1 MB a second: beyond the limit (784-128-10's 3 MB of weights) the
+    save stays fast, in bpdebug's own layout, and the first comment says why."""
+    import bpdebug.netfile
+
+    source = tmp_path / "mine.toml"
+    source.write_text(COMMENTED)
+    monkeypatch.setattr(bpdebug.netfile, "KEEP_LAYOUT_BYTES", len(COMMENTED) - 1)
+    net = load_network(source)
+    text = network_text(net, tmp_path / "out.toml", "Saved by bpdebug")
+    assert text.startswith("# Saved by bpdebug\n# (mine.toml is over 0 KiB: too large to keep")
+    assert "# on two lines." not in text and loads_as(text, ".toml", net, tmp_path)

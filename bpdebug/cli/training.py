@@ -101,7 +101,7 @@ def _progress(total: int) -> Iterator[Callable[[Descent], bool]]:
         now = time.perf_counter()
         if now - shown >= 0.1 or descent.done >= total:
             rate = descent.done / max(now - started, 1e-9)
-            loss = num(descent.losses[-1], 4) if descent.losses else "…"
+            loss = num(descent.losses[-1]) if descent.losses else "…"
             bar.update(task, completed=descent.done, rate=f"{rate:,.0f}", loss=loss)
             bar.refresh()
             shown = now
