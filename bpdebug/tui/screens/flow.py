@@ -71,12 +71,13 @@ class FlowGrid(Guarded, Widget):
         return [label, *rows, self._scale(drawn, width)]
 
     def _scale(self, drawn: Plot, width: int) -> Text:
-        """'log 0.0412…–5.51…': the curve's scale and the range it spans, as fits."""
+        """'log 0.0412…–5.51…': the curve's scale and the range it spans (the scale alone
+        where the range does not fit)."""
+        word = "log" if drawn.log else "lin"
         each = max(5, (width - 5) // 2)
         low, high = (fitted(v, self.digits, each) for v in (drawn.y_low, drawn.y_high))
-        scale = Text(f"{'log' if drawn.log else 'lin'} {low}–{high}", style="dim")
-        scale.truncate(width)
-        return scale
+        scale = f"{word} {low}–{high}"
+        return Text(scale if len(scale) <= width else word[:width], style="dim")
 
     def _mark(self, rows: list[Text], drawn: Plot, width: int) -> None:
         column = column_of(float(self.flow.iteration[self.at]), drawn, width)
