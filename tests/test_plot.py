@@ -85,3 +85,30 @@ def test_framed_and_legend_without_colour_mark_the_second_curve() -> None:
     assert lines[3].strip().startswith("└") and lines[4].split() == ["0", "iteration", "3"]
     assert any("•" in line or "∗" in line for line in lines[:3])
     assert legend(["A: a", "B: b"], color=False).plain == "⣿ A: a   • B: b   ∗ both"
+
+
+def test_numbers_follow_the_precision_setting_or_are_visibly_cut_never_rounded() -> None:
+    from bpdebug.plot import fitted
+
+    assert fitted(0.0059994208) == "0.00599942"  # 6 significant digits, the default
+    assert fitted(0.0059994208, None) == "0.0059994208"  # `d`: every digit
+    assert fitted(0.0059994208, 6, 8) == "0.00599…"  # cut: the exact leading digits, then …
+    assert fitted(0.2983711087600027, None, 13) == "0.2983711087…"
+    assert fitted(1.23456789e-5, 6, 8) == "1.2…e-05"  # the exponent is never cut off
+    assert fitted(123456.789, None, 8) == "123456.…"  # the whole part is never cut
+    assert fitted(123456.789, None, 6) == "1.…e+05"  # no room for it: its size as a power
+    assert fitted(0.0999999, 6, 5) == "0.09…"  # 0.1 would be rounded: a prefix is not
+    assert fitted(1e-05, 6, 3) == "1e-05"  # nothing to cut: wider than asked, not wrong
+
+
+def test_legend_marks_each_curve_with_a_glyph_as_well_as_a_colour() -> None:
+    from bpdebug.plot import MARKS, SERIES_STYLES, styled_rows
+
+    a = Series("a", np.arange(4.0), np.array([3.0, 2.0, 1.0, 0.5]))
+    b = Series("b", np.arange(4.0), np.array([0.5, 1.0, 2.0, 3.0]))
+    rows = styled_rows(plot([a, b], 8, 3), color=True)
+    text = "".join(r.plain for r in rows)
+    assert MARKS[1] in text  # the second curve is • in colour too, not only magenta
+    styles = {str(s.style) for r in rows for s in r.spans}
+    assert SERIES_STYLES[0] in styles and SERIES_STYLES[1] in styles
+    assert legend(["B: b"], color=False, first=1).plain == "• B: b"  # a panel of B alone

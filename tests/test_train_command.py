@@ -324,3 +324,15 @@ def test_compare_keeps_its_plot_to_a_sane_size(tmp_path: Path) -> None:
     log.write_text("iteration,loss\n0,1\n1,0.5\n")
     proc = run("compare", str(log), str(log), "--height", "100000000")
     assert proc.returncode == 2 and "--height: must be from 2 to 200" in proc.stderr
+
+
+def test_pandas_reads_the_csv_log_as_it_is(tmp_path: Path) -> None:
+    """The README's `pandas.read_csv("deep.csv")`, with the `ended` column (pandas is not a
+    dependency: skipped where it is not installed)."""
+    pandas = pytest.importorskip("pandas", reason="pandas is not installed")
+    log = tmp_path / "deep.csv"
+    assert run("train", "deep", "-n", "30", "--log", str(log)).returncode == 0
+    df = pandas.read_csv(log)
+    assert list(df.columns) == [*columns(4), "ended"] and len(df) == 31
+    assert df["loss"].dtype == float and df["iteration"].tolist() == list(range(31))
+    assert df["ended"].iloc[-1] == "finite" and df["ended"].iloc[:-1].isna().all()
