@@ -3,9 +3,15 @@
 CSV: a header row, then one row per recorded iteration:
   iteration, loss, delta_1 … delta_L, dW_1 … dW_L, W_1 … W_L, dead_1 … dead_L
 (‖δ⁽ˡ⁾‖, ‖∂L/∂W⁽ˡ⁾‖, ‖W⁽ˡ⁾‖ and the dead relu units of layer l; a dead cell is empty for a
-layer that is not a relu; a non-finite number is written inf or nan, which pandas reads).
-JSON: {"bpdebug_flow": 1, "network": …, "columns": […], "rows": [{column: value}]}, the same
-columns, null for a non-finite number or a non-relu layer's dead units.
+layer that is not a relu; a non-finite number is written inf or nan, which pandas reads), then
+`ended`: how `train` ended the run, on the last row only (empty above it, so
+`pandas.read_csv(f)` reads the file as it is and `df.ended.iloc[-1]` says it).
+JSON: {"bpdebug_flow": 1, "network": …, "ended": …, "columns": […], "rows": [{column: value}]},
+the same columns, null for a non-finite number or a non-relu layer's dead units.
+
+How a run ended is one of "finite" (every iteration asked for ran), "stopped: nonfinite (…)",
+"stopped: diverging (…)" or "stopped: interrupted (…)", with `train`'s reason; a log written
+before bpdebug recorded it reads back as "" (compare says "not recorded").
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from .engine.training import QUANTITIES, Flow
 from .validate import DEFAULT_LIMITS
 
 LOG_SUFFIXES = (".csv", ".json")
+ENDED = "ended"  # the CSV column (and JSON key) saying how the run ended
 
 
 class FlowLogError(ValueError):
@@ -32,6 +39,14 @@ class FlowLogError(ValueError):
 
 def columns(depth: int) -> list[str]:
     return ["iteration", "loss"] + [f"{q}_{l}" for q in QUANTITIES for l in range(1, depth + 1)]
+
+
+def how_it_ended(stopped: str, reason: str) -> str:
+    """What a log records of how a run ended, from the run's `stopped` and `reason`."""
+    if not stopped:
+        return "finite"
+    word = "diverging" if stopped in ("rising", "factor") else stopped
+    return f"stopped: {word} ({reason})" if reason else f"stopped: {word}"
 
 
 def _rows(flow: Flow) -> list[list[int | float | None]]:
@@ -46,16 +61,18 @@ def _rows(flow: Flow) -> list[list[int | float | None]]:
     return rows
 
 
-def to_csv(flow: Flow) -> str:
+def to_csv(flow: Flow, ended: str = "finite") -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns(flow.delta.shape[1]))
-    for row in _rows(flow):
-        writer.writerow(["" if v is None else repr(v) for v in row])
+    writer.writerow([*columns(flow.delta.shape[1]), ENDED])
+    rows = _rows(flow)
+    for k, row in enumerate(rows):
+        cells = ["" if v is None else repr(v) for v in row]
+        writer.writerow([*cells, ended if k == len(rows) - 1 else ""])
     return out.getvalue()
 
 
-def to_json(flow: Flow, network: str, learning_rate: float) -> str:
+def to_json(flow: Flow, network: str, learning_rate: float, ended: str = "finite") -> str:
     names = columns(flow.delta.shape[1])
 
     def cell(v: int | float | None) -> int | float | None:
@@ -66,27 +83,31 @@ def to_json(flow: Flow, network: str, learning_rate: float) -> str:
         "bpdebug_flow": 1,
         "network": network,
         "learning_rate": learning_rate,
+        ENDED: ended,
         "columns": names,
         "rows": rows,
     }
     return json.dumps(document, indent=1, allow_nan=False) + "\n"
 
 
-def flow_log_text(path: Path, flow: Flow, network: str, learning_rate: float) -> str:
-    """The log in the format its suffix names (.csv or .json)."""
+def flow_log_text(
+    path: Path, flow: Flow, network: str, learning_rate: float, ended: str = "finite"
+) -> str:
+    """The log in the format its suffix names (.csv or .json); `ended` from how_it_ended."""
     if path.suffix.lower() == ".json":
-        return to_json(flow, network, learning_rate)
-    return to_csv(flow)
+        return to_json(flow, network, learning_rate, ended)
+    return to_csv(flow, ended)
 
 
 class FlowLog(NamedTuple):
-    """A log read back: its iterations and losses (nan where the log has none), and every
-    other column by name."""
+    """A log read back: its iterations and losses (nan where the log has none), every other
+    column by name, and how the run ended ("" where the log does not say)."""
 
     name: str
     iteration: np.ndarray
     loss: np.ndarray
     columns: dict[str, np.ndarray]
+    ended: str = ""
 
 
 def read_flow_log(path: Path, max_bytes: int = DEFAULT_LIMITS.max_file_bytes) -> FlowLog:
@@ -102,13 +123,13 @@ def read_flow_log(path: Path, max_bytes: int = DEFAULT_LIMITS.max_file_bytes) ->
     except (OSError, ValueError) as exc:
         raise FlowLogError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
     if path.suffix.lower() == ".json":
-        names, rows = _json_table(path, text)
+        names, rows, ended = _json_table(path, text)
     else:
-        names, rows = _csv_table(path, text)
-    return _table(path, names, rows)
+        names, rows, ended = _csv_table(path, text)
+    return _table(path, names, rows)._replace(ended=ended)
 
 
-def _csv_table(path: Path, text: str) -> tuple[list[str], list[list[Any]]]:
+def _csv_table(path: Path, text: str) -> tuple[list[str], list[list[Any]], str]:
     try:
         table = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
@@ -119,7 +140,14 @@ def _csv_table(path: Path, text: str) -> tuple[list[str], list[list[Any]]]:
     for n, row in enumerate(rows, start=2):
         if len(row) != len(names):
             raise FlowLogError(f"{path}: line {n} has {len(row)} cells, the header {len(names)}")
-    return names, [[_number(path, n, cell) for cell in row] for n, row in enumerate(rows, 2)]
+    ended = ""
+    if ENDED in names:  # text, not a number: the last row's (older logs have no such column)
+        at = names.index(ENDED)
+        ended = next((r[at].strip() for r in reversed(rows) if r[at].strip()), "")
+        names = names[:at] + names[at + 1 :]
+        rows = [r[:at] + r[at + 1 :] for r in rows]
+    numbers = [[_number(path, n, cell) for cell in row] for n, row in enumerate(rows, 2)]
+    return names, numbers, ended[:200]
 
 
 def _number(path: Path, line: int, cell: str) -> float:
@@ -131,7 +159,7 @@ def _number(path: Path, line: int, cell: str) -> float:
         raise FlowLogError(f"{path}: line {line}: {cell[:40]!r} is not a number") from None
 
 
-def _json_table(path: Path, text: str) -> tuple[list[str], list[list[Any]]]:
+def _json_table(path: Path, text: str) -> tuple[list[str], list[list[Any]], str]:
     try:
         document = json.loads(text)
     except (ValueError, RecursionError) as exc:
@@ -149,7 +177,8 @@ def _json_table(path: Path, text: str) -> tuple[list[str], list[list[Any]]]:
                 raise FlowLogError(f"{path}: rows[{k}].{name}: {str(v)[:40]!r} is not a number")
             cells.append(math.nan if v is None else float(v))
         table.append(cells)
-    return names, table
+    ended = document.get(ENDED)
+    return names, table, ended[:200] if isinstance(ended, str) else ""
 
 
 def _table(path: Path, names: list[str], rows: list[list[float]]) -> FlowLog:

@@ -3,11 +3,19 @@
 Every problem is a `NetworkFileError` whose text is one line: the file, the key path
 (`layers[1].W`) and what is wrong. Sizes are checked against `Limits` before any array exists.
 Nothing here runs code from a file: tomllib and json only, no pickle, no eval.
+
+Saving a network that came from a TOML file updates that file's own document (tomlkit, the
+style-preserving TOML library) rather than writing a new one: its comments, key order and
+layout stay, only the numbers that changed are rewritten. What it writes is read back through
+the loader and must give the same network, bit for bit; a file that changed since it was
+opened so much that it no longer fits the network is written in bpdebug's own layout instead,
+and its first comment says why.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tomllib
@@ -190,7 +198,142 @@ def network_text(
     if largest > limits.max_magnitude:
         raise MagnitudeError(str(path), key, largest, limits.max_magnitude)
     network_from_document(network_to_document(net), str(path), limits)
-    return to_json(net) if file_format(path) == "json" else to_toml(net, comment)
+    if file_format(path) == "json":
+        return to_json(net)
+    kept, why = keeping_layout(net, comment, str(path), limits)
+    if why:
+        comment += f"\n({why}: written in bpdebug's own layout)"
+    return kept or to_toml(net, comment)
+
+
+# ---------------------------------------------------------------- saving, keeping the layout
+
+# A comment that bpdebug itself put first, replaced (not piled up) when the file is saved again.
+OWN_COMMENTS = ("# Saved by bpdebug", "# Trained by bpdebug", "# Unsaved work of a bpdebug")
+# tomlkit reads about 1 MB a second: a larger file (784-128-10's weights are 3 MB, written by
+# a program, not a person) is written in bpdebug's own layout, fast, and its comment says so.
+KEEP_LAYOUT_BYTES = 512 * 1024
+
+
+def keeping_layout(net: Network, comment: str, where: str, limits: Limits) -> tuple[str, str]:
+    """The TOML file `net` came from (read again now), its values set to `net`'s in place,
+    and `comment` first: (text, ""). ("", "") when it came from no TOML file; ("", why) when
+    that file can no longer be read, is too large, no longer fits `net`, or the text would not
+    load back as `net` bit for bit."""
+    source = Path(net.source) if net.source else None
+    if source is None or source.suffix.lower() == ".json":
+        return "", ""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        text = _read_text(source, limits)
+        if file_format(source, text) != "toml":
+            return "", ""
+        if len(text) > KEEP_LAYOUT_BYTES:
+            kib = KEEP_LAYOUT_BYTES // 1024
+            return "", f"{source.name} is over {kib} KiB: too large to keep its comments quickly"
+        document = tomlkit.parse(text)
+        _update(document, network_to_document(net))
+        kept = _with_comment(tomlkit.dumps(document), comment)
+    except NetworkFileError as exc:
+        return "", f"{source.name}'s comments could not be kept: {exc.problem}"
+    except (TOMLKitError, ValueError, TypeError, KeyError, RecursionError) as exc:
+        return "", f"{source.name}'s comments could not be kept: {str(exc)[:80]}"
+    if not _loads_as(kept, net, where, limits):
+        return "", f"{source.name}'s comments could not be kept: its layout changed the values"
+    return kept, ""
+
+
+def _update(table: Any, values: dict[str, Any]) -> None:
+    """Set a TOML table's keys to `values` in place: what is unchanged stays as written (its
+    spelling, comments and layout), what changed is rewritten, what `values` lacks (a layer's
+    `units` and `init`, now W and b) goes, kept as a comment on the first new key."""
+    gone = [_as_written(k, table[k]) for k in table if k not in values]
+    for key in [k for k in table if k not in values]:
+        del table[key]
+    for key, value in values.items():
+        if gone and key not in table:
+            table[key] = _fresh(value, None)
+            table[key].comment("was " + "; ".join(gone))
+            gone = []
+            continue
+        old = table.get(key)
+        if key == "layers":
+            if not isinstance(old, list) or len(old) != len(value):
+                raise ValueError(f"it has {len(old or [])} layers, the network {len(value)}")
+            for old_layer, layer in zip(old, value, strict=True):
+                _update(old_layer, layer)
+        elif isinstance(value, dict) and isinstance(old, dict):
+            _update(old, value)
+        elif isinstance(value, list) and _same_shape(old, value):
+            _update_list(old, value)
+        elif key not in table or not _same(old, value):
+            table[key] = _fresh(value, old)
+
+
+def _as_written(key: str, item: Any) -> str:
+    """'units = 2  # drawn from the seed': a key as the file wrote it, its comment too."""
+    comment = getattr(getattr(item, "trivia", None), "comment", "")
+    return f"{key} = {item.as_string()}" + (f"  {comment}" if comment else "")
+
+
+def _update_list(old: list[Any], new: list[Any]) -> None:
+    """Rewrite only the entries that changed (a matrix keeps its rows, spacing, comments)."""
+    for k, value in enumerate(new):
+        if isinstance(value, list):
+            _update_list(old[k], value)
+        elif not _same(old[k], value):
+            old[k] = value
+
+
+def _same_shape(old: Any, new: Any) -> bool:
+    if isinstance(new, list):
+        return (
+            isinstance(old, list)
+            and len(old) == len(new)
+            and all(_same_shape(o, n) for o, n in zip(old, new, strict=True))
+        )
+    return not isinstance(old, list | dict)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether the file's value reads as `new` (1 and 1.0 do; 0.0 and -0.0 do not)."""
+    if isinstance(old, bool) or not isinstance(old, int | float | str):
+        return False
+    if isinstance(new, float) and not isinstance(old, str):
+        return float(old) == new and math.copysign(1.0, old) == math.copysign(1.0, new)
+    if isinstance(new, int):
+        return isinstance(old, int) and int(old) == new
+    return isinstance(new, str) and isinstance(old, str) and str(old) == new
+
+
+def _fresh(value: Any, old: Any) -> Any:
+    """A new TOML value; a matrix replacing one written a row per line is written so too."""
+    import tomlkit
+
+    item = tomlkit.item(value)
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        spread = old is not None and "\n" in tomlkit.item(old).as_string()
+        item.multiline(spread)
+    return item
+
+
+def _with_comment(text: str, comment: str) -> str:
+    """`comment` as the first lines, in place of one bpdebug wrote there before."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith(OWN_COMMENTS):
+        lines.pop(0)
+    return "".join(f"# {line}\n" for line in comment.splitlines()) + "".join(lines)
+
+
+def _loads_as(text: str, net: Network, where: str, limits: Limits) -> bool:
+    """Whether `text` loads, through the loader's own checks, as `net` to the last bit."""
+    try:
+        back = network_from_document(parse_document(text, where, "toml"), where, limits)
+    except NetworkFileError:
+        return False
+    return back.same_as(net)
 
 
 def first_nonfinite(net: Network) -> str:

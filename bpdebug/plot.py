@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from .notation import DIGITS, num
+
 if TYPE_CHECKING:
     from rich.text import Text
 
@@ -94,31 +96,42 @@ def _pixels(
     dots_w: int,
     dots_h: int,
 ) -> tuple[list[int], list[tuple[int, int]]]:
-    """Per dot column the curve passes: the span of dot rows to set (top, bottom), joined to
-    the previous column's last point so the curve is a line, not scattered dots."""
+    """Per dot column the curve passes: the span of dot rows to set (top, bottom). Between
+    two points columns apart the line runs through every column in between, and each column
+    reaches the row where the curve left the one before: a line, never scattered dots (two
+    losses are a line from L₀ to L₁, not a dot and a bar)."""
     (x0, x1), (y0, y1) = x_range, y_range
     keep = np.isfinite(y) & np.isfinite(x)
-    cx = np.rint((x - x0) / (x1 - x0) * (dots_w - 1)) if x1 > x0 else np.zeros_like(x)
-    ry = (y - y0) / (y1 - y0) if y1 > y0 else np.full_like(y, 0.5)
-    cy = np.rint((1 - ry) * (dots_h - 1))
+    fx = (x - x0) / (x1 - x0) * (dots_w - 1) if x1 > x0 else np.zeros_like(x, dtype=float)
+    ry = (y - y0) / (y1 - y0) if y1 > y0 else np.full_like(y, 0.5, dtype=float)
+    fy = (1 - ry) * (dots_h - 1)
     cols: list[int] = []
     spans: list[tuple[int, int]] = []
     breaks = np.flatnonzero(~keep)
     for run in np.split(np.arange(len(x)), breaks):
         run = run[keep[run]]  # a stretch of finite points (the break itself dropped)
-        if not run.size:
-            continue
-        c, r = cx[run].astype(np.int64), cy[run].astype(np.int64)
-        starts = np.concatenate([[0], np.flatnonzero(np.diff(c)) + 1])
-        ends = np.concatenate([starts[1:] - 1, [len(c) - 1]])
-        top, bottom = np.minimum.reduceat(r, starts), np.maximum.reduceat(r, starts)
-        left_at = r[ends[:-1]]  # where the curve left each previous column
-        top[1:], bottom[1:] = np.minimum(top[1:], left_at), np.maximum(bottom[1:], left_at)
-        for col, t, b in zip(c[starts], top, bottom, strict=True):
-            if 0 <= col < dots_w:
-                cols.append(int(col))
-                spans.append((max(0, int(t)), min(dots_h - 1, int(b))))
+        if run.size:
+            for col, top, bottom in zip(*_run_spans(fx[run], fy[run]), strict=True):
+                if 0 <= col < dots_w:
+                    cols.append(int(col))
+                    spans.append((max(0, int(top)), min(dots_h - 1, int(bottom))))
     return cols, spans
+
+
+def _run_spans(fx: np.ndarray, fy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One unbroken stretch of points in dot coordinates: every column from its first point
+    to its last, with the top and bottom row the curve covers there."""
+    c, r = np.rint(fx).astype(np.int64), np.rint(fy).astype(np.int64)
+    every = np.arange(c[0], c[-1] + 1)
+    through = np.rint(np.interp(every, fx, fy)).astype(np.int64)  # the line between points
+    top, bottom, leaves = through.copy(), through.copy(), through.copy()
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(c)) + 1])
+    ends = np.concatenate([starts[1:] - 1, [len(c) - 1]])
+    at = c[starts] - c[0]  # the columns that hold points: their own rows
+    top[at], bottom[at] = np.minimum.reduceat(r, starts), np.maximum.reduceat(r, starts)
+    leaves[at] = r[ends]
+    top[1:], bottom[1:] = np.minimum(top[1:], leaves[:-1]), np.maximum(bottom[1:], leaves[:-1])
+    return every, top, bottom
 
 
 def column_of(x: float, p: Plot, width: int) -> int:
@@ -129,23 +142,48 @@ def column_of(x: float, p: Plot, width: int) -> int:
     return min(width - 1, max(0, dot // 2))
 
 
-def tick(value: float) -> str:
-    """A scale label: short, 4 significant digits at most."""
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value:.4g}"
+def fitted(value: float, digits: int | None = DIGITS, room: int | None = None) -> str:
+    """`value` at the precision setting (`d`: every digit); longer than `room`, visibly
+    shortened, never rounded: its exact leading digits then '…', an exponent kept
+    (0.0087713…, 1.2345…e-05); a number whose whole part does not fit takes an exponent."""
+    text = num(value, digits)
+    if room is None or len(text) <= room or not math.isfinite(value):
+        return text
+    mantissa, _, exponent = _exact(value, "e" in text).partition("e")
+    whole = len(mantissa.split(".")[0])
+    if not exponent and whole > max(3, room - 2):  # 123456.7 in 5 columns: 1.2…e+05
+        mantissa, _, exponent = _exact(value, True).partition("e")
+        whole = len(mantissa.split(".")[0])
+    tail = f"e{exponent}" if exponent else ""
+    keep = max(whole + 1, room - 1 - len(tail))  # the whole part and its point at least
+    return mantissa + tail if keep >= len(mantissa) else mantissa[:keep] + "…" + tail
+
+
+def _exact(value: float, scientific: bool) -> str:
+    """Every digit of `value` (the shortest that reads back as it), with or without an
+    exponent."""
+    if scientific:
+        return np.format_float_scientific(value, unique=True, trim="-", exp_digits=2)
+    return np.format_float_positional(value, unique=True, trim="-")
+
+
+def tick(value: float, digits: int | None = DIGITS) -> str:
+    """A scale label, at the precision setting."""
+    return fitted(value, digits)
 
 
 # The first and second curve, and a cell both set: one colour on every surface (a Rich style
 # in the app and in `compare`, Textual markup in the legend); a terminal without true colour
-# gets the nearest it has.
+# gets the nearest it has. Colour is never the only sign: the second curve is drawn with •
+# and a cell both set with ∗, in colour or not.
 SERIES_STYLES = ("#36c2ce", "#e254c4")
 BOTH_STYLE = "#a8a8a8"
-PLAIN_MARKS = ("", "•", "∗")  # without colour: first as braille, second as •, both as ∗
+MARKS = ("⣿", "•", "∗")  # the first curve (braille), the second, a cell both set
 
 
 def styled_rows(p: Plot, color: bool) -> list[Text]:
-    """The plot's rows as Rich text: coloured by curve, or marked when colour is off."""
+    """The plot's rows as Rich text: the first curve in braille, the second as •, a cell both
+    set as ∗; coloured by curve when `color`."""
     from rich.text import Text
 
     lines = []
@@ -153,32 +191,29 @@ def styled_rows(p: Plot, color: bool) -> list[Text]:
         line = Text()
         for char, owner in zip(chars, owners, strict=True):
             owner = int(owner)
-            if owner == 0:
-                line.append(char)
-            elif color:
-                both = owner & (owner - 1)
-                line.append(char, BOTH_STYLE if both else SERIES_STYLES[owner.bit_length() - 1])
-            elif owner == 1:
-                line.append(char)
+            mark = char if owner <= 1 else MARKS[1] if owner == 2 else MARKS[2]
+            if owner and color:
+                line.append(mark, SERIES_STYLES[owner - 1] if owner <= 2 else BOTH_STYLE)
             else:
-                line.append(PLAIN_MARKS[1] if owner == 2 else PLAIN_MARKS[2])
+                line.append(mark)
         lines.append(line)
     return lines
 
 
-def legend(names: Sequence[str], color: bool) -> Text:
-    """Which curve is which: '⣿ A: first   ⣿ B: second' in their colours (or their marks)."""
+def legend(names: Sequence[str], color: bool, first: int = 0) -> Text:
+    """Which curve is which: '⣿ A: first   • B: second   ∗ both' (in their colours);
+    `first`: the names start at that curve (a panel of the second curve alone: '• B: …')."""
     from rich.text import Text
 
     line = Text()
-    for k, name in enumerate(names):
-        if k:
+    for k, name in enumerate(names, start=first):
+        if k > first:
             line.append("   ")
-        mark = "⣿" if color or k == 0 else PLAIN_MARKS[1]
-        line.append(mark, SERIES_STYLES[k] if color else "")
+        line.append(MARKS[k], SERIES_STYLES[k] if color else "")
         line.append(f" {name}")
-    if len(names) > 1 and not color:
-        line.append(f"   {PLAIN_MARKS[2]} both")
+    if len(names) > 1:
+        line.append("   ")
+        line.append(f"{MARKS[2]} both", BOTH_STYLE if color else "")
     return line
 
 

@@ -191,7 +191,7 @@ async def test_train_n_iterations_matches_the_engine_and_plots_n_plus_one_points
         assert app.iteration == 25
         assert app.losses == losses and len(app.losses) == 26
         plot = app.query_one("#loss")
-        assert plot.border_title == "Loss · iteration 25"
+        assert plot.border_title == "Loss (linear) · iter. 0–25"  # the axes: loss, iterations
 
 
 async def test_escape_stops_a_long_training_run_and_keeps_what_it_did() -> None:

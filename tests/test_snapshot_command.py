@@ -28,6 +28,7 @@ def test_snapshot_writes_an_svg_of_the_screen_after_the_keys(tmp_path: Path) -> 
     assert svg.startswith("<svg") and "</svg>" in svg
     lines = proc.stdout.splitlines()
     assert len(lines) == 30 and all(len(line) == 90 for line in lines)
+    assert proc.stdout.endswith("\n") and proc.stdout.count("\n") == 30  # whole lines, the last too
     assert "step 3 of 20 · layer 2" in proc.stdout
     assert "step 3 of 20" in svg.replace("&#160;", " ")
 

@@ -103,7 +103,7 @@ def test_edit_view_shows_before_and_difference(snap_compare) -> None:
 
 def test_loss_plot_after_training(snap_compare) -> None:
     """XOR after 300 iterations at η = 2: the loss sparkline falling in the left column, its
-    border 'Loss · iteration 300' and first → latest loss; the header says iteration 300."""
+    border 'Loss (linear) · iter. 0–300' and first → latest loss; the header says iteration 300."""
 
     async def train(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("T", "home", "ctrl+k", "3", "0", "0", "enter")
@@ -145,8 +145,9 @@ def test_the_same_step_at_every_size(snap_compare, size: tuple[int, int]) -> Non
 def test_gradient_flow_screen(snap_compare) -> None:
     """The vanishing sample after 500 iterations, G: the loss curve on top; per layer ‖δ‖,
     ‖∂L/∂W‖ and ‖W‖ curves with their value at the marker (‖δ⁽¹⁾‖ about a thousandth of
-    ‖δ⁽⁶⁾‖), "log" where a curve spans decades, the marker (grey column) on iteration 500 at
-    the right end; no dead column (no relu layer); the hint line at the bottom."""
+    ‖δ⁽⁶⁾‖), under each its scale ("log" where it spans decades) and range, the marker (a grey
+    column of ┊) on iteration 500 at the right end; no dead column (no relu layer); the hint
+    line at the bottom."""
 
     async def train(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("T", "home", "ctrl+k", "5", "0", "0", "enter")
@@ -159,8 +160,9 @@ def test_gradient_flow_screen(snap_compare) -> None:
 
 
 def test_a_pinned_run_beside_the_next(snap_compare) -> None:
-    """converging: 200 iterations at η = 0.1 pinned (magenta), undone, η set to 0.02 and 200
-    iterations again (cyan, falling more slowly); the loss border's legend names both."""
+    """converging: 200 iterations at η = 0.1 pinned (magenta •, ∗ where both pass), undone, η
+    set to 0.02 and 200 iterations again (cyan, falling more slowly); the loss border's legend
+    names both."""
     from bpdebug.engine.params import ParamRef, set_value
 
     async def compare(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -44,8 +44,9 @@ def test_train_writes_the_network_and_a_csv_log_with_a_row_per_iteration(tmp_pat
     assert "\x1b[" not in proc.stdout + proc.stderr  # not a terminal: no progress bar
     assert identical(load_network(out), expected.network)  # what it wrote loads, bit for bit
     header, rows = read_csv(log)
-    assert header == columns(4) and header[:3] == ["iteration", "loss", "delta_1"]
+    assert header == [*columns(4), "ended"] and header[:3] == ["iteration", "loss", "delta_1"]
     assert len(rows) == 41 and [int(r[0]) for r in rows] == list(range(41))
+    assert [r[-1] for r in rows] == [""] * 40 + ["finite"]  # how it ended: the last row
     assert [float(r[1]) for r in rows] == expected.losses  # repr: every digit
     delta_1 = [float(r[2]) for r in rows]
     assert delta_1 == list(expected.flow.delta[:, 0])
@@ -71,8 +72,10 @@ def test_a_json_log_writes_null_for_what_is_not_finite(tmp_path: Path) -> None:
     rows = document["rows"]
     assert len(rows) == 257 and rows[-1]["iteration"] == 256 and rows[-1]["loss"] is None
     assert rows[0]["dead_2"] is None and isinstance(rows[0]["dead_1"], int)
+    assert document["ended"] == "stopped: nonfinite (iteration 256: the loss is inf)"
     back = read_flow_log(log)
     assert back.iteration[-1] == 256 and np.isnan(back.loss[-1])
+    assert back.ended == document["ended"]
 
 
 def test_a_nonfinite_loss_stops_with_exit_1_and_the_diagnosis(tmp_path: Path) -> None:
@@ -219,6 +222,7 @@ def test_ctrl_c_stops_after_the_iteration_and_still_writes_valid_files(tmp_path:
     _, rows = read_csv(log)
     done = int(rows[-1][0])
     assert 0 < done < 10_000_000 and len(rows) == done + 1
+    assert rows[-1][-1] == "stopped: interrupted (interrupted (Ctrl-C))"
     assert f"{done:,} of 10,000,000 iterations" in text
     start = load_network(sample_path("wide"))
     assert identical(trained, train(start, done).network)  # exactly `done` whole iterations
@@ -234,13 +238,64 @@ def test_compare_prints_both_summaries_and_plots_them(tmp_path: Path) -> None:
     lines = proc.stdout.splitlines()
     assert lines[0].split() == ["A:", "eta-0.1", "B:", "eta-1"]
     assert lines[1].split() == ["iterations", "200", "167"]
-    assert lines[5].split() == ["ended", "finite", "non-finite", "at", "167"]
+    assert lines[5].split()[:3] == ["ended", "finite", "stopped:"]
+    assert lines[5].endswith("stopped: nonfinite (iteration 167: the loss is inf)")
     assert lines[2].split() == ["first", "loss", "1.34957", "1.34957"]
-    assert "loss" in lines[7] and lines[-1] == "⣿ A: eta-0.1   • B: eta-1   ∗ both"
+    assert lines[7] == "loss (log scale) by iteration"
+    assert lines[-1] == "⣿ A: eta-0.1   • B: eta-1   ∗ both"
     plot_rows = lines[8:16]
     assert len(plot_rows) == 8 and all("┤" in r for r in plot_rows)
     assert any("•" in r for r in plot_rows)  # B drawn (marked: no colours in a pipe)
     assert any(set(r.split("┤")[1]) - {"⠀", "•", "∗"} for r in plot_rows)  # A drawn
+
+
+def test_a_diverging_run_s_log_says_so_and_compare_reports_it(tmp_path: Path) -> None:
+    """`compare` used to say "ended finite" of a run `train` stopped for divergence."""
+    a, b = tmp_path / "eta-0.1.json", tmp_path / "eta-1.csv"
+    assert run("train", "converging", "-n", "20", "--log", str(a)).returncode == 0
+    assert run("train", "diverging", "-n", "500", "--log", str(b)).returncode == 1
+    said = "stopped: diverging (iteration 2: the loss 19.09 passed 10× its first value 1.35)"
+    assert read_csv(b)[1][-1][-1] == said
+    assert json.loads(a.read_text())["ended"] == "finite"
+    proc = run("compare", str(a), str(b))
+    assert proc.returncode == 0, proc.stderr
+    ended = next(line for line in proc.stdout.splitlines() if line.startswith("ended"))
+    assert ended.split()[:2] == ["ended", "finite"] and ended.endswith(said)
+
+
+def test_an_older_log_without_the_record_still_loads(tmp_path: Path) -> None:
+    old = tmp_path / "old.csv"
+    old.write_text("iteration,loss\n0,1\n1,0.5\n2,inf\n")
+    older = tmp_path / "older.json"
+    older.write_text('{"rows": [{"iteration": 0, "loss": 1}, {"iteration": 1, "loss": 0.5}]}')
+    assert read_flow_log(old).ended == "" and read_flow_log(older).ended == ""
+    proc = run("compare", str(old), str(older))
+    assert proc.returncode == 0, proc.stderr
+    ended = next(line for line in proc.stdout.splitlines() if line.startswith("ended"))
+    assert ended.split("  ")[0] == "ended"
+    assert "not recorded (non-finite at 2)" in ended and ended.endswith("not recorded")
+
+
+def test_runs_of_very_different_lengths_get_a_panel_each(tmp_path: Path) -> None:
+    """59 iterations beside 5,000 on one 0–5000 axis were two columns wide: each run is drawn
+    on its own iteration scale, each panel naming its run, its scale and its axis."""
+    long, short = tmp_path / "long.csv", tmp_path / "short.csv"
+    long.write_text("iteration,loss\n" + "".join(f"{k},{1 / (k + 1)}\n" for k in range(5001)))
+    short.write_text("iteration,loss\n" + "".join(f"{k},{1 - k / 100}\n" for k in range(60)))
+    proc = run("compare", str(long), str(short), "--width", "70", "--height", "8")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    at = lines.index("the runs' lengths differ more than 10×: each on scales of its own")
+    panel_a, panel_b = lines[at + 1 : at + 8], lines[at + 8 : at + 15]
+    assert panel_a[0] == "⣿ A: long · loss (log scale) by iteration"
+    assert panel_b[0] == "• B: short · loss (linear scale) by iteration"
+    assert panel_a[-1].split() == ["0", "iteration", "5000"]
+    assert panel_b[-1].split() == ["0", "iteration", "59"]
+    b_rows = [r.split("┤")[1] for r in panel_b[1:5]]
+    assert b_rows[0].startswith("•") and b_rows[-1].endswith("•")  # B spans its whole panel
+    assert sum(r.count("•") for r in b_rows) >= 58  # a line, not two columns of a 0–5000 axis
+    same = run("compare", str(long), str(long), "--width", "70", "--height", "8")
+    assert "scales of its own" not in same.stdout  # as long as each other: one shared plot
 
 
 @pytest.mark.parametrize(
@@ -269,3 +324,15 @@ def test_compare_keeps_its_plot_to_a_sane_size(tmp_path: Path) -> None:
     log.write_text("iteration,loss\n0,1\n1,0.5\n")
     proc = run("compare", str(log), str(log), "--height", "100000000")
     assert proc.returncode == 2 and "--height: must be from 2 to 200" in proc.stderr
+
+
+def test_pandas_reads_the_csv_log_as_it_is(tmp_path: Path) -> None:
+    """The README's `pandas.read_csv("deep.csv")`, with the `ended` column (pandas is not a
+    dependency: skipped where it is not installed)."""
+    pandas = pytest.importorskip("pandas", reason="pandas is not installed")
+    log = tmp_path / "deep.csv"
+    assert run("train", "deep", "-n", "30", "--log", str(log)).returncode == 0
+    df = pandas.read_csv(log)
+    assert list(df.columns) == [*columns(4), "ended"] and len(df) == 31
+    assert df["loss"].dtype == float and df["iteration"].tolist() == list(range(31))
+    assert df["ended"].iloc[-1] == "finite" and df["ended"].iloc[:-1].isna().all()

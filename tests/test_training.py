@@ -260,12 +260,12 @@ async def test_the_flow_screen_shows_each_layer_at_the_marked_iteration() -> Non
         text = grid.render().plain
         assert "iteration 60" in text
         for l in range(1, 5):
-            assert f"‖δ{sup(l)}‖ {num(float(flow.delta[60, l - 1]), 3)}" in text
-            assert f"‖∂L/∂W{sup(l)}‖ {num(float(flow.dW[60, l - 1]), 3)}" in text
+            assert f"‖δ{sup(l)}‖ {num(float(flow.delta[60, l - 1]), 6)}" in text
+            assert f"‖∂L/∂W{sup(l)}‖ {num(float(flow.dW[60, l - 1]), 6)}" in text
         assert "dead⁽²⁾: not relu" in text and f"dead⁽¹⁾ {int(flow.dead[60, 0])}" in text
         await pilot.press("home")
         assert grid.at == 0 and "iteration 0 " in grid.render().plain
-        assert f"‖δ⁽¹⁾‖ {num(float(flow.delta[0, 0]), 3)}" in grid.render().plain
+        assert f"‖δ⁽¹⁾‖ {num(float(flow.delta[0, 0]), 6)}" in grid.render().plain
         await pilot.press("shift+right")
         assert grid.at == 1
         await pilot.press("escape")
@@ -303,7 +303,7 @@ async def test_a_pinned_curve_is_drawn_beside_the_next_run() -> None:
         plot = app.query_one(LossPlot)
         assert plot.pinned is pinned
         assert "now" in str(plot.border_subtitle) and "pinned" in str(plot.border_subtitle)
-        from bpdebug.plot import Series
+        from bpdebug.plot import Series, styled_rows
         from bpdebug.plot import plot as draw
 
         size = plot.content_region
@@ -316,7 +316,7 @@ async def test_a_pinned_curve_is_drawn_beside_the_next_run() -> None:
             size.height,
         )
         assert (drawn.owners & 2).any() and (drawn.owners & 1).any()  # both curves drawn
-        assert plot.render().plain == "\n".join(drawn.chars)
+        assert plot.render().plain == "\n".join(row.plain for row in styled_rows(drawn, True))
         await pilot.press("P")
         assert app.session.pinned is None and "pinned" not in str(plot.border_subtitle)
 

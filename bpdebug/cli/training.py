@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import OutputError, exists, write_output
-from ..flow_log import LOG_SUFFIXES, FlowLogError, flow_log_text, read_flow_log
+from ..flow_log import LOG_SUFFIXES, FlowLogError, flow_log_text, how_it_ended, read_flow_log
 from ..netfile import MagnitudeError, NetworkFileError, save_network
 from ..notation import num
 from .args import UsageError, limits_of
@@ -101,7 +101,7 @@ def _progress(total: int) -> Iterator[Callable[[Descent], bool]]:
         now = time.perf_counter()
         if now - shown >= 0.1 or descent.done >= total:
             rate = descent.done / max(now - started, 1e-9)
-            loss = num(descent.losses[-1], 4) if descent.losses else "…"
+            loss = num(descent.losses[-1]) if descent.losses else "…"
             bar.update(task, completed=descent.done, rate=f"{rate:,.0f}", loss=loss)
             bar.refresh()
             shown = now
@@ -153,7 +153,8 @@ def _write_log(args: argparse.Namespace, run: Run, name: str) -> bool:
     if not args.log:
         return True
     path = Path(args.log)
-    text = flow_log_text(path, run.flow, name, run.network.learning_rate)
+    ended = how_it_ended(run.stopped, run.reason)
+    text = flow_log_text(path, run.flow, name, run.network.learning_rate, ended)
     try:
         write_output(path, text, args.force)
     except OutputError as exc:
@@ -228,8 +229,13 @@ def compare_summary(logs: list) -> list[str]:  # type: ignore[type-arg]
         return f"{num(float(log.loss[k]), 6)} at {int(log.iteration[k]):,}"
 
     def ended(log) -> str:  # type: ignore[no-untyped-def]
+        """As `train` recorded it; an older log does not say (its first non-finite loss may)."""
+        if log.ended:
+            return str(log.ended)
         bad = np.flatnonzero(~np.isfinite(log.loss))
-        return f"non-finite at {int(log.iteration[bad[0]]):,}" if bad.size else "finite"
+        if not bad.size:
+            return "not recorded"
+        return f"not recorded (non-finite at {int(log.iteration[bad[0]]):,})"
 
     rows.append(("lowest loss", *(lowest(log) for log in logs)))
     rows.append(("ended", *(ended(log) for log in logs)))
@@ -239,15 +245,33 @@ def compare_summary(logs: list) -> list[str]:  # type: ignore[type-arg]
     ]
 
 
+SEPARATE_SCALES = 10  # runs whose lengths differ more than this many times: a panel each
+
+
 def compare_plot(logs: list, width: int, height: int, color: bool) -> list:  # type: ignore[type-arg]
-    """Both loss curves on one plot, sharing its scales, with a legend naming them."""
+    """Both loss curves on one plot sharing its scales, with a legend naming them. Runs of
+    very different lengths (59 iterations against 5,000) get a panel each, on scales of its
+    own (on shared ones the short run would be two columns wide), each panel labelled."""
     from rich.text import Text
 
     from ..plot import Series, framed, legend, plot
 
     series = [Series(log.name, log.iteration.astype(float), log.loss) for log in logs]
+    names = [f"{chr(ord('A') + k)}: {log.name}" for k, log in enumerate(logs)]
     margin = 12
     p = plot(series, max(10, width - margin), max(2, height))
-    names = [f"{chr(ord('A') + k)}: {log.name}" for k, log in enumerate(logs)]
-    title = Text("loss" + (" (log scale)" if p.log else ""))
-    return [title, *framed(p, color), legend(names, color)]
+    scale = "log" if p.log else "linear"
+    lengths = [max(1, int(log.iteration[-1] - log.iteration[0])) for log in logs]
+    if max(lengths) <= SEPARATE_SCALES * min(lengths):
+        title = Text(f"loss ({scale} scale) by iteration")
+        return [title, *framed(p, color), legend(names, color)]
+    out = [
+        Text(f"the runs' lengths differ more than {SEPARATE_SCALES}×: each on scales of its own")
+    ]
+    for k, one in enumerate(series):
+        before = [one._replace(x=one.x[:0], y=one.y[:0])] * k  # B keeps its mark, •
+        drawn = plot([*before, one], max(10, width - margin), max(2, height // len(series)))
+        title = legend([names[k]], color, first=k)
+        title.append(f" · loss ({'log' if drawn.log else 'linear'} scale) by iteration")
+        out += [title, *framed(drawn, color)]
+    return out

@@ -19,10 +19,7 @@ from textual.widgets import Static
 
 from ..engine import Network, Step, Trace
 from ..engine.gradcheck import CheckReport, check_gradients
-from ..engine.params import (
-    ParamRef,
-    get_value,
-)
+from ..engine.params import ParamRef, get_value
 from ..netfile import Limits
 from ..notation import DIGITS, num
 from . import cursor as moves
@@ -331,6 +328,7 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
         """Show every number to `digits` significant figures (None: every digit)."""
         self.digits = digits
         self.show_step(keep_scroll=True)
+        self.show_losses()
         said = "every digit" if digits is None else f"{digits} significant digits"
         self.notify(f"Numbers: {said}")
 
@@ -379,7 +377,7 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
 
     def show_losses(self) -> None:
         plot = self.query_one(LossPlot)
-        plot.show(self.losses, self.iteration, self.session.pinned, self.network.name)
+        plot.show(self.losses, self.iteration, self.session.pinned, self.network.name, self.digits)
         if self.quiz is not None and self.loss_hidden():
             plot.border_subtitle = "L = ?"
 
@@ -406,7 +404,8 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
 
     def action_flow(self) -> None:
         """The gradient flow over the iterations trained so far."""
-        self.push_screen(screens.FlowScreen(self.session.flow, self.network, self.iteration))
+        flow, network = self.session.flow, self.network
+        self.push_screen(screens.FlowScreen(flow, network, self.iteration, self.digits))
 
     def action_train_many(self) -> None:
         self.push_screen(screens.TrainScreen(self.network), self.trained)

@@ -18,7 +18,7 @@ from ..engine.params import ParamRef
 from ..netfile import NetworkFileError, load_network
 from ..samples import resolve
 from . import screens
-from .outbox import Folder, as_download, file_name, write_here
+from .outbox import Folder, as_download, file_name, local_choices, write_here
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -147,8 +147,8 @@ class FileActions(_App):
         def load(text: str) -> Network:
             return load_network(folder.resolve(text) if folder else resolve(text), self.limits)
 
-        choices = folder.choices() if folder else None
-        self.push_screen(screens.OpenScreen(load, choices), opened)
+        choices = folder.choices() if folder else local_choices()
+        self.push_screen(screens.OpenScreen(load, choices, served=folder is not None), opened)
 
     def replace_network(self, network: Network, saved: bool = True) -> None:
         """Start afresh on another network: no breakpoints, history or edits carry over."""

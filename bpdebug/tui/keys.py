@@ -171,7 +171,13 @@ KEYS: list[Binding] = [
     Binding("h", "hint", "Hint", show=False, tooltip="quiz: the next hint (after a wrong answer)"),
     Binding("S", "score", "Score", show=False, tooltip="quiz: the score, per phase and kind"),
     Binding("ctrl+s", "save", "Save", tooltip="save the network to a new file"),
-    Binding("o", "open", "Open", show=False, tooltip="open a network file or sample by name"),
+    Binding(
+        "o",
+        "open",
+        "Open",
+        show=False,
+        tooltip="open a file or sample: a list filtered as you type; tab completes",
+    ),
     Binding(
         "x",
         "export",

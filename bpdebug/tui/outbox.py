@@ -1,7 +1,9 @@
 """Where what the debugger makes goes, and what it may open. In a terminal: files in the
-working folder (never over an existing one) and any path. Served to a browser (`bpdebug
-serve`): downloads in the browser, and only the shipped samples and the files under the folder
-the server was started in (the server's own files are not the students')."""
+working folder (never over an existing one) and any path; the open dialog lists the samples
+and the working folder's network files, and completes a typed path from its folder. Served to
+a browser (`bpdebug serve`): downloads in the browser, and only the shipped samples and the
+files under the folder the server was started in (the server's own files are not the
+students')."""
 
 from __future__ import annotations
 
@@ -88,6 +90,42 @@ class Folder:
     def holds(self, entry: os.DirEntry[str]) -> bool:
         """A regular file (through any links) that is inside the folder."""
         return entry.is_file() and Path(entry.path).resolve().is_relative_to(self.root)
+
+
+def local_choices() -> list[str]:
+    """What a terminal's open dialog lists: the samples, then the network files in the
+    working folder (that folder only: a terminal started in a home folder must not walk it)."""
+    return [*sample_names(), *(e.name for e in entries(Path(".")) if _network_file(e))]
+
+
+def path_completions(text: str) -> list[str]:
+    """Typed paths that `text` (a folder, then the start of a name) can become: the network
+    files and the folders (ending in /) there, as typed (`nets/`, `~/week3/`, `/tmp/`)."""
+    typed_folder, _, start = text.rpartition("/")
+    try:
+        folder = Path(typed_folder or "/").expanduser() if "/" in text else Path(".")
+    except RuntimeError:  # ~someone who does not exist
+        return []
+    prefix = f"{typed_folder}/" if "/" in text else ""
+    found = []
+    for entry in entries(folder):
+        if not entry.name.startswith(start) or (entry.name.startswith(".") and not start):
+            continue
+        try:
+            if entry.is_dir():
+                found.append(f"{prefix}{entry.name}/")
+            elif _network_file(entry):
+                found.append(f"{prefix}{entry.name}")
+        except OSError:
+            continue
+    return found[:MAX_LISTED]
+
+
+def _network_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.name.lower().endswith(NETWORK_SUFFIXES) and entry.is_file()
+    except OSError:
+        return False
 
 
 def entries(folder: Path) -> list[os.DirEntry[str]]:

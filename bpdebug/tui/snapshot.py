@@ -71,7 +71,8 @@ def parse_keys(text: str) -> list[str]:
 
 
 def screen_text(app: BPDebugApp) -> str:
-    """The screen as plain text, one line per row."""
+    """The screen as plain text, one line per row, each ending in a newline (the last too:
+    a file or a pipe gets whole lines)."""
     width, height = app.size
     console = Console(
         width=width,
@@ -83,7 +84,8 @@ def screen_text(app: BPDebugApp) -> str:
         legacy_windows=False,
     )
     console.print(screen_strips(app.screen))
-    return console.export_text()
+    text = console.export_text()
+    return text if text.endswith("\n") else text + "\n"
 
 
 async def capture(

@@ -26,6 +26,10 @@ class Dialog(Guarded, ModalScreen[ResultType]):
 
     DEFAULT_CSS = """
     Dialog { align: center middle; }
+    /* Toasts docked in the dialog's own layer: the box is centred in the room they leave,
+       so a notification never covers a dialog (Textual's own layer would lay it over it);
+       like the debugger's, they stay above its edit bar and key bar */
+    Dialog > ToastRack { layer: default; margin-bottom: 2; }
     Dialog > .box {
         width: 70; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;

@@ -4,7 +4,10 @@ current iteration that ←/→ move to read the values of another.
 
 Vanishing gradients show as ‖δ‖ curves an order of magnitude lower at each layer toward the
 input; exploding ones as curves that climb; a dying relu layer as a dead count that rises.
-Each curve is on its own log scale where its range calls for one (it says "log").
+Each curve is labelled with its quantity and its value at the marker (at the precision
+setting), and under it with its scale ("lin", or "log" where its range calls for one) and the
+range it spans; the marker is a column of ┊ as well as a grey background, so it reads
+without colour.
 """
 
 from __future__ import annotations
@@ -18,25 +21,30 @@ from textual.widget import Widget
 
 from ...engine import Network
 from ...engine.training import QUANTITIES, Flow
-from ...notation import num
+from ...notation import DIGITS, num
 from ...notation.numbers import sup
-from ...plot import Plot, Series, column_of, plot, styled_rows
+from ...plot import BRAILLE, Plot, Series, column_of, fitted, plot, styled_rows
 from ..textual_private import Guarded
 from .dialog import Dialog, Plain
 
 GAP = 2  # spaces between two curves side by side
 MARKER = "on grey35"  # the marked iteration's column: the curve's dots stay visible on it
+MARK = "┊"  # …and where no dot is, this glyph: the marker without colour
 LABELS = {"delta": "‖δ{l}‖", "dW": "‖∂L/∂W{l}‖", "W": "‖W{l}‖", "dead": "dead{l}"}
 
 
 class FlowGrid(Guarded, Widget):
-    """Every curve, drawn to the widget's width; the marker at row `at` of the flow."""
+    """Every curve, drawn to the widget's width; the marker at row `at` of the flow.
+
+    On top: the marker's iteration and loss, the loss curve and the iteration axis every
+    curve shares. Then per layer and quantity: a label (the quantity and its value at the
+    marker), the curve, and under it its scale (lin or log) and range."""
 
     DEFAULT_CSS = "FlowGrid { height: auto; }"
 
-    def __init__(self, flow: Flow, network: Network) -> None:
+    def __init__(self, flow: Flow, network: Network, digits: int | None = DIGITS) -> None:
         super().__init__()
-        self.flow, self.network = flow, network
+        self.flow, self.network, self.digits = flow, network, digits
         relu = [layer.activation == "relu" for layer in network.layers]
         self.quantities = [q for q in QUANTITIES if q != "dead" or any(relu)]
         self.relu = relu
@@ -44,44 +52,76 @@ class FlowGrid(Guarded, Widget):
 
     def block_height(self) -> int:
         """Rows per layer (a label, then the curve): what the screen's height allows,
-        from 3 to 8; a deep network scrolls."""
-        spare = self.app.size.height - 8  # borders, the loss and its line, the hint
+        from 3 to 8; a deep network scrolls. Each block has its scale row below."""
+        spare = self.app.size.height - 9  # borders, the loss, its axis, the hint
         return min(8, max(3, spare // max(1, self.network.depth) - 1))
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return 3 + self.network.depth * (self.block_height() + 1)
+        return 4 + self.network.depth * (self.block_height() + 1)
 
     def _cell(self, title: str, y: np.ndarray, width: int, height: int) -> list[Text]:
-        """A label with the value at the marker, then the curve, the marker's column lit."""
+        """The label, the curve with the marker's column lit and marked ┊, the scale."""
         x = self.flow.iteration.astype(float)
         drawn = plot([Series(title, x, y)], width, height)
-        value = float(y[self.at])
-        label = Text(f"{title} {num(value, 3)}", style="bold")
-        if drawn.log:
-            label.append(" log", style="italic")
-        scale = f" ({num(drawn.y_low, 2)}…{num(drawn.y_high, 2)})"
-        if len(label) + len(scale) <= width:
-            label.append(scale, style="dim")
-        label.truncate(width)
         rows = styled_rows(drawn, color=True)
         self._mark(rows, drawn, width)
-        return [label, *rows]
+        room = max(5, width - len(title) - 1)  # the value in full where it fits, else cut: …
+        label = Text(f"{title} {fitted(float(y[self.at]), self.digits, room)}", style="bold")
+        label.truncate(width, overflow="ellipsis")  # a cell too narrow even for the value
+        return [label, *rows, self._scale(drawn, width)]
+
+    def _scale(self, drawn: Plot, width: int) -> Text:
+        """'log 0.0412…–5.51…': the curve's scale and the range it spans (the scale alone
+        where the range does not fit)."""
+        word = "log" if drawn.log else "lin"
+        each = max(5, (width - 5) // 2)
+        low, high = (fitted(v, self.digits, each) for v in (drawn.y_low, drawn.y_high))
+        scale = f"{word} {low}–{high}"
+        return Text(scale if len(scale) <= width else word[:width], style="dim")
 
     def _mark(self, rows: list[Text], drawn: Plot, width: int) -> None:
         column = column_of(float(self.flow.iteration[self.at]), drawn, width)
         for row in rows:
+            if row.plain[column : column + 1] == chr(BRAILLE):  # no dot: the glyph shows it
+                row.right_crop(len(row) - column)
+                row.append(MARK)
+                row.append(chr(BRAILLE) * (width - column - 1))
             row.stylize(MARKER, column, column + 1)
+
+    def _axis(self, width: int) -> Text:
+        """Under the loss: the iterations every curve spans, and the marker's column."""
+        first, last = (f"{int(v):,}" for v in (self.flow.iteration[0], self.flow.iteration[-1]))
+        middle = "iteration (every curve)"
+        gap = width - len(first) - len(last) - len(middle)
+        if gap < 2:
+            middle, gap = "", width - len(first) - len(last)
+        text = first + " " * (gap // 2) + middle + " " * (gap - gap // 2) + last
+        column = column_of(float(self.flow.iteration[self.at]), self._loss_plot(width), width)
+        if text[column : column + 1] == " ":
+            text = text[:column] + MARK + text[column + 1 :]
+        return Text(text, style="dim")
+
+    def _loss_plot(self, width: int) -> Plot:
+        return plot([Series("L", self.flow.iteration.astype(float), self.flow.loss)], width, 2)
+
+    def _top(self, width: int) -> list[Text]:
+        """The marker's iteration and loss, the loss's scale, its curve, the iteration axis."""
+        f, k = self.flow, self.at
+        drawn = self._loss_plot(width)
+        head = Text(f"{MARK} marker at iteration {int(f.iteration[k]):,} · ", style="bold")
+        head.append(f"loss L = {num(float(f.loss[k]), self.digits)}", style="bold")
+        head.append("   ")
+        head.append_text(self._scale(drawn, max(8, width - len(head))))
+        head.truncate(width)
+        rows = styled_rows(drawn, color=True)
+        self._mark(rows, drawn, width)
+        return [head, *rows, self._axis(width)]
 
     def render(self) -> Text:
         width = self.content_region.width
         if width < 8:
             return Text("")
-        f, k = self.flow, self.at
-        lines = [
-            Text(f"iteration {int(f.iteration[k]):,}  ·  L = {num(float(f.loss[k]), 6)}"),
-            *self._cell("L", f.loss, width, 2)[1:],
-        ]
-        lines.append(Text(""))
+        lines = self._top(width)
         n = len(self.quantities)
         cell_width = max(4, (width - GAP * (n - 1)) // n)
         for l in range(1, self.network.depth + 1):
@@ -90,9 +130,9 @@ class FlowGrid(Guarded, Widget):
                 title = LABELS[q].format(l=sup(l))
                 if q == "dead" and not self.relu[l - 1]:
                     blank = Text(f"{title}: not relu", style="dim")
-                    cells.append([blank] + [Text("")] * (self.block_height() - 1))
+                    cells.append([blank] + [Text("")] * self.block_height())
                     continue
-                column = getattr(f, q)[:, l - 1].astype(float)
+                column = getattr(self.flow, q)[:, l - 1].astype(float)
                 cells.append(self._cell(title, column, cell_width, self.block_height() - 1))
             for parts in zip(*cells, strict=True):
                 line = Text()
@@ -103,8 +143,7 @@ class FlowGrid(Guarded, Widget):
                     if m < n - 1:
                         line.append(" " * GAP)
                 lines.append(line)
-            lines.append(Text(""))
-        return Text("\n").join(lines[:-1])
+        return Text("\n").join(lines)
 
 
 class FlowScreen(Dialog[None]):
@@ -124,9 +163,12 @@ class FlowScreen(Dialog[None]):
     FlowScreen .hint { color: $text-muted; }
     """
 
-    def __init__(self, flow: Flow, network: Network, iteration: int) -> None:
+    def __init__(
+        self, flow: Flow, network: Network, iteration: int, digits: int | None = DIGITS
+    ) -> None:
         super().__init__()
         self.flow, self.network, self.iteration = flow, network, iteration
+        self.digits = digits
 
     def compose(self) -> ComposeResult:
         f = self.flow
@@ -140,11 +182,11 @@ class FlowScreen(Dialog[None]):
                     "Nothing to plot yet: train some iterations (t for one, T for many), "
                     "then G shows how each layer's gradients changed over them."
                 )
-            yield FlowGrid(f, self.network)
+            yield FlowGrid(f, self.network, self.digits)
             yield Plain(
-                "← → move the marker (shift: one row) · home/end · esc closes.  ‖δ‖ shrinking "
-                "toward layer 1: vanishing gradients; climbing: exploding; dead: relu units "
-                "with z ≤ 0 for every example.",
+                f"← → move the marker {MARK} (shift: one row) · home/end · esc closes. Under "
+                "each curve: its scale (lin/log) and range. ‖δ‖ shrinking toward layer 1: "
+                "vanishing; climbing: exploding; dead: relu units with z ≤ 0 for every example.",
                 classes="hint",
             )
 

@@ -1,10 +1,17 @@
-"""Open a network file by name; a bad file is refused inline and nothing changes. Served to a
-browser, the dialog lists what may be opened (the samples and the shared folder's files) and
-typing filters the list."""
+"""Open a network file by name; a bad file is refused inline and nothing changes.
+
+Under the input, a list of what can be opened, filtered as you type: the shipped samples and
+the network files of the working folder (served to a browser: the samples and the shared
+folder's files). Tab completes the name (as far as the names that fit agree, else to the one
+highlighted); in a terminal a typed path (`nets/`, `~/week3/`) lists and completes the files
+and folders there. ↓ goes to the list, enter opens."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from itertools import takewhile
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,80 +19,160 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 
+from ...atomic import exists
 from ...engine import Network
 from ...netfile import NetworkFileError
+from ...samples import sample_names, sample_path
+from ..outbox import path_completions
 from .dialog import Dialog, Plain
 
 SHOWN_CHOICES = 200  # the list is for picking; more are reached by typing
+ABOUT = 150  # characters of a sample's description: two lines of the dialog
 
 
 class OpenScreen(Dialog[Network | None]):
-    """Returns the loaded network, or None when cancelled."""
+    """Returns the loaded network, or None when cancelled. `served`: only `choices` open
+    (the samples and the shared folder's files); else any path does, and typed paths are
+    completed from the file system."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("down", "to_list", show=False)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "to_list", show=False),
+        Binding("tab", "complete", "Complete", show=False, priority=True),
+    ]
     DEFAULT_CSS = """
     OpenScreen > .box { width: 90; }
     OpenScreen OptionList { height: auto; max-height: 12; }
+    OpenScreen #about { color: $text-muted; height: 2; }  /* steady: the box never jumps */
     """
 
-    def __init__(self, load: Callable[[str], Network], choices: list[str] | None = None) -> None:
+    def __init__(
+        self, load: Callable[[str], Network], choices: list[str], served: bool = False
+    ) -> None:
         super().__init__()
-        self.load, self.choices = load, choices
+        self.load, self.choices, self.served = load, choices, served
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box") as box:
             box.border_title = "Open network"
-            if self.choices is None:
-                yield Plain("A .toml or .json file, or a sample's name (enter opens, esc cancels):")
-                yield Input(placeholder="path/to/net.toml", id="path")
-            else:
+            if self.served:
                 yield Plain(
-                    "A sample, or a file in the folder this server shares "
-                    "(type to filter, ↓ to the list; enter opens, esc cancels):"
+                    "A sample, or a file in the folder this server shares (type to filter, "
+                    "tab completes, ↓ to the list; enter opens, esc cancels):"
                 )
                 yield Input(placeholder="xor, nets/mine.toml…", id="path")
-                yield OptionList(*self.choices[:SHOWN_CHOICES], id="choices")
+            else:
+                yield Plain(
+                    "A sample, or a .toml or .json file (type to filter, tab completes, ↓ to "
+                    "the list; enter opens, esc cancels):"
+                )
+                yield Input(placeholder="xor, path/to/net.toml…", id="path")
+            yield OptionList(*self.choices[:SHOWN_CHOICES], id="choices")
+            yield Plain("", id="about")
             yield Plain("", id="error")
 
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+        listed = self.query_one("#choices", OptionList)
+        listed.highlighted = 0 if listed.option_count else None
+
     def filtered(self, text: str) -> list[str]:
-        wanted = text.strip().lower()
-        return [c for c in self.choices or [] if wanted in c.lower()]
+        """What `text` may become: the choices holding it (those starting with it first); in
+        a terminal, a typed path's files and folders."""
+        wanted = text.strip()
+        if not self.served and ("/" in wanted or wanted.startswith("~")):
+            return path_completions(wanted)
+        low = wanted.lower()
+        holding = [c for c in self.choices if low in c.lower()]
+        return sorted(holding, key=lambda c: not c.lower().startswith(low))
+
+    def shown(self) -> list[str]:
+        listed = self.query_one("#choices", OptionList)
+        return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
 
     @on(Input.Changed)
     def narrow(self, event: Input.Changed) -> None:
-        if self.choices is None:
-            return
         shown = self.query_one("#choices", OptionList)
         shown.clear_options()
         shown.add_options(self.filtered(event.value)[:SHOWN_CHOICES])
         shown.highlighted = 0 if shown.option_count else None
 
+    @on(OptionList.OptionHighlighted)
+    def describe(self, event: OptionList.OptionHighlighted) -> None:
+        name = str(event.option.prompt)
+        self.query_one("#about", Plain).update(about(name) if name in sample_names() else "")
+
+    def action_complete(self) -> None:
+        """The typed name as far as every name that fits agrees; already there, the one
+        highlighted in the list."""
+        field = self.query_one("#path", Input)
+        text, listed = field.value, self.shown()
+        starting = [c for c in listed if c.startswith(text)]
+        common = os.path.commonprefix(starting) if starting else ""
+        if len(common) <= len(text):
+            highlighted = self.query_one("#choices", OptionList).highlighted
+            common = listed[highlighted] if highlighted is not None and listed else text
+        field.value = common
+        field.cursor_position = len(common)
+        field.focus()
+
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if self.choices is not None and text not in self.choices:
+        if not self.opens_as_typed(text):
             matches = self.filtered(text)
             text = matches[0] if matches else text
         self.open(text)
 
+    def opens_as_typed(self, text: str) -> bool:
+        """A choice, or (in a terminal) a path to something: opened as written."""
+        if text in self.choices or not text:
+            return True
+        try:
+            return not self.served and exists(Path(text).expanduser())
+        except (ValueError, RuntimeError):  # a NUL byte; ~someone who does not exist
+            return True  # opening it says what is wrong
+
     @on(OptionList.OptionSelected)
     def picked(self, event: OptionList.OptionSelected) -> None:
-        self.open(str(event.option.prompt))
+        name = str(event.option.prompt)
+        if name.endswith("/"):  # a folder: look inside it
+            field = self.query_one("#path", Input)
+            field.value, field.cursor_position = name, len(name)
+            field.focus()
+            return
+        self.open(name)
 
     def open(self, text: str) -> None:
         if not text:
             self.query_one("#error", Plain).update("✗ type a file name")
             return
         try:
-            network = self.load(text)
+            network = self.load(text if self.served else os.path.expanduser(text))
         except NetworkFileError as exc:  # every problem with a file comes as one
             self.query_one("#error", Plain).update(f"✗ {exc}")
             return
         self.dismiss(network)
 
     def action_to_list(self) -> None:
-        if self.choices is not None:
-            self.query_one("#choices", OptionList).focus()
+        self.query_one("#choices", OptionList).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def about(sample: str) -> str:
+    """What a sample is: the first sentence of its opening comment (two, if the first is a
+    heading like "Pathology: dead relu units.")."""
+    lines = sample_path(sample).read_text(encoding="utf-8").splitlines()
+    words = " ".join(line.lstrip("# ").strip() for line in takewhile(is_comment, lines))
+    first, stop, rest = words.partition(". ")
+    if len(first) < 40 and rest:
+        second, stop, _ = rest.partition(". ")
+        first = f"{first}. {second}"
+    said = first + stop.strip()
+    return said if len(said) <= ABOUT else said[:ABOUT].rsplit(" ", 1)[0] + " …"
+
+
+def is_comment(line: str) -> bool:
+    return line.startswith("#")

@@ -38,8 +38,11 @@ class TrainScreen(Dialog[TrainResult | None]):
     TrainScreen > .box { width: 64; }
     TrainScreen ProgressBar { display: none; }
     TrainScreen.-running ProgressBar { display: block; }
-    TrainScreen.-running Input, TrainScreen.-running Checkbox { display: none; }
+    TrainScreen.-running Input, TrainScreen.-running Checkbox, TrainScreen.-running #rules {
+        display: none;
+    }
     TrainScreen Checkbox { border: none; padding: 0; margin-top: 1; }
+    TrainScreen #rules { color: $text-muted; padding-left: 4; }
     """
 
     def __init__(self, network: Network, default: int = 100) -> None:
@@ -52,11 +55,12 @@ class TrainScreen(Dialog[TrainResult | None]):
             box.border_title = "Train"
             yield Plain("Iterations to run (enter starts, esc stops or cancels):", id="prompt")
             yield Input(value=str(self.default), id="count", select_on_focus=True)
-            yield Checkbox(
-                f"stop if the loss diverges (rises {DIVERGING.rising} iterations in a row, "
-                f"or passes {DIVERGING.factor:g}× its first value)",
-                value=True,
-                id="diverge",
+            # a checkbox's label is one line: the short name, the rule it means below it
+            yield Checkbox("stop if the loss diverges", value=True, id="diverge")
+            yield Plain(
+                f"it diverges when it rises {DIVERGING.rising} iterations in a row, or passes "
+                f"{DIVERGING.factor:g}× its first value",
+                id="rules",
             )
             yield ProgressBar(id="progress", show_eta=False)
             yield Plain("", id="error")

@@ -1,8 +1,11 @@
-"""The loss history as a braille curve, with the first and latest loss in its border, and a
-pinned run (P) drawn beside it as a second curve, the legend naming both.
+"""The loss history as a braille curve, and a pinned run (P) drawn beside it as a second
+curve, in another colour and with its own mark (•; ∗ where both pass), the legend naming both.
 
-A history spanning more than two decades (a loss falling from 1 to 1e-4) is drawn on a log
-scale, or all but its first iterations would be one flat line; the border says "log".
+The title says what the axes are: the loss, on a linear or a log scale (a history spanning
+more than two decades, a loss falling from 1 to 1e-4, is drawn on a log scale, or all but its
+first iterations would be one flat line), against the iterations 0–N. The border's foot gives
+the first and latest loss at the precision setting (`d`), shortened with … only where the
+panel is too narrow for every digit.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...notation import num
-from ...plot import SERIES_STYLES, Series, plot, styled_rows
+from ...notation import DIGITS
+from ...plot import MARKS, SERIES_STYLES, Series, fitted, plot, styled_rows
 from ..session import Pinned
 from ..textual_private import Guarded
+
+BORDER = 4  # beyond the content: a rule and a space each side of a title (corners aside)
 
 
 class LossPlot(Guarded, Widget):
@@ -25,6 +30,9 @@ class LossPlot(Guarded, Widget):
         self.losses = np.array([])
         self.pinned: Pinned | None = None
         self.network_name = ""
+        self.iteration = 0
+        self.digits: int | None = DIGITS
+        self._foot = ""  # the foot this widget wrote (the app may write its own: "L = ?")
 
     def show(
         self,
@@ -32,24 +40,66 @@ class LossPlot(Guarded, Widget):
         iteration: int,
         pinned: Pinned | None = None,
         network_name: str = "",
+        digits: int | None = DIGITS,
     ) -> None:
         self.losses, self.pinned = np.asarray(losses, dtype=float), pinned
-        self.network_name = network_name
+        self.network_name, self.iteration, self.digits = network_name, iteration, digits
         series = self._series()
         self.log_scale = plot(series, 1, 1).log if series else False
-        scale = " (log)" if self.log_scale else ""
-        self.border_title = f"Loss{scale} · iteration {iteration}"
-        ends = f"{num(losses[0], 4)} → {num(losses[-1], 4)}" if len(losses) > 1 else ""
-        if pinned is None:
-            self.border_subtitle = ends if ends else (num(losses[-1]) if losses else "")
-        else:
-            now, then = SERIES_STYLES
-            name = pinned.name
-            if pinned.network != self.network_name:
-                name = f"{pinned.network}, {name}"
-            name = name.replace("[", r"\[")
-            self.border_subtitle = f"[{now}]⣿ now[/] [{then}]⣿ pinned {name}[/]"
+        self.label()
         self.refresh()
+
+    def on_resize(self) -> None:
+        # refitted to the new width, unless the app wrote a foot of its own (a quiz's L = ?)
+        self.label(foot=str(self.border_subtitle) == self._foot)
+
+    def label(self, foot: bool = True) -> None:
+        """The border's title (the axes) and foot (the ends, or the legend), fitted."""
+        room = max(8, self.size.width - BORDER)
+        self.border_title = self._title(room)
+        if foot:
+            self._foot = self._ends(room) if self.pinned is None else self._legend(room)
+            self.border_subtitle = self._foot
+
+    def _title(self, room: int) -> str:
+        if not self._series():
+            return f"Loss · iteration {self.iteration:,}"
+        last = max(len(self.losses), len(self.pinned.losses) if self.pinned else 0) - 1
+        scale = "log" if self.log_scale else "linear"
+        for title in (
+            f"Loss ({scale} scale) · iterations 0–{last:,}",
+            f"Loss ({scale}) · iterations 0–{last:,}",
+            f"Loss ({scale}) · iter. 0–{last:,}",
+            f"Loss ({scale}) · 0–{last:,}",
+        ):
+            if len(title) <= room:
+                break
+        return title
+
+    def _ends(self, room: int) -> str:
+        """'L₀ → Lₙ' (or L₀ alone) at the precision setting; each shortened (…) to share a
+        narrow border."""
+        losses = [float(v) for v in self.losses]
+        if not losses:
+            return ""
+        if len(losses) == 1:
+            return fitted(losses[0], self.digits, room)
+        each = (room - 3) // 2
+        return f"{fitted(losses[0], self.digits, each)} → {fitted(losses[-1], self.digits, each)}"
+
+    def _legend(self, room: int) -> str:
+        """Textual markup: '⣿ now  • pinned NAME', each in its curve's colour, the name cut
+        with … to fit."""
+        assert self.pinned is not None
+        now, then = SERIES_STYLES
+        name = self.pinned.name
+        if self.pinned.network != self.network_name:
+            name = f"{self.pinned.network}, {name}"
+        left = room - len(f"{MARKS[0]} now  {MARKS[1]} pinned ")
+        if len(name) > left:
+            name = name[: max(1, left - 1)] + "…"
+        name = name.replace("[", r"\[")
+        return f"[{now}]{MARKS[0]} now[/]  [{then}]{MARKS[1]} pinned {name}[/]"
 
     def _series(self) -> list[Series]:
         if len(self.losses) < 2 and self.pinned is None:
