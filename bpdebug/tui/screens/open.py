@@ -28,6 +28,7 @@ from .dialog import Dialog, Plain
 
 SHOWN_CHOICES = 200  # the list is for picking; more are reached by typing
 ABOUT = 150  # characters of a sample's description: two lines of the dialog
+LIST_AROUND = 15  # rows the dialog takes besides its list, at its narrowest
 
 
 class OpenScreen(Dialog[Network | None]):
@@ -71,7 +72,13 @@ class OpenScreen(Dialog[Network | None]):
             yield Plain("", id="about")
             yield Plain("", id="error")
 
+    def on_resize(self) -> None:
+        """The list gives up rows on a short terminal, so the words above it stay in view."""
+        room = self.size.height - LIST_AROUND
+        self.query_one("#choices", OptionList).styles.max_height = max(2, min(12, room))
+
     def on_mount(self) -> None:
+        self.on_resize()
         self.query_one("#path", Input).focus()
         listed = self.query_one("#choices", OptionList)
         listed.highlighted = 0 if listed.option_count else None
@@ -100,7 +107,9 @@ class OpenScreen(Dialog[Network | None]):
     @on(OptionList.OptionHighlighted)
     def describe(self, event: OptionList.OptionHighlighted) -> None:
         name = str(event.option.prompt)
-        self.query_one("#about", Plain).update(about(name) if name in sample_names() else "")
+        label = self.query_one("#about", Plain)
+        most = min(ABOUT, 2 * label.size.width - 12) if label.size.width else ABOUT
+        label.update(about(name, most) if name in sample_names() else "")
 
     def action_complete(self) -> None:
         """The typed name as far as every name that fits agrees; already there, the one
@@ -161,7 +170,7 @@ class OpenScreen(Dialog[Network | None]):
         self.dismiss(None)
 
 
-def about(sample: str) -> str:
+def about(sample: str, most: int = ABOUT) -> str:
     """What a sample is: the first sentence of its opening comment (two, if the first is a
     heading like "Pathology: dead relu units.")."""
     lines = sample_path(sample).read_text(encoding="utf-8").splitlines()
@@ -171,7 +180,7 @@ def about(sample: str) -> str:
         second, stop, _ = rest.partition(". ")
         first = f"{first}. {second}"
     said = first + stop.strip()
-    return said if len(said) <= ABOUT else said[:ABOUT].rsplit(" ", 1)[0] + " …"
+    return said if len(said) <= most else said[:most].rsplit(" ", 1)[0] + " …"
 
 
 def is_comment(line: str) -> bool:
