@@ -142,10 +142,13 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(trace: Trace, step_index: int | None = None) -> str:
+def to_dot(
+    trace: Trace, step_index: int | None = None, veiled: frozenset[int] = frozenset()
+) -> str:
     """The seed's picture as DOT: rankdir=LR, a dashed cluster per layer, the seed's shapes
     and colours, backward edges with constraint=false; with a step, each node's value at
-    that step in its label and the step's node and edge drawn bold."""
+    that step in its label and the step's node and edge drawn bold. A node whose value a
+    `veiled` step computed (a quiz still asks it) writes `?` for it."""
     depth = trace.network.depth
     g = graph_of(depth)
     values = node_values(trace, step_index) if step_index is not None else {}
@@ -162,7 +165,9 @@ def to_dot(trace: Trace, step_index: int | None = None) -> str:
             f'    label={_q(title)}; style=dashed; color="#868e96";',
         ]
         for n in (n for n in g.nodes if n.cluster == l):
-            lines.append("    " + _dot_node(n, values.get(n.id), n.id == node))
+            step = values.get(n.id)
+            hidden = step is not None and step.index in veiled
+            lines.append("    " + _dot_node(n, step, n.id == node, hidden))
         if 1 <= l <= depth:  # the parameter box under its z, as the seed draws it
             lines.append(f"    {{rank=same; z{l}; P{l}}}")
         lines.append("  }")
@@ -180,10 +185,11 @@ def plain_symbol(symbol: str) -> str:
     return symbol.translate(_PLAIN)
 
 
-def _dot_node(n: Node, step: Step | None, active: bool) -> str:
+def _dot_node(n: Node, step: Step | None, active: bool, hidden: bool = False) -> str:
     label = n.label
     if step is not None:
-        label += f"\n{plain_symbol(step.symbol)} = {value_text(step.value)}"
+        shown = "?" if hidden else value_text(step.value)
+        label += f"\n{plain_symbol(step.symbol)} = {shown}"
     attrs = [f"label={_q(label)}", f'fillcolor="{COLOURS[n.kind]}"']
     attrs.append(
         {"param": "shape=box", "loss": "shape=diamond", "input": "shape=ellipse"}.get(
