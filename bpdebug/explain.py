@@ -160,7 +160,7 @@ def _result_sentence(
 ) -> str:
     def loss(kind: str) -> str:
         step = trace.find(kind)
-        return "?" if step.index in veiled else num(float(step.value), digits)  # type: ignore[arg-type]
+        return "?" if step.index in veiled else num(float(step.value), digits)
 
     before, after = loss("loss"), loss("loss_after")
     start, end = math("L = " + before), math("L' = " + after)
@@ -364,4 +364,8 @@ def _graph_html(trace: Trace) -> str:
     return f'<figure class="graph">{svg.strip()}</figure>'
 
 
-FORMATS = {"markdown": explain_markdown, "latex": explain_latex, "html": explain_html}
+FORMATS: dict[str, Callable[..., str]] = {
+    "markdown": explain_markdown,
+    "latex": explain_latex,
+    "html": explain_html,
+}
