@@ -192,7 +192,7 @@ def to_dot(
     ]
     for l, title in enumerate(g.clusters):
         rightwards = l % 2 == 1  # odd layers run left to right, even ones back
-        side = f'labeljust={"l" if rightwards else "r"}; '  # clear of the edges into z
+        side = f"labeljust={'l' if rightwards else 'r'}; "  # clear of the edges into z
         if l in (0, depth + 1):  # the loss's title under it, where no edge comes in
             side = "" if l == 0 else "labelloc=b; "
         lines += [
