@@ -250,10 +250,10 @@ def _dot_edge(e: Edge, active: bool) -> str:
     within = e.tail[1:] == e.head[1:] or e.tail[0] == "P"  # z⁽ˡ⁾, a⁽ˡ⁾ and P⁽ˡ⁾: one row
     if e.direction == "backward" or within:
         attrs.append("constraint=false")
-    if e.direction == "backward" and e.tail[0] == "z" and not within:
-        attrs.append("tailport=n, headport=s")  # up between the rows, clear of their labels
     else:  # a⁽ˡ⁾ straight above z⁽ˡ⁺¹⁾ (and x above z⁽¹⁾, a⁽ᴸ⁾ above L)
         attrs.append("weight=10")
+    if e.direction == "backward" and e.tail[0] == "z" and not within:
+        attrs.append("tailport=n, headport=s")  # up between the rows, clear of their labels
     if e.tail[0] == "P" and not e.label:
         attrs.append('label=" "')  # so that its twin's label is not drawn across it
     if e.dashed:
@@ -279,12 +279,16 @@ def render(dot: str, fmt: str, timeout: float = 60) -> bytes:
     exe = shutil.which("dot")
     if exe is None:
         raise GraphvizMissing(INSTALL)
-    try:
-        proc = subprocess.run(
-            [exe, f"-T{fmt}"], input=dot.encode(), capture_output=True, timeout=timeout
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RuntimeError(f"dot failed: {exc}") from None
-    if proc.returncode != 0:
-        raise RuntimeError(f"dot failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
-    return proc.stdout
+    # SVG drawn by cairo, as the PDF and the PNG are: the text as shapes, placed where the
+    # layout measured it (Graphviz's own SVG leaves the fonts to the viewer, and a viewer
+    # with other fonts runs a superscript into the text after it); its own SVG otherwise
+    for kind in ("svg:cairo", "svg") if fmt == "svg" else (fmt,):
+        try:
+            proc = subprocess.run(
+                [exe, f"-T{kind}"], input=dot.encode(), capture_output=True, timeout=timeout
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RuntimeError(f"dot failed: {exc}") from None
+        if proc.returncode == 0:
+            return proc.stdout
+    raise RuntimeError(f"dot failed: {proc.stderr.decode(errors='replace').strip()[:200]}")

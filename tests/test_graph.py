@@ -340,19 +340,37 @@ def test_value_text_is_a_number_the_entries_or_the_shape_and_norm() -> None:
 # ---------------------------------------------------------------- in the worked solutions
 
 
-def test_the_worked_solutions_open_with_the_graph(tmp_path: Path) -> None:
+def test_the_worked_solutions_show_the_graph_after_the_network_never_first() -> None:
+    """Markdown without a picture beside it ends with the graph's DOT in an appendix; HTML
+    lays it out inline under the network, never before the mathematics."""
     from bpdebug.explain import FORMATS
 
     trace = build_trace(load_network(sample_path("xor")))
     md = FORMATS["markdown"](trace)
-    top = md.index("## The computational graph")
-    assert top < md.index("## The network")
-    assert f"```dot\n{to_dot(trace)}```" in md
+    assert md.index("## Appendix: the computational graph") > md.index("## Result")
+    assert md.rstrip().endswith(f"```dot\n{to_dot(trace).rstrip()}\n```")
+    assert "digraph" not in md[: md.index("## Result")]
     page = FORMATS["html"](trace)
+    assert page.index("<h2>The network</h2>") < page.index("The computational graph")
+    assert page.index("The computational graph") < page.index("<h2>Forward pass</h2>")
     if shutil.which("dot"):
         assert '<figure class="graph"><svg' in page and "<?xml" not in page
     else:
         assert "Graphviz's dot is not installed" in page and "<pre>digraph" in page
+
+
+@needs_dot
+def test_markdown_with_an_output_shows_the_graph_as_a_picture_beside_it(tmp_path: Path) -> None:
+    out = tmp_path / "xor.md"
+    assert run("explain", "xor", "-o", str(out)).returncode == 0
+    svg = (tmp_path / "xor-graph.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    md = out.read_text()
+    assert (
+        "![The computational graph: forward edges in blue, backward in red.](xor-graph.svg)" in md
+    )
+    assert "```dot" not in md  # the picture instead of the DOT appendix
+    assert md.index("xor-graph.svg") > md.index("## The network")
 
 
 @needs_dot
@@ -361,10 +379,7 @@ def test_the_latex_solution_shows_the_graph_as_a_figure(tmp_path: Path) -> None:
     tex = tmp_path / "xor.tex"
     assert run("explain", "xor", "--format", "latex", "-o", str(tex)).returncode == 0
     assert (tmp_path / "xor-graph.pdf").read_bytes()[:4] == b"%PDF"
-    assert (
-        r"\includegraphics[width=\linewidth,height=0.3\textheight,keepaspectratio]{xor-graph.pdf}"
-        in tex.read_text()
-    )
+    assert r"\fitgraphic{xor-graph.pdf}" in tex.read_text()  # its own size, or the page's
     proc = pdflatex(tmp_path, tex.name)
     assert proc.returncode == 0, proc.stdout[-1500:]
     assert "xor-graph.pdf" in proc.stdout  # the figure was read

@@ -37,8 +37,9 @@ def aligned(lhs: Box, relation: str, rhs: Box, value: Box) -> str:
     rel = f"<mo>{escape(relation)}</mo>"
     first = f"<mtd>{element(lhs)}</mtd><mtd><mrow>{rel}{element(rhs)}</mrow></mtd>"
     second = f"<mtd></mtd><mtd><mrow><mo>=</mo>{element(value)}</mrow></mtd>"
-    table = f'<mtable class="aligned"><mtr>{first}</mtr><mtr>{second}</mtr></mtable>'
-    return f'<math display="block">{table}</math>'
+    # displaystyle: a table's cells are set compact by default, ∂L/∂a and (1/m) at script size
+    table = f'<mtable class="aligned" displaystyle="true"><mtr>{first}</mtr><mtr>{second}</mtr>'
+    return f'<math display="block">{table}</mtable></math>'
 
 
 ALIGNED_CSS = (
@@ -55,6 +56,8 @@ def element(box: Box) -> str:
     if isinstance(box, Mo):
         if box.text == ",":
             return '<mo separator="true">,</mo><mspace width="1em"/>'
+        if box.text == ", ":  # a list's comma: max(0, z)
+            return '<mo separator="true">,</mo>'
         return f"<mo>{escape(box.text)}</mo>"
     if isinstance(box, Row) and box.tight:  # (1), −y: no operator spacing inside
         inner = "".join(_tight(b) for b in box.items)
@@ -68,7 +71,7 @@ def element(box: Box) -> str:
     if isinstance(box, Fraction):
         return f"<mfrac>{element(box.num)}{element(box.den)}</mfrac>"
     if isinstance(box, Fenced):
-        return f"<mrow><mo>{box.open}</mo>{element(box.body)}<mo>{box.close}</mo></mrow>"
+        return _fenced(box.open, element(box.body), box.close, _tall(box.body))
     if isinstance(box, Table):
         rows = "".join(
             "<mtr>" + "".join(f"<mtd>{number(n.text)}</mtd>" for n in row) + "</mtr>"
@@ -81,27 +84,57 @@ def element(box: Box) -> str:
     if isinstance(box, Text):
         return f"<mtext>{escape(box.text)}</mtext>"
     if isinstance(box, Apply):
-        arg = f"<mrow><mo>(</mo>{element(box.arg)}<mo>)</mo></mrow>"
+        arg = _fenced("(", element(box.arg), ")", _tall(box.arg))
         return f"<mrow>{element(box.fn)}<mo>&#x2061;</mo>{arg}</mrow>"
     raise TypeError(f"no MathML for {type(box).__name__}")
 
 
+def _fenced(open_: str, body: str, close: str, tall: bool) -> str:
+    """Delimiters that grow with a matrix or a fraction inside, and otherwise keep to their
+    text (a stretchy parenthesis around one line stands apart from it: σ ( z ))."""
+    fence = "" if tall else ' stretchy="false"'
+    return f"<mrow><mo{fence}>{open_}</mo>{body}<mo{fence}>{close}</mo></mrow>"
+
+
+def _tall(box: Box) -> bool:
+    """Whether a box holds something taller than a line: a matrix, a fraction."""
+    if isinstance(box, Table | Fraction | Elided):
+        return not isinstance(box, Elided)
+    if isinstance(box, Row):
+        return any(_tall(b) for b in box.items)
+    if isinstance(box, Sup | Subscript):
+        return _tall(box.base)
+    if isinstance(box, Fenced):
+        return _tall(box.body)
+    if isinstance(box, Apply):
+        return _tall(box.arg)
+    return False
+
+
 def _tight(box: Box) -> str:
+    """(1) of a⁽¹⁾ and the − of −y: no space around the operator, and a parenthesis that
+    does not stretch (a stretchy one stands apart from its digit in a superscript)."""
     if isinstance(box, Mo):
-        return f'<mo lspace="0" rspace="0">{escape(box.text)}</mo>'
+        fence = ' stretchy="false"' if box.text in "()" else ""
+        return f'<mo lspace="0" rspace="0"{fence}>{escape(box.text)}</mo>'
     return element(box)
 
 
 def number(text: str) -> str:
-    """One number as one <mn> (1.2e-05 as 1.2 × 10⁻⁵ inside one <mrow>)."""
+    """One number as one <mn> (1.2e-05 as 1.2 × 10⁻⁵ inside one <mrow>), a negative one
+    with the minus sign U+2212, not a hyphen."""
     if text in ("inf", "-inf"):
-        return f"<mn>{text.replace('inf', '∞')}</mn>"
+        return f"<mn>{minus(text.replace('inf', '∞'))}</mn>"
     match = _EXPONENT.match(text)
     if match:
         mantissa, sign, power = match.groups()
-        exponent = ("-" if sign == "-" else "") + power
+        exponent = ("−" if sign == "-" else "") + power
         return (
-            f'<mrow class="number"><mn>{mantissa}</mn><mo>×</mo>'
+            f'<mrow class="number"><mn>{minus(mantissa)}</mn><mo>×</mo>'
             f"<msup><mn>10</mn><mn>{exponent}</mn></msup></mrow>"
         )
-    return f"<mn>{escape(text)}</mn>"
+    return f"<mn>{minus(escape(text))}</mn>"
+
+
+def minus(text: str) -> str:
+    return "−" + text[1:] if text.startswith("-") else text
