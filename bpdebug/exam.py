@@ -206,7 +206,8 @@ def answer_grid(writer: Writer, lhs: Box, step: Step) -> list[str]:
 
 def _latex_grid(lhs: Box, n: int, m: int, shape: str, fits: bool) -> list[str]:
     size = shape.replace("×", r"\(\times\)")
-    head = [rf"\noindent\textbf{{{ANSWER}}} \(\displaystyle {latex(lhs)} =\)\marginpar{{\small {size}}}", ""]
+    lhs_tex = rf"\(\displaystyle {latex(lhs)} =\)"
+    head = [rf"\noindent\textbf{{{ANSWER}}} {lhs_tex}\marginpar{{\small {size}}}", ""]
     if not fits:
         box = rf"\fbox{{\parbox[c][2cm][c]{{0.8\linewidth}}{{\centering a {size} matrix: "
         return [*head, box + r"write it on a separate sheet}}", "", *_latex_working()]
