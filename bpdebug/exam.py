@@ -20,12 +20,12 @@ from .engine import Network, Step, Trace, build_trace
 from .engine.quiz import QUIZZABLE
 from .explain import BLANK_CSS, explain_html, explain_latex, explain_markdown
 from .graph import GraphvizMissing, render, to_dot
-from .handout import Html, Latex, Markdown, Writer, given, step_heading, worked
+from .handout import Html, Latex, Markdown, Writer, given, network_words, step_heading, worked
 from .netfile import network_to_document
 from .notation import DIGITS, latex, mathml
 from .notation.boxes import Box
 from .notation.numbers import as_rows
-from .report import describe
+from .notation.prose import Prose
 from .validate import DEFAULT_LIMITS, network_from_document
 
 SHEET_SUFFIX = {"markdown": ".md", "latex": ".tex", "html": ".html"}
@@ -145,7 +145,7 @@ def sheet(writer: Writer, trace: Trace, asked: set[str], digits: int | None) -> 
     marks = sum(1 for s in trace.steps if s.kind in asked)
     lines = writer.begin(f"Exam: {net.name}")
     lines += marks_line(writer, marks)
-    lines += writer.paragraph(f"{describe(net)}. {INSTRUCTIONS}")
+    lines += writer.paragraph(Prose(network_words(net, "A"), f". {INSTRUCTIONS}"))
     lines += writer.heading(2, "The network")
     lines += writer.given(given(net, digits))
     phase = None

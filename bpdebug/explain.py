@@ -36,7 +36,7 @@ from .lesson import Lesson, phase_intro
 from .notation import DIGITS, latex, mathml, num
 from .notation.boxes import Box
 from .notation.prose import Math, Prose
-from .report import PHASE_TITLES, describe
+from .report import PHASE_TITLES
 from .why import default_whys, derivations
 
 BLANK = "______________________"
@@ -71,8 +71,9 @@ def worked_solution(writer: Writer, o: Options) -> str:
     trace, net = o.trace, o.trace.network
     lines = writer.begin(f"Worked solution: {net.name or 'network'}")
     if o.terse:
+        words = network_words(net, "A")
         lines += writer.paragraph(
-            f"{describe(net)}. One gradient-descent iteration, every value in order."
+            Prose(words, ": one gradient-descent iteration, every value in order.")
         )
     else:
         lines += writer.paragraph(_introduction(trace))

@@ -144,7 +144,7 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-SUP_POINTS = 10  # a layer's superscript (the size Graphviz lays it out at and draws it at)
+SUP_POINTS = 11  # a layer's superscript (the size Graphviz lays it out at and draws it at)
 _LAYER = re.compile(r"\((\d+)\)|⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
 _NEGATIVE = re.compile(r"(?<![\w.])-(?=[\d.])")
 _DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -188,11 +188,11 @@ def to_dot(
         f"digraph {_q(trace.network.name or 'network')} {{",
         "  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.4;",
         '  node [fontname="Helvetica", fontsize=14, style=filled];',
-        '  edge [fontname="Helvetica", fontsize=12];',
+        '  edge [fontname="Helvetica", fontsize=13];',
     ]
     for l, title in enumerate(g.clusters):
         rightwards = l % 2 == 1  # odd layers run left to right, even ones back
-        side = f"labeljust={'l' if rightwards else 'r'}; "  # clear of the edges into z
+        side = "labeljust=l; "  # over P⁽ˡ⁾ or a⁽ˡ⁾, where no edge comes in from above
         if l in (0, depth + 1):  # the loss's title under it, where no edge comes in
             side = "" if l == 0 else "labelloc=b; "
         lines += [
@@ -245,8 +245,9 @@ FONT_COLOURS = {**COLOURS, "sigma": "#2b8a3e"}
 def _dot_edge(e: Edge, active: bool) -> str:
     kind = "sigma" if e.sigma else e.direction
     attrs = [f'color="{COLOURS[kind]}"', f'fontcolor="{FONT_COLOURS[kind]}"']
-    if e.label:
-        attrs.append(f"label={html_label(e.label)}")
+    if e.label:  # the gradients into a box one under the other: a narrower row
+        label = e.label.replace(", ", ",\n") if e.dashed else e.label
+        attrs.append(f"label={html_label(label)}")
     within = e.tail[1:] == e.head[1:] or e.tail[0] == "P"  # z⁽ˡ⁾, a⁽ˡ⁾ and P⁽ˡ⁾: one row
     if e.direction == "backward" or within:
         attrs.append("constraint=false")

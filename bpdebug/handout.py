@@ -30,7 +30,7 @@ from .report import markdown_escape
 HANDOUT_MAX = 64  # a hand-out writes matrices of up to this many entries in full
 
 
-def network_words(net: Network) -> Prose:
+def network_words(net: Network, article: str = "a") -> Prose:
     """'a 2-2-2 network (sigmoid, then sigmoid), quadratic loss, learning rate η = 0.5,
     one example': the network in words."""
     sizes = "-".join(str(n) for n in net.sizes)
@@ -39,7 +39,7 @@ def network_words(net: Network) -> Prose:
     examples = "one example" if m == 1 else f"a batch of {m} examples"
     trained = "" if plain(net.optimizer) else f", trained with {net.optimizer.name}"  # type: ignore[union-attr]
     return Prose(
-        f"a {sizes} network ({acts}), {LOSSES[net.loss].words} loss, learning rate ",
+        f"{article} {sizes} network ({acts}), {LOSSES[net.loss].words} loss, learning rate ",
         Math(f"η = {num(net.learning_rate)}"),
         f"{trained}, {examples}",
     )
@@ -344,11 +344,12 @@ def latex_preamble(title: str) -> list[str]:
         r"\ifdim\ht\eqbox>0.4\textheight"
         r"\sbox{\eqbox}{\resizebox{!}{0.4\textheight}{\usebox{\eqbox}}}\fi%",
         r"\usebox{\eqbox}\hfil\par\smallskip}",
+        "% a figure at its own size, shrunk only to fit the page (the log says the width printed)",
         r"\newcommand{\fitgraphic}[1]{\sbox{\eqbox}{\includegraphics{#1}}%",
         r"\ifdim\wd\eqbox>\linewidth\sbox{\eqbox}{\resizebox{\linewidth}{!}{\usebox{\eqbox}}}\fi%",
-        r"\ifdim\ht\eqbox>0.8\textheight"
-        r"\sbox{\eqbox}{\resizebox{!}{0.8\textheight}{\usebox{\eqbox}}}\fi%",
-        r"\usebox{\eqbox}}",
+        r"\ifdim\ht\eqbox>0.85\textheight"
+        r"\sbox{\eqbox}{\resizebox{!}{0.85\textheight}{\usebox{\eqbox}}}\fi%",
+        r"\typeout{bpdebug figure #1: \the\wd\eqbox\space wide}\usebox{\eqbox}}",
         rf"\title{{{latex_text(title)}}}",
         r"\date{}",
         r"\begin{document}",

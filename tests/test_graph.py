@@ -16,7 +16,7 @@ from conftest import random_network
 from pdflatex import needs_pdflatex, pdflatex
 
 from bpdebug.engine import build_trace
-from bpdebug.graph import COLOURS, focus, to_dot
+from bpdebug.graph import COLOURS, SUP_POINTS, focus, to_dot
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_names, sample_path
 from bpdebug.tui.app import make_app
@@ -79,7 +79,7 @@ def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() ->
         "P2": "W(2), b(2)",
         "L": "L",
     }
-    assert nodes["z1"]["label"] == 'z<SUP><FONT POINT-SIZE="10">(1)</FONT></SUP>'  # a superscript
+    assert nodes["z1"]["label"] == f'z<SUP><FONT POINT-SIZE="{SUP_POINTS}">(1)</FONT></SUP>'  # a superscript
     fill = {n: nodes[n]["fillcolor"] for n in nodes}
     assert fill["x"] == COLOURS["input"] and fill["z1"] == "#b2f2bb" and fill["a2"] == "#8ce99a"
     assert fill["P1"] == "#e9ecef" and fill["L"] == "#ffc9c9" and nodes["L"]["shape"] == "diamond"
@@ -97,8 +97,8 @@ def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() ->
         ("a2", "z2"): "∂a(2)/∂z(2)\n= σ′(z(2))",
         ("z2", "a1"): "∂z(2)/∂a(1)\n= W(2)",
         ("a1", "z1"): "∂a(1)/∂z(1)\n= σ′(z(1))",
-        ("z2", "P2"): "∂L/∂W(2), ∂L/∂b(2)",
-        ("z1", "P1"): "∂L/∂W(1), ∂L/∂b(1)",
+        ("z2", "P2"): "∂L/∂W(2),\n∂L/∂b(2)",
+        ("z1", "P1"): "∂L/∂W(1),\n∂L/∂b(1)",
     }
     for pair, label in forward.items():
         e = by_pair[pair]
@@ -132,7 +132,7 @@ def test_a_three_layer_net_has_the_same_structure_per_layer() -> None:
         assert clusters[list(clusters)[l]] == [f"P{l}", f"a{l}", f"z{l}"]
         assert pairs[(f"z{l}", f"a{l}")] == "σ(·)"
         assert pairs[(f"a{l}", f"z{l}")] == f"∂a({l})/∂z({l})\n= σ′(z({l}))"
-        assert pairs[(f"z{l}", f"P{l}")] == f"∂L/∂W({l}), ∂L/∂b({l})"
+        assert pairs[(f"z{l}", f"P{l}")] == f"∂L/∂W({l}),\n∂L/∂b({l})"
         if l > 1:
             assert pairs[(f"a{l - 1}", f"z{l}")] == f"W({l})a({l - 1}) + b({l})"
             assert pairs[(f"z{l}", f"a{l - 1}")] == f"∂z({l})/∂a({l - 1})\n= W({l})"
