@@ -37,12 +37,22 @@ def network_words(net: Network, article: str = "a") -> Prose:
     acts = ", then ".join(ACTIVATIONS[la.activation].words for la in net.layers)
     m = net.batch_size
     examples = "one example" if m == 1 else f"a batch of {m} examples"
-    trained = "" if plain(net.optimizer) else f", trained with {net.optimizer.name}"  # type: ignore[union-attr]
+    trained = "" if plain(net.optimizer) else f", trained with {optimizer_words(net)}"
     return Prose(
         f"{article} {sizes} network ({acts}), {LOSSES[net.loss].words} loss, learning rate ",
         Math(f"η = {num(net.learning_rate)}"),
         f"{trained}, {examples}",
     )
+
+
+OPTIMIZER_WORDS = {"sgd": "SGD", "nesterov": "Nesterov momentum", "rmsprop": "RMSProp"}
+OPTIMIZER_WORDS.update({"adam": "Adam", "adamw": "AdamW"})
+
+
+def optimizer_words(net: Network) -> str:
+    """'Nesterov momentum': the optimizer as the texts name it."""
+    name = net.optimizer.name if net.optimizer is not None else "sgd"
+    return OPTIMIZER_WORDS.get(name, name)
 
 
 def name_box(key: str) -> Box:

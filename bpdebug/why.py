@@ -16,9 +16,9 @@ import numpy as np
 from .engine import Network, Trace
 from .engine.chain import Chain, Path, chain_for
 from .engine.params import EditError, ParamRef, parse_name
-from .lesson import c, entry_of, equals, numbers, symbol
+from .lesson.context import c, entry_of, equals, numbers, symbol
 from .notation import expr as ex
-from .notation import num, sup
+from .notation import sup
 from .notation.boxes import Apply, Box, Fraction, Mi, Mo, Row, Text
 from .notation.layout import Setting, lay
 from .notation.prose import Math, Prose
@@ -152,7 +152,7 @@ def derivation(trace: Trace, ref: ParamRef, digits: int | None) -> Derivation:
     if l < trace.network.depth and chain.paths:
         blocks += _grouped(trace, ref, chain, grad, digits)
     blocks += _check(trace, ref, chain, step.index, digits)
-    title = f"Why ∂L/∂{ref.label()} = {num(chain.gradient, digits)}: the chain rule, path by path"
+    title = f"Why ∂L/∂{ref.label()} is what it is: the chain rule, path by path"
     uses = {f.step for p in chain.paths for f in p.factors if f.step is not None}
     uses |= {trace.find(k, l).index for k in ("delta", "dL_da", "dact", kind)}
     return Derivation(ref, step.index, title, blocks, frozenset(uses))

@@ -48,9 +48,12 @@ ALIGNED_CSS = (
 )
 
 
+NAMES = {"relu": "ReLU", "leaky_relu": "LeakyReLU"}  # an activation as the texts name it
+
+
 def element(box: Box) -> str:
     if isinstance(box, Mi):
-        return f"<mi>{escape(box.text)}</mi>"
+        return f"<mi>{escape(NAMES.get(box.text, box.text))}</mi>"
     if isinstance(box, Mn):
         return number(box.text)
     if isinstance(box, Mo):
