@@ -357,8 +357,8 @@ def latex_preamble(title: str) -> list[str]:
         "% a figure at its own size, shrunk only to fit the page (the log says the width printed)",
         r"\newcommand{\fitgraphic}[1]{\sbox{\eqbox}{\includegraphics{#1}}%",
         r"\ifdim\wd\eqbox>\linewidth\sbox{\eqbox}{\resizebox{\linewidth}{!}{\usebox{\eqbox}}}\fi%",
-        r"\ifdim\ht\eqbox>0.85\textheight"
-        r"\sbox{\eqbox}{\resizebox{!}{0.85\textheight}{\usebox{\eqbox}}}\fi%",
+        r"\ifdim\ht\eqbox>0.9\textheight"
+        r"\sbox{\eqbox}{\resizebox{!}{0.9\textheight}{\usebox{\eqbox}}}\fi%",
         r"\typeout{bpdebug figure #1: \the\wd\eqbox\space wide}\usebox{\eqbox}}",
         rf"\title{{{latex_text(title)}}}",
         r"\date{}",

@@ -102,7 +102,7 @@ def slope(ctx: Context) -> Prose:
             " from the forward pass",
             Prose(
                 " (for the sigmoid, ",
-                Math("σ′(z) = σ(z)(1 − σ(z))"),
+                Math("σ′(z) = a(1 − a)"),
                 " reuses ",
                 symbol("a", l),
                 " itself)",
