@@ -79,7 +79,8 @@ def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() ->
         "P2": "W(2), b(2)",
         "L": "L",
     }
-    assert nodes["z1"]["label"] == f'z<SUP><FONT POINT-SIZE="{SUP_POINTS}">(1)</FONT></SUP>'  # a superscript
+    superscript = f'<SUP><FONT POINT-SIZE="{SUP_POINTS}">(1)</FONT></SUP>'
+    assert nodes["z1"]["label"] == "z" + superscript
     fill = {n: nodes[n]["fillcolor"] for n in nodes}
     assert fill["x"] == COLOURS["input"] and fill["z1"] == "#b2f2bb" and fill["a2"] == "#8ce99a"
     assert fill["P1"] == "#e9ecef" and fill["L"] == "#ffc9c9" and nodes["L"]["shape"] == "diamond"
