@@ -29,17 +29,59 @@ def mathml(box: Box, display: bool = True) -> str:
 
 
 def aligned(lhs: Box, relation: str, rhs: Box, value: Box) -> str:
-    """`lhs = rhs` and `= value` on two lines, aligned at the relation signs.
+    """`lhs = rhs` and `= value` on two lines, aligned at the relation signs; a right-hand
+    side wider than a page's line goes on at its + and − signs, one more line each.
 
     MathML Core (what browsers implement) has no columnalign: the page's stylesheet aligns
     the cells of a table of class "aligned" (see ALIGNED_CSS).
     """
-    rel = f"<mo>{escape(relation)}</mo>"
-    first = f"<mtd>{element(lhs)}</mtd><mtd><mrow>{rel}{element(rhs)}</mrow></mtd>"
-    second = f"<mtd></mtd><mtd><mrow><mo>=</mo>{element(value)}</mrow></mtd>"
+    first, *rest = _lines(rhs)
+    rows = [(element(lhs), f"<mo>{escape(relation)}</mo>{first}")]
+    rows += [("", line) for line in rest]
+    rows.append(("", f"<mo>=</mo>{element(value)}"))
+    cells = "".join(f"<mtr><mtd>{a}</mtd><mtd><mrow>{b}</mrow></mtd></mtr>" for a, b in rows)
     # displaystyle: a table's cells are set compact by default, ∂L/∂a and (1/m) at script size
-    table = f'<mtable class="aligned" displaystyle="true"><mtr>{first}</mtr><mtr>{second}</mtr>'
-    return f'<math display="block">{table}</mtable></math>'
+    return (
+        f'<math display="block"><mtable class="aligned" displaystyle="true">{cells}</mtable></math>'
+    )
+
+
+LINE = 100  # about the characters of a display a 60em page holds
+
+
+def _lines(rhs: Box) -> list[str]:
+    """The right-hand side as lines of MathML: one, or where it is wider than LINE, broken
+    before the + or − signs of its top level (a matrix is never broken)."""
+    if width(rhs) <= LINE or not isinstance(rhs, Row) or rhs.tight:
+        return [element(rhs)]
+    lines: list[list[Box]] = [[]]
+    for item in rhs.items:
+        sign = isinstance(item, Mo) and item.text in ("+", "−")
+        if sign and width(Row(tuple(lines[-1]))) > LINE // 2:
+            lines.append([])
+        lines[-1].append(item)
+    return ["".join(element(b) for b in line) for line in lines]
+
+
+def width(box: Box) -> int:
+    """About how many characters wide a box is set: a matrix by its widest entry per column."""
+    if isinstance(box, Mi | Mn | Text):
+        return len(box.text)
+    if isinstance(box, Mo):
+        return 3
+    if isinstance(box, Row):
+        return sum(width(b) for b in box.items)
+    if isinstance(box, Sup | Subscript):
+        return width(box.base) + (width(box.script) + 1) // 2
+    if isinstance(box, Fraction):
+        return max(width(box.num), width(box.den))
+    if isinstance(box, Fenced):
+        return width(box.body) + 2
+    if isinstance(box, Table):
+        return sum(max(len(row[j].text) for row in box.rows) + 2 for j in range(len(box.rows[0])))
+    if isinstance(box, Apply):
+        return width(box.fn) + width(box.arg) + 2
+    return len(box.shape) + 2 if isinstance(box, Elided) else 1
 
 
 ALIGNED_CSS = (
