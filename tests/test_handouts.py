@@ -463,8 +463,14 @@ window.addEventListener("load", () => {
     if (h < 0.8 * body) small.push(mn.textContent + " " + h.toFixed(1));
   }
   const framed = [...document.querySelectorAll("mfrac")].filter(f => f.querySelector("mtable"));
+  // a layer's superscript a⁽²⁾: "(2)" as wide as about 2.5 digits, not 4.5 (stretchy parentheses)
+  const layers = [...document.querySelectorAll("msup > mrow")].filter(r =>
+    r.children.length === 3 && r.children[0].textContent === "(" && r === r.parentElement.children[1]);
+  const spaced = layers.filter(r =>
+    r.getBoundingClientRect().width > 3 * r.children[1].getBoundingClientRect().width);
   document.body.setAttribute("data-result", JSON.stringify(
-    {body, numbers, small: small.slice(0, 10), count: small.length, framed: framed.length}));
+    {body, numbers, small: small.slice(0, 10), count: small.length, framed: framed.length,
+     layers: layers.length, spaced: spaced.length}));
 });
 </script></body>"""
 
@@ -484,6 +490,7 @@ def test_the_html_numbers_are_display_size_in_a_browser(tmp_path: Path) -> None:
     result = json.loads(found.group(1).replace("&quot;", '"'))
     assert result["body"] > 5 and result["numbers"] > 1000
     assert result["count"] == 0 and result["framed"] == 0, result
+    assert result["layers"] > 50 and result["spaced"] == 0, result
 
 
 @pytest.mark.parametrize("name", SAMPLES)
