@@ -171,7 +171,10 @@ def html_label(text: str) -> str:
 
 
 def to_dot(
-    trace: Trace, step_index: int | None = None, veiled: frozenset[int] = frozenset()
+    trace: Trace,
+    step_index: int | None = None,
+    veiled: frozenset[int] = frozenset(),
+    digits: int | None = None,
 ) -> str:
     """The seed's picture as DOT, laid out for a page: a dashed cluster per layer, the seed's
     shapes and colours, labels with superscripts. Layer by layer from the top (x first, the
@@ -179,7 +182,8 @@ def to_dot(
     so that a⁽ˡ⁾ stands straight above z⁽ˡ⁺¹⁾ and a deep network grows down the page, not
     across it. Backward edges do not decide the ranks (constraint=false). With a step, each
     node's value at that step in its label and the step's node and edge drawn bold; a node
-    whose value a `veiled` step computed (a quiz still asks it) writes `?` for it."""
+    whose value a `veiled` step computed (a quiz still asks it) writes `?` for it; `digits`
+    is handed to value_text (None: its own default)."""
     depth = trace.network.depth
     g = graph_of(depth)
     values = node_values(trace, step_index) if step_index is not None else {}
@@ -202,7 +206,7 @@ def to_dot(
         for n in (n for n in g.nodes if n.cluster == l):
             step = values.get(n.id)
             hidden = step is not None and step.index in veiled
-            lines.append("    " + _dot_node(n, step, n.id == node, hidden))
+            lines.append("    " + _dot_node(n, step, n.id == node, hidden, digits))
         if 1 <= l <= depth:  # one row: the parameter box beside its z, then a
             row = [f"P{l}", f"z{l}", f"a{l}"]
             order = " -> ".join(row if rightwards else row[::-1])
@@ -222,10 +226,15 @@ def plain_symbol(symbol: str) -> str:
     return symbol.translate(_PLAIN)
 
 
-def _dot_node(n: Node, step: Step | None, active: bool, hidden: bool = False) -> str:
+def _dot_node(
+    n: Node, step: Step | None, active: bool, hidden: bool = False, digits: int | None = None
+) -> str:
     label = n.label
     if step is not None:
-        shown = "?" if hidden else value_text(step.value)
+        written = (
+            value_text(step.value) if digits is None else value_text(step.value, digits=digits)
+        )
+        shown = "?" if hidden else written
         label += f"\n{step.symbol} = {shown}"
     attrs = [f"label={html_label(label)}", f'fillcolor="{COLOURS[n.kind]}"']
     attrs.append(
