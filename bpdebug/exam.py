@@ -223,7 +223,7 @@ def _latex_working() -> list[str]:
 
 
 def _html_grid(lhs: Box, n: int, m: int, shape: str, fits: bool) -> list[str]:
-    inline = mathml(lhs).replace('display="block"', 'display="inline"')
+    inline = mathml(lhs).replace('display="block"', 'display="inline" displaystyle="true"')
     size = html.escape(shape)
     head = f'<p><span class="shape">{size}</span><strong>{ANSWER}</strong> {inline} =</p>'
     if not fits:

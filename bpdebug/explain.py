@@ -121,7 +121,7 @@ def _step(writer: Writer, o: Options, step: Step, lesson: Lesson, once: Once) ->
 def blank_line(writer: Writer, lhs: Box, shape: str) -> list[str]:
     """A step a quiz still asks: its left-hand side, its shape and a line to write on."""
     if isinstance(writer, Html):
-        inline = mathml(lhs).replace('display="block"', 'display="inline"')
+        inline = mathml(lhs).replace('display="block"', 'display="inline" displaystyle="true"')
         return [f'<p>{inline} ({shape}) = <span class="blank"></span></p>']
     if isinstance(writer, Latex):
         size = shape.replace("×", r"\(\times\)")

@@ -122,7 +122,7 @@ def element(box: Box) -> str:
             "<mtr>" + "".join(f"<mtd>{number(n.text)}</mtd>" for n in row) + "</mtr>"
             for row in box.rows
         )
-        return f"<mrow><mo>[</mo><mtable>{rows}</mtable><mo>]</mo></mrow>"
+        return _fenced("[", f"<mtable>{rows}</mtable>", "]", len(box.rows) > 1)
     if isinstance(box, Elided):
         parts = "<mo>×</mo>".join(f"<mn>{n}</mn>" for n in box.shape.split("×"))
         return f"<mrow><mo>⟨</mo>{parts}<mo>⟩</mo></mrow>"
@@ -143,7 +143,9 @@ def _fenced(open_: str, body: str, close: str, tall: bool) -> str:
 
 def _tall(box: Box) -> bool:
     """Whether a box holds something taller than a line: a matrix, a fraction."""
-    if isinstance(box, Table | Fraction | Elided):
+    if isinstance(box, Table):
+        return len(box.rows) > 1  # a row of numbers is one line tall
+    if isinstance(box, Fraction | Elided):
         return not isinstance(box, Elided)
     if isinstance(box, Row):
         return any(_tall(b) for b in box.items)
