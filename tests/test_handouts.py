@@ -465,7 +465,8 @@ window.addEventListener("load", () => {
   const framed = [...document.querySelectorAll("mfrac")].filter(f => f.querySelector("mtable"));
   // a layer's superscript a⁽²⁾: "(2)" as wide as about 2.5 digits, not 4.5 (stretchy parentheses)
   const layers = [...document.querySelectorAll("msup > mrow")].filter(r =>
-    r.children.length === 3 && r.children[0].textContent === "(" && r === r.parentElement.children[1]);
+    r.children.length === 3 && r.children[0].textContent === "("
+    && r === r.parentElement.children[1]);
   const spaced = layers.filter(r =>
     r.getBoundingClientRect().width > 3 * r.children[1].getBoundingClientRect().width);
   document.body.setAttribute("data-result", JSON.stringify(
