@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from .boxes import Apply, Box, Fenced, Mi, Mn, Mo, Row, Subscript, Sup, Text
 from .text import text
@@ -188,9 +189,11 @@ def _box(parts: list[Part]) -> Box:
     return items[0] if len(items) == 1 else Row(items)
 
 
-def math_parts(source: str) -> list[Part]:
+@lru_cache(maxsize=512)
+def math_parts(source: str) -> tuple[Part, ...]:
     """A formula as the screen writes it, read into boxes; its words (if, else) as words,
-    so that a hand-out sets them upright in the sentence, not in italics."""
+    so that a hand-out sets them upright in the sentence, not in italics. (Read once: the
+    same notes come back in every layer and every plan.)"""
     parts = _Reader(source).row()
     out: list[Part] = []
     run: list[Box] = []
@@ -204,4 +207,4 @@ def math_parts(source: str) -> list[Part]:
             run.append(part)
     if run:
         out.append(_box(list(run)))
-    return out
+    return tuple(out)
