@@ -190,7 +190,7 @@ def to_dot(
     node, edge = focus(trace[step_index], depth) if step_index is not None else ("", None)
     lines = [
         f"digraph {_q(trace.network.name or 'network')} {{",
-        "  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.4;",
+        "  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.4; margin=0;",
         '  node [fontname="Helvetica", fontsize=14, style=filled];',
         '  edge [fontname="Helvetica", fontsize=13];',
     ]
