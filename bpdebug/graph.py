@@ -190,6 +190,8 @@ def to_dot(
     node, edge = focus(trace[step_index], depth) if step_index is not None else ("", None)
     lines = [
         f"digraph {_q(trace.network.name or 'network')} {{",
+        # margin=0: no half-inch page margin in the PDF (the figure prints larger); each
+        # cluster keeps Graphviz's own 8 points around its nodes (its title needs them)
         "  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.4; margin=0;",
         '  node [fontname="Helvetica", fontsize=14, style=filled];',
         '  edge [fontname="Helvetica", fontsize=13];',
@@ -201,7 +203,7 @@ def to_dot(
             side = "" if l == 0 else "labelloc=b; "
         lines += [
             f"  subgraph cluster_{l} {{",
-            f'    label={_q(title)}; {side}style=dashed; color="#868e96";',
+            f'    label={_q(title)}; {side}margin=8; style=dashed; color="#868e96";',
         ]
         for n in (n for n in g.nodes if n.cluster == l):
             step = values.get(n.id)

@@ -155,15 +155,20 @@ def test_dot_lays_out_every_sample_without_a_warning(name: str) -> None:
 def _label_boxes(parsed: dict) -> list[tuple[str, float, float, float, float]]:  # type: ignore[type-arg]
     """Every piece of text Graphviz drew (node, edge and cluster labels) as a box in points:
     its width as laid out, from a fifth of the font size below the baseline to 0.7 above."""
+    return [box[1:] for box in _owned_label_boxes(parsed)]
+
+
+def _owned_label_boxes(parsed: dict) -> list[tuple[int, str, float, float, float, float]]:  # type: ignore[type-arg]
+    """The same boxes, each with the number of the object (node, edge, cluster) it labels."""
     boxes = []
-    for o in parsed["objects"] + parsed["edges"]:
+    for owner, o in enumerate(parsed["objects"] + parsed["edges"]):
         size = 14.0
         for op in o.get("_ldraw_", []):
             size = op["size"] if op["op"] == "F" else size
             if op["op"] == "T":
                 (x, y), w = op["pt"], op["width"]
                 x0 = {"l": x, "c": x - w / 2, "r": x - w}[op["align"]]
-                boxes.append((op["text"], x0, y - 0.2 * size, x0 + w, y + 0.7 * size))
+                boxes.append((owner, op["text"], x0, y - 0.2 * size, x0 + w, y + 0.7 * size))
     return boxes
 
 
@@ -187,8 +192,8 @@ def _edge_points(parsed: dict) -> list[tuple[str, np.ndarray]]:  # type: ignore[
 @pytest.mark.parametrize("name", sample_names())
 def test_no_edge_crosses_a_label(name: str) -> None:
     """Laid out by Graphviz: no edge runs through the text of any label (an edge's own, a
-    node's or a layer's title), with and without the values of a step. An edge may graze a
-    label's edge: its box is taken 2 pt narrower and 1 pt lower."""
+    node's or a layer's title), and no two labels overlap, with and without the values of a
+    step. An edge or a label may graze a label's edge: 2 pt across, 1 pt up or down."""
     trace = build_trace(load_network(sample_path(name)))
     for step in (None, len(trace) // 2):
         proc = subprocess.run(
@@ -204,6 +209,16 @@ def test_no_edge_crosses_a_label(name: str) -> None:
             ].any()
         ]
         assert crossed == [], (step, crossed)
+        boxes = _owned_label_boxes(parsed)
+        overlapping = [
+            (a[1], b[1])
+            for k, a in enumerate(boxes)
+            for b in boxes[k + 1 :]
+            if a[0] != b[0]  # two labels, not two pieces of one
+            and min(a[4], b[4]) - max(a[2], b[2]) > 2
+            and min(a[5], b[5]) - max(a[3], b[3]) > 1
+        ]
+        assert overlapping == [], (step, overlapping)
 
 
 @needs_dot
