@@ -183,6 +183,22 @@ class OutputError(ValueError):
 def write_output(path: Path, text: str | bytes, force: bool = False) -> Path:
     """A command's --output: never over an existing file unless `force`; every refusal an
     OutputError naming the file and the reason."""
+    check_output(path, force)
+    try:
+        return write_atomically(path, text, overwrite=force)
+    except FileExistsError:
+        raise OutputError(f"{path} already exists (use --force to replace it)") from None
+    except IsADirectoryError:
+        raise OutputError(f"{path} is a folder") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise OutputError(str(exc)) from None
+
+
+def check_output(path: Path, force: bool = False) -> None:
+    """What write_output refuses before writing anything: a name too long, an existing file
+    without `force`, a missing folder (so a command can refuse before it does its work)."""
     name_bytes = len(os.fsencode(path.name))
     if name_bytes > 255:
         raise OutputError(f"{str(path)[:60]}…: the file name is {name_bytes} bytes; at most 255")
@@ -194,13 +210,3 @@ def write_output(path: Path, text: str | bytes, force: bool = False) -> Path:
         raise OutputError(f"{path}: {exc.strerror or exc}") from None
     if not folder_ok:
         raise OutputError(f"{path}: the folder {path.parent} does not exist")
-    try:
-        return write_atomically(path, text, overwrite=force)
-    except FileExistsError:
-        raise OutputError(f"{path} already exists (use --force to replace it)") from None
-    except IsADirectoryError:
-        raise OutputError(f"{path} is a folder") from None
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise OutputError(str(exc)) from None

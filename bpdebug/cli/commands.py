@@ -74,7 +74,7 @@ def run_check(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..atomic import OutputError, write_output
+    from ..atomic import OutputError, check_output, write_output
     from ..engine import build_trace
     from ..explain import explain_html, explain_latex, explain_markdown
     from ..why import parse_whys
@@ -87,6 +87,11 @@ def run_explain(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"bpdebug explain: {exc}") from None
     style = {"terse": args.terse, "why": why}
+    if args.output:
+        try:
+            check_output(Path(args.output), args.force)  # before anything is written beside it
+        except OutputError as exc:
+            raise UsageError(f"bpdebug explain: {exc}") from None
     graph = ""  # the graph beside the output: a PDF for LaTeX, an SVG shown by markdown
     if args.output and args.format in ("latex", "markdown"):
         graph = _graph_beside(trace, Path(args.output), args.format, args.force)
