@@ -60,8 +60,9 @@ def here() -> Path:
     return Path("/")
 
 
-def read_bounded(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file at `path`, at most `limit` of them.
+def read_bounded(path: Path, limit: int, what: str = "a network file") -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them (`what`: the kind of
+    file a refusal says it expected).
 
     Raises OSError from the system, ValueError (its text says why) for anything that is not a
     regular file or is larger than `limit`. The file is opened without blocking, so a named
@@ -72,7 +73,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise ValueError(f"is {kind_of(st.st_mode)}, not a network file")
+            raise ValueError(f"is {kind_of(st.st_mode)}, not {what}")
         if st.st_size > limit:
             raise ValueError(f"file is {st.st_size:,} bytes")
         chunks, total = [], 0

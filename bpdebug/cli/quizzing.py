@@ -39,7 +39,7 @@ def run_quiz(args: argparse.Namespace) -> int:
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    from ..answers import read_answers
+    from ..answers import printable, read_answers
     from ..engine import build_trace
     from ..engine.quiz import fit, grade
 
@@ -56,6 +56,7 @@ def run_grade(args: argparse.Namespace) -> int:
             "right": False,
             "mistakes": [],
             "problem": answer.problem,
+            "also": list(answer.also),
         }
         if answer.value is not None:
             try:
@@ -80,7 +81,7 @@ def run_grade(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(
-            grade_text(trace.network.name, args.answers, args.tolerance, results, right)
+            grade_text(trace.network.name, printable(args.answers), args.tolerance, results, right)
         )
     return 0
 
@@ -91,23 +92,40 @@ def grade_text(
     lines = [f"{name}: {source}, tolerance {tol:g} (relative)"]
     width = max((len(r["symbol"]) for r in results), default=0)
     for r in results:
-        mark = "✓" if r["right"] else "✗"
         where = f"step {r['step']:>2}  {r['symbol']:<{width}}"
         if r["right"]:
-            lines.append(f"  {mark} {where}  right")
-            continue
-        if r["problem"]:
-            said = r["problem"]
-        elif r["mistakes"]:
-            titles = " or ".join(m["title"] for m in r["mistakes"])
-            said = f"{titles}: {r['mistakes'][0]['why']}"
-            if len(r["mistakes"]) > 1:
-                said += " (these mistakes give the same number here)"
+            lines.append(f"  ✓ {where}  right")
         else:
-            said = f"{r.get('entries_right', 0)} of {r.get('entries', 0)} entries right"
-        lines.append(f"  {mark} {where}  wrong: {said}")
+            lines.append(f"  ✗ {where}  wrong: {wrong_text(r)}")
+        if r["also"]:
+            lines.append(f"      {duplicates_note(r)}")
     lines.append(f"score: {right} of {len(results)} right")
     return "\n".join(lines) + "\n"
+
+
+def wrong_text(r: dict[str, Any]) -> str:
+    """Why an answer is wrong: its problem, the mistakes that give it, or the entries right."""
+    if r["problem"]:
+        return str(r["problem"])
+    if r["mistakes"]:
+        titles = " or ".join(m["title"] for m in r["mistakes"])
+        said = f"{titles}: {r['mistakes'][0]['why']}"
+        if len(r["mistakes"]) > 1:
+            said += " (these mistakes give the same number here)"
+        return said
+    return f"{r.get('entries_right', 0)} of {r.get('entries', 0)} entries right"
+
+
+def duplicates_note(result: dict[str, Any]) -> str:
+    """The other names a step was answered under: '(also answered as '05', 'loss': …)'."""
+    from ..notation.parse import shown
+
+    also = result["also"]
+    names = ", ".join(shown(k, 20) for k in also[:5])
+    if len(also) > 5:
+        names += f" and {len(also) - 5:,} more"
+    first = shown(result["key"], 20)
+    return f"(also answered as {names}: the same step, graded once, as {first})"
 
 
 def run_exam(args: argparse.Namespace) -> int:
