@@ -26,7 +26,7 @@ from .notation import DIGITS, latex, mathml
 from .notation.boxes import Box
 from .notation.numbers import as_rows
 from .notation.prose import Prose
-from .validate import DEFAULT_LIMITS, network_from_document
+from .validate import DEFAULT_LIMITS, MAX_NAME, network_from_document
 
 SHEET_SUFFIX = {"markdown": ".md", "latex": ".tex", "html": ".html"}
 GRAPH_FILE = {"markdown": ("exam-graph.svg", "svg"), "latex": ("exam-graph.pdf", "pdf")}
@@ -53,7 +53,7 @@ def variant_network(net: Network, seed: int, k: int, data: bool) -> Network:
     by the loader's own rules."""
     rng = np.random.default_rng([seed, k])
     doc = network_to_document(net)
-    doc["name"] = f"{net.name or 'network'}, variant {k + 1}"
+    doc["name"] = variant_name(net.name, k)
     for layer in doc["layers"]:
         n_out, n_in = np.shape(layer["W"])
         layer["W"] = rng.normal(0.0, 0.6, (n_out, n_in)).round(2).tolist()
@@ -63,6 +63,16 @@ def variant_network(net: Network, seed: int, k: int, data: bool) -> Network:
         doc["data"]["x"] = rng.uniform(-1, 1, x.shape).round(2).tolist()
         doc["data"]["y"] = _targets(net, rng, np.asarray(doc["data"]["y"]).shape).tolist()
     return network_from_document(doc, f"variant {k + 1}", DEFAULT_LIMITS)
+
+
+def variant_name(name: str, k: int) -> str:
+    """'NAME, variant 3', the name cut (with …) to keep within a name's 200 characters: the
+    variant number stays, so every variant's name is its own."""
+    suffix = f", variant {k + 1}"
+    name = name or "network"
+    if len(name) + len(suffix) > MAX_NAME:
+        name = name[: MAX_NAME - len(suffix) - 1] + "…"
+    return name + suffix
 
 
 def _targets(net: Network, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

@@ -22,6 +22,7 @@ from .engine.network import INITS, MAX_LEARNING_RATE, init_params
 TOP_KEYS = ("name", "loss", "learning_rate", "seed", "data", "layers", "optimizer")
 DATA_KEYS = ("x", "y")
 LAYER_KEYS = ("activation", "W", "b", "units", "init", "alpha", "frozen")
+MAX_NAME = 200  # characters of a network's name
 
 
 @dataclass(frozen=True)
@@ -199,8 +200,8 @@ def network_from_document(
     name = doc.get("name", "")
     if not isinstance(name, str):
         raise v.fail("name", f"expected text, got {kind_of(name)}")
-    if len(name) > 200:
-        raise v.fail("name", f"is {len(name)} characters long; at most 200")
+    if len(name) > MAX_NAME:
+        raise v.fail("name", f"is {len(name)} characters long; at most {MAX_NAME}")
     loss = v.name(v.require(doc, "loss", ""), "loss", LOSSES)
     lr = v.number(
         v.require(doc, "learning_rate", ""), "learning_rate", 0.0, MAX_LEARNING_RATE, low_open=True

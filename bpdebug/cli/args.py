@@ -151,6 +151,8 @@ def open_parser() -> Parser:
     return p
 
 
+MAX_VARIANTS = 200  # exam sheets written at once
+
 KINDS_HELP = (
     "which steps: all, phases (forward, backward, update) or kinds (z a loss dL_da dact delta "
     "dW db W_new b_new), comma-separated (default all)"
@@ -175,7 +177,9 @@ def _quiz_flags(p: argparse.ArgumentParser, command: str) -> None:
             "Write question sheets for networks of NET's shape with parameters drawn from "
             "the seed (every asked value left blank) and one answer key per sheet."
         )
-        p.add_argument("--variants", type=positive_int, default=1, metavar="N")
+        p.add_argument(
+            "--variants", type=_bounded(1, MAX_VARIANTS), default=1, metavar="N", help="1-200"
+        )
         p.add_argument("--seed", type=_bounded(0, 2**63 - 1), default=0, metavar="S")
         p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown")
         p.add_argument("--output-dir", "-o", default=".", metavar="DIR")

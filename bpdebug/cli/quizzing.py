@@ -4,11 +4,16 @@ file graded headless, and question sheets with their answer keys for a class."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
+from ..atomic import kind_of
+from ..notation.parse import shown
 from .args import UsageError, limits_of
 from .commands import load
 
@@ -118,8 +123,6 @@ def wrong_text(r: dict[str, Any]) -> str:
 
 def duplicates_note(result: dict[str, Any]) -> str:
     """The other names a step was answered under: '(also answered as '05', 'loss': …)'."""
-    from ..notation.parse import shown
-
     also = result["also"]
     names = ", ".join(shown(k, 20) for k in also[:5])
     if len(also) > 5:
@@ -128,37 +131,82 @@ def duplicates_note(result: dict[str, Any]) -> str:
     return f"(also answered as {names}: the same step, graded once, as {first})"
 
 
+# Folders of the system itself: sheets never go there, even for root or through a link.
+SYSTEM_FOLDERS = tuple(
+    Path(p) for p in ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc",
+                      "/run", "/sbin", "/sys", "/usr", "/var/lib", "/var/log")
+)
+
+
 def run_exam(args: argparse.Namespace) -> int:
-    from ..atomic import OutputError, exists, write_output
     from ..exam import SHEET_SUFFIX, exam_files
 
-    if args.variants > 200:
-        raise UsageError("bpdebug exam: --variants: at most 200 sheets at once")
     kinds = quiz_kinds(args.kinds)
+    folder = exam_folder(args.output_dir)
     net = load(args.net, limits_of(args))
-    folder = Path(args.output_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)  # sheets/ in a fresh checkout
-    except FileExistsError:
-        raise UsageError(f"bpdebug exam: {folder}: a file is there, not a folder") from None
-    except OSError as exc:
-        raise UsageError(f"bpdebug exam: {folder}: {exc.strerror or exc}") from None
     try:
         files = exam_files(net, args.variants, args.seed, kinds, args.format, args.data)
     except ValueError as exc:
         raise UsageError(f"bpdebug exam: {exc}") from None
     paths = [folder / name for name in files]
-    taken = [p for p in paths if exists(p)]
-    if taken and not args.force:
-        raise UsageError(f"bpdebug exam: {taken[0]} already exists (use --force to replace it)")
-    for path, text in zip(paths, files.values(), strict=True):
-        try:
-            write_output(path, text, args.force)
-        except OutputError as exc:
-            raise UsageError(f"bpdebug exam: {exc}") from None
+    write_sheets(folder, dict(zip(paths, files.values(), strict=True)), args.force)
     key = "-key" + SHEET_SUFFIX[args.format]
     sheets = [p.name for p in paths if p.name.startswith("exam-") and not p.name.endswith(key)]
     sheets = [name for name in sheets if name.endswith(SHEET_SUFFIX[args.format])]
     named = ", ".join(sheets[:3]) + (", …" if len(sheets) > 3 else "")
-    print(f"wrote {len(sheets)} question sheets ({named}) and their answer keys to {folder}")
+    real = Path(os.path.realpath(folder))
+    where = f"{folder} (→ {real})" if folder.is_symlink() else str(folder)
+    print(f"wrote {len(sheets)} question sheets ({named}) and their answer keys to {where}")
     return 0
+
+
+def exam_folder(text: str) -> Path:
+    """The -o folder, refused before any work when no sheet could go there: a name with a
+    control character (a newline), a file, or a folder of the system (also through a link)."""
+    folder = Path(text)
+    if not text.isprintable():
+        raise UsageError(f"bpdebug exam: -o {shown(text)}: a folder name with a control character")
+    real = Path(os.path.realpath(folder))
+    if real == Path("/") or any(real == s or s in real.parents for s in SYSTEM_FOLDERS):
+        link = f" is {real}," if real != folder.absolute() else ""
+        raise UsageError(
+            f"bpdebug exam: -o {folder}:{link} a system folder: sheets go in a folder of your own"
+        )
+    try:
+        st = folder.stat()
+    except FileNotFoundError:
+        return folder  # made once the sheets are ready
+    except OSError as exc:
+        raise UsageError(f"bpdebug exam: {folder}: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        what = "a file" if stat.S_ISREG(st.st_mode) else kind_of(st.st_mode)
+        raise UsageError(f"bpdebug exam: {folder}: {what} is there, not a folder")
+    return folder
+
+
+def write_sheets(folder: Path, files: dict[Path, str | bytes], force: bool) -> None:
+    """Every file, or none: the folder made if missing, then each file written atomically;
+    on a failure the files this run added (and a folder it made) are removed again."""
+    from ..atomic import OutputError, exists, write_output
+
+    taken = [p for p in files if exists(p)]
+    if taken and not force:
+        said = f"{taken[0]} and {len(taken) - 1} more exist" if len(taken) > 1 else f"{taken[0]} exists"
+        raise UsageError(f"bpdebug exam: {said} already (use --force to replace them)")
+    made = not exists(folder)
+    added: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # sheets/ in a fresh checkout
+        for path, text in files.items():
+            new = not exists(path)
+            write_output(path, text, force)
+            if new:
+                added.append(path)
+    except (OSError, OutputError) as exc:
+        for path in added:
+            path.unlink(missing_ok=True)
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        problem = str(exc) if isinstance(exc, OutputError) else f"{folder}: {exc.strerror or exc}"
+        raise UsageError(f"bpdebug exam: {problem} (nothing written)") from None
