@@ -341,11 +341,23 @@ def first_nonfinite(net: Network) -> str:
     arrays = [("learning_rate", np.array(net.learning_rate))]
     for i, layer in enumerate(net.layers):
         arrays += [(f"layers[{i}].W", layer.W), (f"layers[{i}].b", layer.b)]
-    arrays += [("data.x", net.x), ("data.y", net.y)]
+    arrays += [("data.x", net.x), ("data.y", net.y), *optimizer_arrays(net)]
     for key, arr in arrays:
         if not np.all(np.isfinite(arr)):
             return key
     return ""
+
+
+def optimizer_arrays(net: Network) -> list[tuple[str, np.ndarray]]:
+    """The optimizer's state as the file names it: ("optimizer.state.W1.exp_avg_sq", array)."""
+    state = net.opt_state
+    if state is None:
+        return []
+    return [
+        (f"optimizer.state.{key}.{name}", array)
+        for key, arrays in state.tensors.items()
+        for name, array in arrays.items()
+    ]
 
 
 class MagnitudeError(NetworkFileError):
@@ -384,12 +396,15 @@ def magnitude_limit_for(value: float) -> float:
 
 
 def largest_number(net: Network) -> tuple[str, float]:
-    """Where the largest |number| of the weights, biases and data is, as the file names it
-    ("layers[3].b[0]", "data.x[2][0]"), and its size. The learning rate has its own limit."""
+    """Where the largest |number| of the weights, biases, data and optimizer state is, as the
+    file names it ("layers[3].b[0]", "data.x[2][0]", "optimizer.state.W1.exp_avg_sq[0][1]"),
+    and its size: the loader holds all of them to --max-magnitude. The learning rate and the
+    optimizer's hyper-parameters have limits of their own."""
     best, where = -1.0, ""
     arrays = [(f"layers[{i}].W", la.W) for i, la in enumerate(net.layers)]
     arrays += [(f"layers[{i}].b", la.b) for i, la in enumerate(net.layers)]
     arrays += [("data.x", np.asarray(net.x).T), ("data.y", np.asarray(net.y).T)]  # file order
+    arrays += optimizer_arrays(net)
     for key, arr in arrays:
         a = np.abs(np.asarray(arr, dtype=float))
         if a.size and float(a.max()) > best:

@@ -21,20 +21,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .engine import Layer, read_only_array
-from .engine.optimizers import DEFAULTS, NAMES, STATE, Optimizer, OptState
+from .engine.optimizers import DEFAULTS, HYPER_RANGES, NAMES, STATE, Optimizer, OptState
 
 if TYPE_CHECKING:
     from .engine import Network
     from .validate import _Validator
-
-HYPER_RANGES = {  # (low, high): every hyper-parameter's range, as Optimizer checks it
-    "momentum": (0.0, 0.999999),
-    "beta1": (0.0, 0.999999),
-    "beta2": (0.0, 0.999999),
-    "alpha": (0.0, 0.999999),
-    "eps": (1e-300, 1.0),
-    "weight_decay": (0.0, 1e6),
-}
 
 
 def read_optimizer(

@@ -140,7 +140,8 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"expected a whole number, got {kind_of(value)}")
         if value < low or value > high:
-            raise self.fail(key, f"must be between {low:,} and {high:,}, got {value:,}{hint}")
+            got = f"{value:,}" if abs(value) < 10**30 else f"a {len(str(abs(value)))}-digit number"
+            raise self.fail(key, f"must be between {low:,} and {high:,}, got {got}{hint}")
         return value
 
     def matrix(self, value: Any, key: str, rows_are: str = "rows") -> list[list[float]]:

@@ -133,8 +133,23 @@ def duplicates_note(result: dict[str, Any]) -> str:
 
 # Folders of the system itself: sheets never go there, even for root or through a link.
 SYSTEM_FOLDERS = tuple(
-    Path(p) for p in ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc",
-                      "/run", "/sbin", "/sys", "/usr", "/var/lib", "/var/log")
+    Path(p)
+    for p in (
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/proc",
+        "/run",
+        "/sbin",
+        "/sys",
+        "/usr",
+        "/var/lib",
+        "/var/log",
+    )
 )
 
 
@@ -191,7 +206,11 @@ def write_sheets(folder: Path, files: dict[Path, str | bytes], force: bool) -> N
 
     taken = [p for p in files if exists(p)]
     if taken and not force:
-        said = f"{taken[0]} and {len(taken) - 1} more exist" if len(taken) > 1 else f"{taken[0]} exists"
+        said = (
+            f"{taken[0]} and {len(taken) - 1} more exist"
+            if len(taken) > 1
+            else f"{taken[0]} exists"
+        )
         raise UsageError(f"bpdebug exam: {said} already (use --force to replace them)")
     made = not exists(folder)
     added: list[Path] = []

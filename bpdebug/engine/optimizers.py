@@ -70,15 +70,29 @@ class Optimizer:
         return hash((self.name, tuple(sorted(self.hyper.items()))))
 
 
+# (low, high): each hyper-parameter's range, one rule for the file's [optimizer] table and for
+# an edit in the app alike (so whatever an edit makes, a file can hold).
+HYPER_RANGES = {
+    "momentum": (0.0, 0.999999),
+    "beta1": (0.0, 0.999999),
+    "beta2": (0.0, 0.999999),
+    "alpha": (0.0, 0.999999),
+    "eps": (1e-300, 1.0),
+    "weight_decay": (0.0, 1e6),
+}
+
+
 def _check(key: str, value: float) -> None:
     if not math.isfinite(value):
         raise ValueError(f"{key} must be a finite number, got {value}")
-    if key in ("momentum", "beta1", "beta2", "alpha") and not 0 <= value < 1:
-        raise ValueError(f"{key} must be in [0, 1), got {value}")
-    if key == "eps" and not value > 0:
-        raise ValueError(f"eps must be positive, got {value}")
-    if key == "weight_decay" and value < 0:
-        raise ValueError(f"weight_decay must be 0 or more, got {value}")
+    low, high = HYPER_RANGES[key]
+    if low <= value <= high:
+        return
+    if key == "eps":
+        raise ValueError(f"eps must be positive (from {low:g} to {high:g}), got {value}")
+    if key == "weight_decay":
+        raise ValueError(f"weight_decay must be 0 or more (at most {high:g}), got {value}")
+    raise ValueError(f"{key} must be in [0, 1) (at most {high:g}), got {value}")
 
 
 class Factor(NamedTuple):
