@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -32,52 +33,81 @@ LIMITS = Limits(
 PREFIX = "recovered-"
 
 
-def recovery_dir() -> Path:
-    """Where recovery files go (made if missing); the first candidate that can be written."""
-    candidates = []
+def candidates() -> list[Path]:
+    """Where recovery files may go, in order of preference."""
+    found = []
     if os.environ.get("BPDEBUG_RECOVERY_DIR"):
-        candidates.append(Path(os.environ["BPDEBUG_RECOVERY_DIR"]))
+        found.append(Path(os.environ["BPDEBUG_RECOVERY_DIR"]))
     if os.environ.get("XDG_STATE_HOME"):
-        candidates.append(Path(os.environ["XDG_STATE_HOME"]) / "bpdebug")
+        found.append(Path(os.environ["XDG_STATE_HOME"]) / "bpdebug")
     with contextlib.suppress(RuntimeError):  # no home directory
-        candidates.append(Path.home() / ".local" / "state" / "bpdebug")
-    candidates.append(Path(tempfile.gettempdir()) / f"bpdebug-{os.getuid()}")
-    for folder in candidates:
+        found.append(Path.home() / ".local" / "state" / "bpdebug")
+    found.append(Path(tempfile.gettempdir()) / f"bpdebug-{os.getuid()}")
+    return found
+
+
+def writable_folders() -> list[Path]:
+    """The candidates that exist (made if missing) and can be written, in order."""
+    usable = []
+    for folder in candidates():
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             if os.access(folder, os.W_OK):
-                return folder
+                usable.append(folder)
         except OSError:
             continue
-    raise OSError("no folder for a recovery file can be written")
+    return usable
 
 
 def write_recovery(net: Network, why: str) -> Path:
-    """Write `net` to a new recovery file; OSError or NetworkFileError if it cannot be."""
-    folder = recovery_dir()
+    """Write `net` to a new recovery file, in the first folder where that works (one that
+    says it is writable may still refuse: a full disk); OSError naming every folder tried,
+    or NetworkFileError, if it cannot be."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = free_name(folder / f"{PREFIX}{stamp}-{os.getpid()}.toml")  # twice in a second
     when = time.strftime("%Y-%m-%d %H:%M:%S")
     origin = f" (from {net.source})" if net.source else ""
     comment = f"Unsaved work of a bpdebug session that ended at {when}: {why}{origin}"
-    return save_network(net, path, comment=comment, limits=LIMITS)
+    tried = []
+    for folder in writable_folders():
+        path = free_name(folder / f"{PREFIX}{stamp}-{os.getpid()}.toml")  # twice in a second
+        try:
+            return save_network(net, path, comment=comment, limits=LIMITS)
+        except OSError as exc:
+            tried.append(f"{folder}: {exc.strerror or exc}")
+    said = "; ".join(tried) or "tried " + ", ".join(map(str, candidates()))
+    raise OSError(f"no folder for a recovery file can be written ({said})")
 
 
 def pending() -> list[Path]:
-    """Recovery files left by earlier sessions, newest first."""
-    try:
-        folder = recovery_dir()
-        found = [p for p in folder.glob(f"{PREFIX}*.toml") if p.is_file()]
-    except OSError:
-        return []
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+    """Recovery files left by earlier sessions, newest first: in the folder they now go to
+    and in any preferred one before it that can no longer be written. Regular files only (a
+    named pipe or a link to a device is never opened)."""
+    found = []
+    for folder in dict.fromkeys(candidates()):
+        with contextlib.suppress(OSError):  # the folder, or a file, went away meanwhile
+            found += [(p.stat().st_mtime, p) for p in folder.glob(f"{PREFIX}*.toml") if p.is_file()]
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            break  # where kept work goes now: the folders after it are not looked at
+    return [p for _, p in sorted(found, key=lambda pair: pair[0], reverse=True)]
+
+
+FIRST_LINE_BYTES = 500  # of a recovery file, read to say when and why its session ended
 
 
 def ended_why(path: Path) -> str:
-    """The first comment line of a recovery file: when and why its session ended."""
+    """The first comment line of a recovery file: when and why its session ended ('' if it
+    has none). Only its first few hundred bytes are read: a 2 GiB file with no line end
+    costs no memory, a pipe put there is not waited on."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            first = fh.readline()
-    except (OSError, UnicodeDecodeError):
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        try:
+            head = os.read(fd, FIRST_LINE_BYTES) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+        finally:
+            os.close(fd)
+    except OSError:
         return ""
-    return first.lstrip("# ").strip()
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if not first.startswith("#"):
+        return ""
+    said = first.lstrip("# ").strip()
+    return "".join(c if c.isprintable() else " " for c in said)

@@ -5,6 +5,7 @@ App reads as the debugger it is."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import traceback
 from pathlib import Path
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from ..engine import Network
+    from ..netfile import Limits
     from .session import Session
 
     class _App(App[None]):
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
         session: Session
         ready: bool
+        limits: Limits
 
         def action_save(self) -> None: ...
         def replace_network(self, network: Network, saved: bool = True) -> None: ...
@@ -134,13 +137,18 @@ class SafetyNet(LastResort, _App):
         self.push_screen(screens.ConfirmScreen(question, answers), answered)
 
     def open_recovered(self, path: Path) -> None:
-        """Open a recovery file as unsaved work (the file is removed: the work is here now)."""
+        """Open a recovery file as unsaved work (the file is removed: the work is here now).
+        Its numbers may be beyond this session's limits, its size not: a file larger than
+        --max-file-bytes is refused, not read whole."""
         from ..recovery import LIMITS
 
+        limits = dataclasses.replace(LIMITS, max_file_bytes=self.limits.max_file_bytes)
         try:
-            network = load_network(path, LIMITS)
+            network = load_network(path, limits)
         except NetworkFileError as exc:
-            self.notify(str(exc), title="Not opened", severity="error", timeout=8)
+            self.notify(
+                f"{exc} (the file is kept)", title="Not opened", severity="error", timeout=8
+            )
             return
         self.replace_network(network, saved=False)
         path.unlink(missing_ok=True)
