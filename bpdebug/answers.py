@@ -133,8 +133,8 @@ def _answer(key: str, step: Step, value: object) -> Answer:
         array = np.array(value, dtype=float)
     except OverflowError:
         return Answer(key, step, None, "holds an integer too large to be a number")
-    except (TypeError, ValueError):
-        return Answer(key, step, None, "not a number or a list of numbers")
+    except (TypeError, ValueError):  # numbers only, so: rows of different lengths
+        return Answer(key, step, None, "its rows differ in length: not a rectangular list")
     if array.dtype == object or not np.isfinite(array).all():
         return Answer(key, step, None, "not a finite number or a rectangular list of numbers")
     return Answer(key, step, array, "")
