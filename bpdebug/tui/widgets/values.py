@@ -163,6 +163,19 @@ def entry_text(v: float, role: str, digits: int | None) -> str:
     return num(v, digits)
 
 
+def whole_columns(block: Block, scroll_x: int, width: int) -> tuple[int, int]:
+    """The columns [first, last) of `block` wholly in view when scrolled to `scroll_x`; a
+    panel narrower than one number shows the one it starts in."""
+    n_cols, cell = block.matrix.shape[1], block.cell
+    data_w = max(width - LABEL, 0)
+    first = min(-(-scroll_x // cell), n_cols)
+    last = min(n_cols, (scroll_x + data_w) // cell)
+    if last <= first:
+        start = min(scroll_x // cell, n_cols - 1)
+        return start, start  # nothing whole: _row crops the one it starts in
+    return first, last
+
+
 class ValuesView(CachedStyles, ScrollView, can_focus=True):
     """Scrolls through the blocks of the current step, rendering only what is visible."""
 
@@ -265,8 +278,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
             style = base + Style(
                 bold=block.role in ("read", "result"), reverse=block.role == "result"
             )
-            strip = Strip([Segment(block.title, style)]).crop(scroll_x, scroll_x + width)
-            return strip.extend_cell_length(width, base)
+            return self._title(block, style, scroll_x, width)
         if row == 1 and block.header_lines == 2:
             return self._row(block, None, scroll_x, width)
         r = row - block.header_lines
@@ -288,18 +300,35 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         """The column of the followed example, in a block with one column per example."""
         return self.example if block.per_example else None
 
+    def _title(self, block: Block, style: Style, scroll_x: int, width: int) -> Strip:
+        """The block's title, always in view; where columns are out of view it says which
+        are shown (`cols 0–5 of 8 →`), so no column is ever cut or left unnamed."""
+        first, last = whole_columns(block, scroll_x, width)
+        n_cols = block.matrix.shape[1]
+        note = ""
+        if first > 0 or last < n_cols:
+            span = f"{first}–{last - 1}" if last - first > 1 else f"{first}"
+            note = f"  {'← ' if first > 0 else ''}cols {span} of {n_cols}"
+            note += " →" if last < n_cols else ""
+        title = block.title
+        if len(title) + len(note) > width:
+            title = title[: max(width - len(note) - 1, 0)] + "…"
+        strip = Strip([Segment(title, style), Segment(note, self.style_of("values--gutter"))])
+        return strip.crop(0, width).extend_cell_length(width, self.style_of())
+
     def _row(self, block: Block, r: int | None, scroll_x: int, width: int) -> Strip:
-        """The gutter, then only the columns between scroll_x and scroll_x + width."""
-        n_cols, cell = block.matrix.shape[1], block.cell
+        """The gutter, then only the whole columns between scroll_x and scroll_x + width: a
+        number is never shown cut (the title says which columns are out of view)."""
+        cell = block.cell
         data_w = max(width - LABEL, 0)
-        first = scroll_x // cell
-        last = min(n_cols, (scroll_x + data_w) // cell + 1)
+        first, last = whole_columns(block, scroll_x, width)
+        narrow = last == first  # not even one whole number fits: the one in view, cut
         gutter_style = self.style_of("values--gutter")
         gutter = f"{r:>{LABEL - 2}} │" if r is not None else " " * LABEL
-        segments = [Segment(gutter, gutter_style)]
+        segments = [Segment(" " * (first * cell - scroll_x))] if not narrow else []
         sel = self._selected_cell(block)
         followed = self._followed(block)
-        for c in range(first, last):
+        for c in range(first, last + narrow):
             if r is None:  # the column numbers; ▾ marks the followed example
                 label = f"▾{c}" if c == followed else str(c)
                 style = (
@@ -314,9 +343,11 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
             is_sel = sel == (r, c)
             text = format_cell(v, block.role, is_sel, self.digits, cell)
             segments.append(Segment(text, self._cell_style(block, v, is_sel, c == followed)))
-        offset = scroll_x - first * cell
-        body = Strip(segments[1:]).crop(offset, offset + data_w)
-        return Strip.join([Strip(segments[:1]), body]).extend_cell_length(width, self.style_of())
+        body = Strip(segments)
+        if narrow:
+            body = body.crop(scroll_x - first * cell, scroll_x - first * cell + data_w)
+        row = Strip.join([Strip([Segment(gutter, gutter_style)]), body.crop(0, data_w)])
+        return row.extend_cell_length(width, self.style_of())
 
     def _selected_cell(self, block: Block) -> tuple[int, int] | None:
         ref = self.selected
