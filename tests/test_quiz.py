@@ -197,11 +197,12 @@ async def test_a_quizzed_step_hides_its_value_until_answered_right() -> None:
         assert app.query_one(ValuesView).blocks[0].role == "result"
         assert 0 not in tape.masked
         app.go(trace_index := app.trace.find("a", 1).index)
-        await pilot.resize_terminal(120, 36)  # a resize redraws the diagram: still no numbers
+        await pilot.resize_terminal(120, 36)  # a resize redraws the diagram: a⁽¹⁾ still ?
         await pilot.pause()
         diagram = app.query_one(NetworkDiagram)
-        assert app.cursor == trace_index and diagram.mode == "units"
-        assert "0.59327" not in diagram.text.plain
+        assert app.cursor == trace_index and diagram.mode != "units"
+        drawn = diagram.text.plain
+        assert "?" in drawn and "0.59327" not in drawn
 
 
 async def test_a_wrong_answer_names_the_mistake_and_opens_the_hint_ladder() -> None:
@@ -270,7 +271,8 @@ async def test_the_score_at_the_end_of_the_iteration_and_its_markdown(
         written = tmp_path / "Two-layer_example-quiz.md"
         md = written.read_text()
         assert "| forward | 1 | 1 | 1 | 0 | 0 |" in md
-        assert "| backward | 2 | 0 | 1 | 0 | 0 |" in md
+        # δ⁽¹⁾ was never answered, and ∂L/∂b⁽¹⁾ (one example: the same vector) showed it
+        assert "| backward | 2 | 0 | 1 | 0 | 1 |" in md
         await pilot.press("escape")
         await pilot.press("u")  # stepping, undo: answers stay given
         app.go(trace.find("loss").index)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..engine import Step
+from ..engine.quiz import ON_SCREEN, exposers, gives_away
 from . import screens
 from .quiz import Quiz, describe_kinds
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
         trace: Trace
         cursor: int
         iteration: int
+        example: int | None
 
         def say(self, message: str, severity: SeverityLevel = "information") -> None: ...
         def show_step(self, keep_scroll: bool = False) -> None: ...
@@ -37,13 +41,12 @@ else:
 class QuizActions(_App):
     quiz: Quiz | None = None
     kept_quiz: Quiz | None = None  # a quiz turned off: Q resumes it with its answers
-
-    def quiz_hides(self, step: Step) -> bool:
-        return self.quiz is not None and self.quiz.hides(self.iteration, step)
+    veiled: frozenset[int] = frozenset()  # the steps whose values are hidden at this step
+    _exposers: tuple[object, float, dict[int, list[int]]] | None = None  # per trace
 
     def quiz_hints(self, step: Step) -> int | None:
         """How many hints the step panel shows of a hidden step (None: not hidden)."""
-        if self.quiz is None or not self.quiz.hides(self.iteration, step):
+        if step.index not in self.veiled or self.quiz is None:
             return None
         return self.quiz.hints_shown(self.iteration, step)
 
@@ -62,7 +65,87 @@ class QuizActions(_App):
 
     def loss_hidden(self) -> bool:
         """The loss is asked for and not yet answered: the title and the plot don't say it."""
-        return self.quiz_hides(self.trace.find("loss"))
+        return self.trace.plan.where["loss", None] in self.veiled
+
+    def veil(self, example: int | None) -> frozenset[int]:
+        """The steps a quiz hides at the cursor (every surface writes their values ?): asked
+        and not yet answered, unless what the screen shows gives one away (another step or a
+        parameter with its value, reached; the followed example's share of a batch mean);
+        that one then counts as shown, and says so. Once per step shown: cheap."""
+        quiz = self.quiz
+        if quiz is None:
+            self.veiled = frozenset()
+            return self.veiled
+        trace, cursor, it = self.trace, self.cursor, self.iteration
+        hidden = quiz.hidden(trace, it)
+        if self._exposers is None or self._exposers[:2] != (trace, quiz.tol):
+            self._exposers = (trace, quiz.tol, exposers(trace, hidden | self._asked(), quiz.tol))
+        found = self._exposers[2]
+        said = []
+        changed = True
+        while changed:  # showing one may give another away
+            changed = False
+            for j in sorted(hidden):
+                by = [i for i in found.get(j, ()) if i == ON_SCREEN or i not in hidden]
+                by = [i for i in by if max(i, j) <= cursor]
+                if by:
+                    what = self._named(by[0])
+                    quiz.show(it, j, what)
+                    hidden.discard(j)
+                    said.append(f"{trace[j].symbol} (step {j + 1}) counts as shown: {what}")
+                    changed = True
+        said += self._followed_gives_away(hidden, example)
+        for line in said:
+            self.notify(line, severity="warning")
+        self.veiled = frozenset(hidden)
+        return self.veiled
+
+    def _asked(self) -> set[int]:
+        quiz = self.quiz
+        assert quiz is not None
+        return {i for i, p in enumerate(self.trace.plan.steps) if quiz.asks_kind(p.kind)}
+
+    def _named(self, exposer: int) -> str:
+        if exposer == ON_SCREEN:
+            return "a parameter on screen has its value"
+        step = self.trace[exposer]
+        if step.kind == "loss_after":
+            return f"step {exposer + 1} writes it beside L′"
+        return f"{step.symbol} (step {exposer + 1}) has its value"
+
+    def _followed_gives_away(self, hidden: set[int], example: int | None) -> list[str]:
+        """Following example k at a batch mean (∂L/∂W, ∂L/∂b) writes its share, which can be
+        a hidden operand's column (∂Lₖ/∂b⁽ˡ⁾ is δ⁽ˡ⁾ₖ): that operand counts as shown."""
+        step = self.trace[self.cursor]
+        quiz = self.quiz
+        if example is None or quiz is None or step.index in hidden:
+            return []
+        if step.kind not in ("dW", "db") or self.trace.network.batch_size == 1:
+            return []
+        delta = np.asarray(step.operands[0].value)[:, example]
+        share = delta if step.kind == "db" else np.outer(delta, step.operands[1].value[:, example])
+        said = []
+        for op in step.operands:
+            if op.step in hidden and op.per_example:
+                column = np.asarray(op.value)[:, example]
+                if gives_away(share, column, quiz.tol) or np.isin(column, share).all():
+                    quiz.show(self.iteration, op.step, f"example {example}'s share of "
+                              f"{step.symbol} (step {step.index + 1}) has it")
+                    hidden.discard(op.step)
+                    said.append(f"{op.name} (step {op.step + 1}) counts as shown: example "
+                                f"{example}'s share of {step.symbol} is its column")
+        return said
+
+    def show_all_asked(self, why: str) -> int:
+        """Every asked step of this iteration not yet answered counts as shown (`t` applies
+        the update: the next iteration starts from its values); how many."""
+        quiz = self.quiz
+        if quiz is None:
+            return 0
+        hidden = quiz.hidden(self.trace, self.iteration)
+        for j in hidden:
+            quiz.show(self.iteration, j, why)
+        return len(hidden)
 
     def start_quiz(self, quiz: Quiz) -> None:
         kept = self.quiz or self.kept_quiz

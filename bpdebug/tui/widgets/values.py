@@ -41,7 +41,7 @@ class Block:
     """One labelled matrix: a title line, a column-number line if wide, then its rows."""
 
     title: str
-    role: str  # "read", "result", "before", "delta", "numeric" or "error"
+    role: str  # "read", "result", "before", "delta", "numeric", "error" or "hidden"
     matrix: Array  # always 2-D
     # The parameter it has one value per entry of ("W1", "b2", "x", "y", "lr"): W⁽¹⁾ itself,
     # ∂L/∂W⁽¹⁾ or the updated W⁽¹⁾. Its cells choose that parameter's entries (▸ marks one).
@@ -106,35 +106,44 @@ def blocks_for(
     before: Step | None = None,
     digits: int | None = DIGITS,
     since: str = "before the edit",
+    veiled: frozenset[int] = frozenset(),
 ) -> list[Block]:
     """The result (=) first, so it is always in view, then the operands (◆ read); each
     followed by its value in `before` ("before the edit", "in the file") and the
-    difference, if it differs."""
+    difference, if it differs. A value computed by a step `veiled` (a quiz asks for it)
+    is its shape of ?, with no history: the result then goes, the operands stay."""
     shape = shape_text(np.shape(step.value))
-    result = make_block(
-        f"= {step.symbol}  {shape}  result",
-        "result",
-        step.value,
-        digits,
-        step.entries,
-        step.per_example,
-    )
-    old = before.value if before else None
-    blocks = _with_history(result, step.value, old, digits, step.symbol, since)
+    blocks = []
+    if step.index not in veiled:
+        result = make_block(
+            f"= {step.symbol}  {shape}  result",
+            "result",
+            step.value,
+            digits,
+            step.entries,
+            step.per_example,
+        )
+        old = before.value if before else None
+        blocks = _with_history(result, step.value, old, digits, step.symbol, since)
     for k, op in enumerate(step.operands):
         origin = (
             f"step {op.step + 1}"
             if op.step is not None
             else PARAM_NAMES.get(op.param or "", "parameter")
         )
+        hidden = op.step in veiled
         block = make_block(
-            f"◆ {op.name}  {shape_text(np.shape(op.value))}  read · {origin}",
-            "read",
-            op.value,
+            f"◆ {op.name}  {shape_text(np.shape(op.value))}  read · {origin}"
+            + ("  (? the quiz asks for it)" if hidden else ""),
+            "hidden" if hidden else "read",
+            np.zeros(np.shape(op.value)) if hidden else op.value,
             digits,
             op.entries,
             op.per_example,
         )
+        if hidden:
+            blocks.append(block)
+            continue
         old = before.operands[k].value if before else None
         blocks += _with_history(block, op.value, old, digits, op.name, since)
     return blocks
@@ -153,7 +162,9 @@ def format_cell(
 
 def entry_text(v: float, role: str, digits: int | None) -> str:
     """An entry as written in its block: '!' after nan/inf, '+' before a positive Δ, '·' for
-    no change, one digit after the point for a relative error."""
+    no change, one digit after the point for a relative error, '?' for a hidden value."""
+    if role == "hidden":
+        return "?"
     if not math.isfinite(v):
         return num(v) + "!"
     if role == "error":
@@ -191,6 +202,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         "values--changed",
         "values--selected",
         "values--example",
+        "values--hidden",
     }
     DEFAULT_CSS = """
     ValuesView { height: 1fr; }
@@ -205,6 +217,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
     ValuesView > .values--example { text-style: bold underline; }
     ValuesView > .values--numeric { color: $text-success; }
     ValuesView > .values--error { color: $text-muted; }
+    ValuesView > .values--hidden { color: $text-muted; text-style: bold; }
     """
     BINDINGS = [
         Binding("up", "move_cell(-1, 0)", "Up", show=False),
@@ -239,12 +252,13 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         digits: int | None = DIGITS,
         example: int | None = None,
         since: str = "before the edit",
-        hide_result: bool = False,
+        veiled: frozenset[int] = frozenset(),
     ) -> None:
-        """`hide_result`: the operands only (a quiz asks for the result)."""
-        blocks = blocks_for(step, None if hide_result else before, digits, since)
-        if hide_result and len(blocks) > 1:  # every quizzed step reads something
-            blocks, extra = blocks[1:], ()
+        """`veiled`: the steps a quiz still asks for, whose values are written ? (this
+        step's own among them: its operands only, and no check beside it)."""
+        blocks = blocks_for(step, before, digits, since, veiled)
+        if step.index in veiled:
+            extra = ()
         self.blocks = blocks + list(extra)
         self.selected, self.digits, self.example = selected, digits, example
         self.starts = []
@@ -252,8 +266,8 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         for block in self.blocks:
             self.starts.append(y)
             y += block.height
-        widest = max(b.matrix.shape[1] * b.cell for b in self.blocks)
-        title = max(len(b.title) for b in self.blocks)
+        widest = max((b.matrix.shape[1] * b.cell for b in self.blocks), default=0)
+        title = max((len(b.title) for b in self.blocks), default=0)
         # Content smaller than the panel counts as the panel's size: scrollbars that show
         # everything stay as they are, so a step doesn't redraw them.
         view = self.scrollable_content_region.size
