@@ -360,7 +360,10 @@ class BPDebugApp(
         step = self.trace.find("dW" if ref.tensor == "W" else "db", ref.layer)
         chain = chain_for(self.trace, ref, self.example if self.example is not None else 0)
         symbol = f"∂L/∂{ref.label()}"
-        dialog = screens.ChainScreen(chain, symbol, step.index, self.digits)
+        used = {step.index, self.trace.find("delta", ref.layer).index}
+        used |= {f.step for path in chain.paths for f in path.factors if f.step is not None}
+        secret = bool(used & self.veiled)  # a product or sum would give an asked value away
+        dialog = screens.ChainScreen(chain, symbol, step.index, self.digits, self.veiled, secret)
         self.push_screen(dialog, self.go_if_chosen)
 
     def action_help(self) -> None:
