@@ -76,8 +76,8 @@ class Worked(NamedTuple):
         return aligned_mathml(self.lhs, self.relation, self.numbers, self.result)
 
 
-def _worked(step: Step, digits: int | None) -> Worked:
-    eq: Equation = step.equation()
+def _worked(step: Step, digits: int | None, veiled: frozenset[int] = frozenset()) -> Worked:
+    eq: Equation = step.equation(veiled)
     lhs = lay(eq.lhs, (), _Setting()).box
     return Worked(
         symbolic(eq),
@@ -93,21 +93,32 @@ def _walk(
     digits: int | None,
     phase_heading: Callable[[str], list[str]],
     step_lines: Callable[[Step, Worked], list[str]],
+    veiled: frozenset[int] = frozenset(),
 ) -> list[str]:
+    """Every step in order under its phase's heading; the operands computed by `veiled`
+    steps are written `?` in the numbers of the steps after them."""
     lines: list[str] = []
     phase = None
     for step in trace.steps:
         if step.phase != phase:
             phase = step.phase
             lines += phase_heading(PHASE_TITLES[phase])
-        lines += step_lines(step, _worked(step, digits))
+        lines += step_lines(step, _worked(step, digits, veiled))
     return lines
 
 
 # ---------------------------------------------------------------- markdown
 
 
-def explain_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
+BLANK = "______________________"
+
+
+def explain_markdown(
+    trace: Trace, digits: int | None = DIGITS, veiled: frozenset[int] = frozenset()
+) -> str:
+    """The worked solution in markdown; the `veiled` steps (a quiz still asks them) are
+    written as an exam sheet writes an asked step, a blank after the formula, and the numbers
+    of later steps write `?` for them."""
     net = trace.network
     lines = [
         f"# Worked solution: {markdown_escape(net.name or 'network')}",
@@ -128,18 +139,30 @@ def explain_markdown(trace: Trace, digits: int | None = DIGITS) -> str:
 
     def step_lines(step: Step, worked: Worked) -> list[str]:
         out = ["", f"### {_step_heading(step)}", "", f"$$ {latex(worked.formula)} $$", ""]
-        out.append(f"$$ {worked.latex_lines()} $$")
+        if step.index in veiled:
+            out.append(f"${latex(worked.lhs)}$ ({step.shape_text}) = {BLANK}")
+        else:
+            out.append(f"$$ {worked.latex_lines()} $$")
         if step.note:
             out += ["", f"*{markdown_escape(step.note)}*"]
         return out
 
-    lines += _walk(trace, digits, heading, step_lines)
-    lines += ["", "## Result", "", _result_sentence(trace, digits, lambda s: f"${s}$")]
+    lines += _walk(trace, digits, heading, step_lines, veiled)
+    lines += ["", "## Result", "", _result_sentence(trace, digits, lambda s: f"${s}$", veiled)]
     return "\n".join(lines) + "\n"
 
 
-def _result_sentence(trace: Trace, digits: int | None, math: Callable[[str], str]) -> str:
-    before, after = num(trace.loss, digits), num(trace.loss_after, digits)
+def _result_sentence(
+    trace: Trace,
+    digits: int | None,
+    math: Callable[[str], str],
+    veiled: frozenset[int] = frozenset(),
+) -> str:
+    def loss(kind: str) -> str:
+        step = trace.find(kind)
+        return "?" if step.index in veiled else num(float(step.value), digits)
+
+    before, after = loss("loss"), loss("loss_after")
     start, end = math("L = " + before), math("L' = " + after)
     return f"The loss goes from {start} to {end}."
 
@@ -341,4 +364,8 @@ def _graph_html(trace: Trace) -> str:
     return f'<figure class="graph">{svg.strip()}</figure>'
 
 
-FORMATS = {"markdown": explain_markdown, "latex": explain_latex, "html": explain_html}
+FORMATS: dict[str, Callable[..., str]] = {
+    "markdown": explain_markdown,
+    "latex": explain_latex,
+    "html": explain_html,
+}

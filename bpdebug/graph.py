@@ -8,6 +8,8 @@ One model, two pictures: the app's graph view (tui/widgets/graph_view.py) and `b
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 from collections.abc import Collection
@@ -181,29 +183,69 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(trace: Trace, step_index: int | None = None) -> str:
-    """The seed's picture as DOT: rankdir=LR, a dashed cluster per layer, the seed's shapes
-    and colours, backward edges with constraint=false; with a step, each node's value at
-    that step in its label and the step's node and edge drawn bold."""
+SUP_POINTS = 10  # a layer's superscript (the size Graphviz lays it out at and draws it at)
+_LAYER = re.compile(r"\((\d+)\)|⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
+_NEGATIVE = re.compile(r"(?<![\w.])-(?=[\d.])")
+_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def html_label(text: str) -> str:
+    """A label of the seed's picture as a Graphviz HTML-like label: the layer of z(1) or
+    z⁽¹⁾ as a superscript, σ' as σ′, −0.03 with a minus sign, space around + and a line
+    break before an = (the local derivative of a backward edge under the derivative it is);
+    newlines stay line breaks."""
+
+    def layer(m: re.Match[str]) -> str:
+        digits = m.group(1) or m.group(2).translate(_DIGITS)
+        return f'<SUP><FONT POINT-SIZE="{SUP_POINTS}">({digits})</FONT></SUP>'
+
+    lines = []
+    for line in text.split("\n"):
+        line = html.escape(line.replace("'", "′").replace("(.)", "(·)"), quote=False)
+        line = line.replace("+", " + ")
+        if "∂" in line and " = " not in line:  # ∂a(1)/∂z(1)=σ'(z(1)): the seed's edge label
+            line = line.replace("=", "<BR/>= ")
+        lines.append(_NEGATIVE.sub("−", _LAYER.sub(layer, line)))
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def to_dot(
+    trace: Trace, step_index: int | None = None, veiled: frozenset[int] = frozenset()
+) -> str:
+    """The seed's picture as DOT, laid out for a page: a dashed cluster per layer, the seed's
+    shapes and colours, labels with superscripts. Layer by layer from the top (x first, the
+    loss last), each layer one row, P⁽ˡ⁾ z⁽ˡ⁾ a⁽ˡ⁾ left to right and the next right to left,
+    so that a⁽ˡ⁾ stands straight above z⁽ˡ⁺¹⁾ and a deep network grows down the page, not
+    across it. Backward edges do not decide the ranks (constraint=false). With a step, each
+    node's value at that step in its label and the step's node and edge drawn bold; a node
+    whose value a `veiled` step computed (a quiz still asks it) writes `?` for it."""
     depth = trace.network.depth
     g = graph_of(depth)
     values = node_values(trace, step_index) if step_index is not None else {}
     node, edge = focus(trace[step_index], depth) if step_index is not None else ("", None)
     lines = [
         f"digraph {_q(trace.network.name or 'network')} {{",
-        "  rankdir=LR; newrank=true;",
-        '  node [fontname="Helvetica", style=filled];',
-        '  edge [fontname="Helvetica", fontsize=10];',
+        "  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.4;",
+        '  node [fontname="Helvetica", fontsize=14, style=filled];',
+        '  edge [fontname="Helvetica", fontsize=12];',
     ]
     for l, title in enumerate(g.clusters):
+        rightwards = l % 2 == 1  # odd layers run left to right, even ones back
+        side = f"labeljust={'l' if rightwards else 'r'}; "  # clear of the edges into z
+        if l in (0, depth + 1):  # the loss's title under it, where no edge comes in
+            side = "" if l == 0 else "labelloc=b; "
         lines += [
             f"  subgraph cluster_{l} {{",
-            f'    label={_q(title)}; style=dashed; color="#868e96";',
+            f'    label={_q(title)}; {side}style=dashed; color="#868e96";',
         ]
         for n in (n for n in g.nodes if n.cluster == l):
-            lines.append("    " + _dot_node(n, values.get(n.id), n.id == node))
-        if 1 <= l <= depth:  # the parameter box under its z, as the seed draws it
-            lines.append(f"    {{rank=same; z{l}; P{l}}}")
+            step = values.get(n.id)
+            hidden = step is not None and step.index in veiled
+            lines.append("    " + _dot_node(n, step, n.id == node, hidden))
+        if 1 <= l <= depth:  # one row: the parameter box beside its z, then a
+            row = [f"P{l}", f"z{l}", f"a{l}"]
+            order = " -> ".join(row if rightwards else row[::-1])
+            lines.append(f"    {{rank=same; {'; '.join(row)}}} {order} [style=invis];")
         lines.append("  }")
     for e in g.edges:
         lines.append("  " + _dot_edge(e, (e.tail, e.head) == edge))
@@ -219,11 +261,12 @@ def plain_symbol(symbol: str) -> str:
     return symbol.translate(_PLAIN)
 
 
-def _dot_node(n: Node, step: Step | None, active: bool) -> str:
+def _dot_node(n: Node, step: Step | None, active: bool, hidden: bool = False) -> str:
     label = n.label
     if step is not None:
-        label += f"\n{plain_symbol(step.symbol)} = {value_text(step.value)}"
-    attrs = [f"label={_q(label)}", f'fillcolor="{COLOURS[n.kind]}"']
+        shown = "?" if hidden else value_text(step.value)
+        label += f"\n{step.symbol} = {shown}"
+    attrs = [f"label={html_label(label)}", f'fillcolor="{COLOURS[n.kind]}"']
     attrs.append(
         {"param": "shape=box", "loss": "shape=diamond", "input": "shape=ellipse"}.get(
             n.kind, "shape=ellipse"
@@ -234,13 +277,24 @@ def _dot_node(n: Node, step: Step | None, active: bool) -> str:
     return f"{n.id} [{', '.join(attrs)}];"
 
 
+# Label text a shade darker than its edge where the seed's colour is too light to read.
+FONT_COLOURS = {**COLOURS, "sigma": "#2b8a3e"}
+
+
 def _dot_edge(e: Edge, active: bool) -> str:
-    colour = COLOURS["sigma"] if e.sigma else COLOURS[e.direction]
-    attrs = [f'color="{colour}"', f'fontcolor="{colour}"']
+    kind = "sigma" if e.sigma else e.direction
+    attrs = [f'color="{COLOURS[kind]}"', f'fontcolor="{FONT_COLOURS[kind]}"']
     if e.label:
-        attrs.append(f"label={_q(e.label)}")
-    if e.direction == "backward":
+        attrs.append(f"label={html_label(e.label)}")
+    within = e.tail[1:] == e.head[1:] or e.tail[0] == "P"  # z⁽ˡ⁾, a⁽ˡ⁾ and P⁽ˡ⁾: one row
+    if e.direction == "backward" or within:
         attrs.append("constraint=false")
+    if e.direction == "backward" and e.tail[0] == "z" and not within:
+        attrs.append("tailport=n, headport=s")  # up between the rows, clear of their labels
+    else:  # a⁽ˡ⁾ straight above z⁽ˡ⁺¹⁾ (and x above z⁽¹⁾, a⁽ᴸ⁾ above L)
+        attrs.append("weight=10")
+    if e.tail[0] == "P" and not e.label:
+        attrs.append('label=" "')  # so that its twin's label is not drawn across it
     if e.dashed:
         attrs.append("style=dashed")
     if active:

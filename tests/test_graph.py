@@ -4,6 +4,7 @@ and the app's graph view."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -43,15 +44,24 @@ def structure(parsed: dict) -> tuple[dict, dict, list]:  # type: ignore[type-arg
         if o["name"].startswith("cluster")
     }
     nodes = {o["name"]: o for o in objects if "nodes" not in o}  # not a (sub)graph
-    edges = [(names[e["tail"]], names[e["head"]], e) for e in parsed["edges"]]
+    edges = [
+        (names[e["tail"]], names[e["head"]], e)
+        for e in parsed["edges"]
+        if e.get("style") != "invis"  # (the order of a row's nodes)
+    ]
     return clusters, nodes, edges
+
+
+def shown(label: str) -> str:
+    """An HTML-like label as it reads: z<SUP>(1)</SUP> as z(1), <BR/> as a new line."""
+    return re.sub(r"<[^>]+>", "", label.replace("<BR/>", "\n"))
 
 
 @needs_dot
 def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() -> None:
     trace = build_trace(load_network(sample_path("scalar_chain")))  # 1-1-1
     parsed = as_json(to_dot(trace))
-    assert parsed["rankdir"] == "LR"
+    assert parsed["rankdir"] == "TB"  # layer by layer down the page
     clusters, nodes, edges = structure(parsed)
     assert clusters == {
         "Input Layer (l=0)": ["x"],
@@ -59,7 +69,7 @@ def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() ->
         "Output Layer (l=2)": ["P2", "a2", "z2"],
         "Loss": ["L"],
     }
-    assert {n: nodes[n]["label"] for n in nodes} == {
+    assert {n: shown(nodes[n]["label"]) for n in nodes} == {
         "x": "x",
         "z1": "z(1)",
         "a1": "a(1)",
@@ -69,34 +79,38 @@ def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() ->
         "P2": "W(2), b(2)",
         "L": "L",
     }
+    assert nodes["z1"]["label"] == 'z<SUP><FONT POINT-SIZE="10">(1)</FONT></SUP>'  # a superscript
     fill = {n: nodes[n]["fillcolor"] for n in nodes}
     assert fill["x"] == COLOURS["input"] and fill["z1"] == "#b2f2bb" and fill["a2"] == "#8ce99a"
     assert fill["P1"] == "#e9ecef" and fill["L"] == "#ffc9c9" and nodes["L"]["shape"] == "diamond"
     assert nodes["P2"]["shape"] == "box"
     by_pair = {(t, h): e for t, h, e in edges}
     forward = {
-        ("x", "z1"): "W(1)x+b(1)",
-        ("z1", "a1"): "σ(.)",
-        ("a1", "z2"): "W(2)a(1)+b(2)",
-        ("z2", "a2"): "σ(.)",
+        ("x", "z1"): "W(1)x + b(1)",
+        ("z1", "a1"): "σ(·)",
+        ("a1", "z2"): "W(2)a(1) + b(2)",
+        ("z2", "a2"): "σ(·)",
         ("a2", "L"): "Loss(a(2), y)",
     }
     backward = {
         ("L", "a2"): "∂L/∂a(2)",
-        ("a2", "z2"): "∂a(2)/∂z(2)=σ'(z(2))",
-        ("z2", "a1"): "∂z(2)/∂a(1)=W(2)",
-        ("a1", "z1"): "∂a(1)/∂z(1)=σ'(z(1))",
+        ("a2", "z2"): "∂a(2)/∂z(2)\n= σ′(z(2))",
+        ("z2", "a1"): "∂z(2)/∂a(1)\n= W(2)",
+        ("a1", "z1"): "∂a(1)/∂z(1)\n= σ′(z(1))",
         ("z2", "P2"): "∂L/∂W(2), ∂L/∂b(2)",
         ("z1", "P1"): "∂L/∂W(1), ∂L/∂b(1)",
     }
     for pair, label in forward.items():
         e = by_pair[pair]
-        assert e["label"] == label and e.get("constraint") != "false"
-        colour = "#69db7c" if label == "σ(.)" else "#1c7ed6"
+        assert shown(e["label"]) == label
+        # from one row to the next the forward edges decide the ranks, straight down
+        assert (e.get("constraint") != "false") == (pair[0][1:] != pair[1][1:])
+        colour = "#69db7c" if label == "σ(·)" else "#1c7ed6"
         assert e["color"] == colour
     for pair, label in backward.items():
         e = by_pair[pair]
-        assert e["label"] == label and e["constraint"] == "false" and e["color"] == "#f03e3e"
+        assert shown(e["label"]) == label
+        assert e["constraint"] == "false" and e["color"] == "#f03e3e"
     assert by_pair[("z2", "P2")]["style"] == "dashed" and "style" not in by_pair[("a2", "z2")]
     assert {("P1", "z1"), ("P2", "z2")} <= set(by_pair)  # the parameters feed z
     assert len(edges) == len(forward) + len(backward) + 2
@@ -113,15 +127,15 @@ def test_a_three_layer_net_has_the_same_structure_per_layer() -> None:
         "Output Layer (l=3)",
         "Loss",
     ]
-    pairs = {(t, h): e["label"] for t, h, e in edges}
+    pairs = {(t, h): shown(e["label"]) for t, h, e in edges}
     for l in (1, 2, 3):
         assert clusters[list(clusters)[l]] == [f"P{l}", f"a{l}", f"z{l}"]
-        assert pairs[(f"z{l}", f"a{l}")] == "σ(.)"
-        assert pairs[(f"a{l}", f"z{l}")] == f"∂a({l})/∂z({l})=σ'(z({l}))"
+        assert pairs[(f"z{l}", f"a{l}")] == "σ(·)"
+        assert pairs[(f"a{l}", f"z{l}")] == f"∂a({l})/∂z({l})\n= σ′(z({l}))"
         assert pairs[(f"z{l}", f"P{l}")] == f"∂L/∂W({l}), ∂L/∂b({l})"
         if l > 1:
-            assert pairs[(f"a{l - 1}", f"z{l}")] == f"W({l})a({l - 1})+b({l})"
-            assert pairs[(f"z{l}", f"a{l - 1}")] == f"∂z({l})/∂a({l - 1})=W({l})"
+            assert pairs[(f"a{l - 1}", f"z{l}")] == f"W({l})a({l - 1}) + b({l})"
+            assert pairs[(f"z{l}", f"a{l - 1}")] == f"∂z({l})/∂a({l - 1})\n= W({l})"
     assert pairs[("L", "a3")] == "∂L/∂a(3)"
 
 
@@ -137,13 +151,67 @@ def test_dot_lays_out_every_sample_without_a_warning(name: str) -> None:
         assert proc.stdout.lstrip().startswith("<?xml")
 
 
+def _label_boxes(parsed: dict) -> list[tuple[str, float, float, float, float]]:  # type: ignore[type-arg]
+    """Every piece of text Graphviz drew (node, edge and cluster labels) as a box in points:
+    its width as laid out, from a fifth of the font size below the baseline to 0.7 above."""
+    boxes = []
+    for o in parsed["objects"] + parsed["edges"]:
+        size = 14.0
+        for op in o.get("_ldraw_", []):
+            size = op["size"] if op["op"] == "F" else size
+            if op["op"] == "T":
+                (x, y), w = op["pt"], op["width"]
+                x0 = {"l": x, "c": x - w / 2, "r": x - w}[op["align"]]
+                boxes.append((op["text"], x0, y - 0.2 * size, x0 + w, y + 0.7 * size))
+    return boxes
+
+
+def _edge_points(parsed: dict) -> list[tuple[str, np.ndarray]]:  # type: ignore[type-arg]
+    """Each drawn edge's Bézier curves sampled at 60 points a segment."""
+    names = {o["_gvid"]: o["name"] for o in parsed["objects"]}
+    out, t = [], np.linspace(0, 1, 60)[:, None]
+    for e in parsed["edges"]:
+        for op in e.get("_draw_", []):
+            if op["op"] != "b":
+                continue
+            p = np.array(op["points"])
+            for k in range(0, len(p) - 3, 3):
+                a, b, c, d = p[k : k + 4]
+                curve = (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t**2 * c
+                out.append((f"{names[e['tail']]}->{names[e['head']]}", curve + t**3 * d))
+    return out
+
+
+@needs_dot
+@pytest.mark.parametrize("name", sample_names())
+def test_no_edge_crosses_a_label(name: str) -> None:
+    """Laid out by Graphviz: no edge runs through the text of any label (an edge's own, a
+    node's or a layer's title), with and without the values of a step. An edge may graze a
+    label's edge: its box is taken 2 pt narrower and 1 pt lower."""
+    trace = build_trace(load_network(sample_path(name)))
+    for step in (None, len(trace) // 2):
+        proc = subprocess.run(
+            ["dot", "-Tjson"], input=to_dot(trace, step), capture_output=True, text=True
+        )
+        parsed = json.loads(proc.stdout)
+        crossed = [
+            (edge, text)
+            for edge, pts in _edge_points(parsed)
+            for text, x0, y0, x1, y1 in _label_boxes(parsed)
+            if ((pts[:, 0] > x0 + 2) & (pts[:, 0] < x1 - 2))[
+                (pts[:, 1] > y0 + 1) & (pts[:, 1] < y1 - 1)
+            ].any()
+        ]
+        assert crossed == [], (step, crossed)
+
+
 @needs_dot
 def test_with_a_step_each_node_carries_its_value_and_the_step_is_bold() -> None:
     trace = build_trace(load_network(sample_path("two_layer")))
     step = trace.find("delta", 1)
     _, nodes, edges = structure(as_json(to_dot(trace, step.index)))
-    assert nodes["z1"]["label"] == "z(1)\\nδ(1) = 0.00877135; 0.00995425"  # \n: a new line
-    assert nodes["L"]["label"] == "L\\nL = 0.298371"
+    assert shown(nodes["z1"]["label"]) == "z(1)\nδ(1) = 0.00877135; 0.00995425"  # two lines
+    assert shown(nodes["L"]["label"]) == "L\nL = 0.298371"
     assert nodes["z1"]["penwidth"] == "3" and "penwidth" not in nodes["z2"]
     bold = [(t, h) for t, h, e in edges if e.get("penwidth") == "3"]
     assert bold == [("a1", "z1")]

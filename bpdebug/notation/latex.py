@@ -29,6 +29,7 @@ OPERATORS = {
     "−": "-",
     "·": r"\cdot",
     "⊙": r"\odot",
+    "⊘": r"\oslash",
     "←": r"\leftarrow",
     "≤": r"\le",
     "Σ": r"\sum",

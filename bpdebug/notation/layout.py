@@ -217,8 +217,16 @@ def _lay_product(e: ex.MatMul | ex.Had, ops: Ops, s: Setting) -> Laid:
 
 
 def _lay_div(e: ex.Div, ops: Ops, s: Setting) -> Laid:
+    """Elementwise division: a fraction in the symbolic formula (−y/a) and between two
+    numbers; with arrays of numbers a matrix is never set over another: [..] ⊘ [..], entry
+    by entry, or [..] / (1 − 0.9) by a number."""
     top, bottom = lay(e.num, ops, s), lay(e.den, ops, s)
-    return Laid(Fraction(top.box, bottom.box, "div"), PRODUCT, scalar=top.scalar)
+    if not s.numbers or (top.scalar and bottom.scalar):
+        return Laid(Fraction(top.box, bottom.box, "div"), PRODUCT, scalar=top.scalar)
+    tbox = paren(top.box) if top.prec < PRODUCT else top.box
+    wrap = bottom.negative or (bottom.prec <= PRODUCT and not bottom.number)
+    bbox = paren(bottom.box) if wrap else bottom.box
+    return Laid(Row((tbox, Mo("/" if bottom.scalar else "⊘"), bbox)), PRODUCT)
 
 
 def _lay_transpose(e: ex.T, ops: Ops, s: Setting) -> Laid:
