@@ -115,9 +115,7 @@ def focus(step: Step, depth: int) -> tuple[str, tuple[str, str] | None]:
     return f"P{l}", None  # W_new, b_new: the update marks the box
 
 
-def node_values(
-    trace: Trace, upto: int, veiled: Collection[int] = frozenset()
-) -> dict[str, Step]:
+def node_values(trace: Trace, upto: int, veiled: Collection[int] = frozenset()) -> dict[str, Step]:
     """Each node's latest value at step `upto`: the last step at or before it that
     produced there (z⁽ˡ⁾ then δ⁽ˡ⁾, a⁽ˡ⁾ then ∂L/∂a⁽ˡ⁾, the loss, ∂L/∂W then the new W). The
     steps `veiled` (a quiz still asks for them) hold HIDDEN, which value_text writes `?`."""
@@ -126,7 +124,7 @@ def node_values(
     for step in trace.steps[: upto + 1]:
         latest[focus(step, depth)[0]] = step
     return {
-        node: step._replace(value=HIDDEN) if step.index in veiled else step
+        node: step._replace(value=HIDDEN) if step.index in veiled else step  # type: ignore[arg-type]
         for node, step in latest.items()
     }
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.notifications import SeverityLevel
 
-    from ..engine import Trace
+    from ..engine import Network, Trace
     from .session import Session
 
     class _App(App[None]):
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         def show_edit_state(self) -> None: ...
         def show_losses(self) -> None: ...
         def send_out(self, name: str, text: str) -> str: ...
+        def replace_network(self, network: Network, saved: bool = True) -> None: ...
 
 else:
     _App = object
@@ -100,6 +101,13 @@ class QuizActions(_App):
         self.veiled = frozenset(hidden)
         return self.veiled
 
+    def quiz_hidden_now(self) -> frozenset[int]:
+        """Every value of this iteration the quiz still hides, whatever the step (for what
+        leaves the screen: the `x` export's worked solution covers every step)."""
+        self.veil(self.example)
+        quiz = self.quiz
+        return frozenset(quiz.hidden(self.trace, self.iteration)) if quiz else frozenset()
+
     def _asked(self) -> set[int]:
         quiz = self.quiz
         assert quiz is not None
@@ -123,17 +131,26 @@ class QuizActions(_App):
         if step.kind not in ("dW", "db") or self.trace.network.batch_size == 1:
             return []
         delta = np.asarray(step.operands[0].value)[:, example]
-        share = delta if step.kind == "db" else np.outer(delta, step.operands[1].value[:, example])
+        if step.kind == "db":
+            share = delta
+        else:
+            share = np.outer(delta, np.asarray(step.operands[1].value)[:, example])
         said = []
         for op in step.operands:
             if op.step in hidden and op.per_example:
                 column = np.asarray(op.value)[:, example]
                 if gives_away(share, column, quiz.tol) or np.isin(column, share).all():
-                    quiz.show(self.iteration, op.step, f"example {example}'s share of "
-                              f"{step.symbol} (step {step.index + 1}) has it")
+                    quiz.show(
+                        self.iteration,
+                        op.step,
+                        f"example {example}'s share of "
+                        f"{step.symbol} (step {step.index + 1}) has it",
+                    )
                     hidden.discard(op.step)
-                    said.append(f"{op.name} (step {op.step + 1}) counts as shown: example "
-                                f"{example}'s share of {step.symbol} is its column")
+                    said.append(
+                        f"{op.name} (step {op.step + 1}) counts as shown: example "
+                        f"{example}'s share of {step.symbol} is its column"
+                    )
         return said
 
     def show_all_asked(self, why: str) -> int:
@@ -146,6 +163,14 @@ class QuizActions(_App):
         for j in hidden:
             quiz.show(self.iteration, j, why)
         return len(hidden)
+
+    def replace_network(self, network: Network, saved: bool = True) -> None:
+        """Another network is another quiz: the same questions, no answers yet."""
+        for name in ("quiz", "kept_quiz"):
+            old = getattr(self, name)
+            if old is not None:
+                setattr(self, name, Quiz(old.kinds, old.tol))
+        super().replace_network(network, saved)
 
     def start_quiz(self, quiz: Quiz) -> None:
         kept = self.quiz or self.kept_quiz

@@ -121,8 +121,8 @@ class NetworkDiagram(CachedStyles, Widget):
         self._graph_x = view_span(self._graph_start, picture.nodes, width)[0]
         self.border_title = "Computational graph"
         said = picture.caption[0][0].strip() if compact else ""
-        self.border_subtitle = f"{said} · {SUBTITLES[self.step.phase]}" if said else (
-            SUBTITLES[self.step.phase]
+        self.border_subtitle = (
+            f"{said} · {SUBTITLES[self.step.phase]}" if said else (SUBTITLES[self.step.phase])
         )
         self._drawn = ("graph",)
         self.refresh()
@@ -165,7 +165,14 @@ class NetworkDiagram(CachedStyles, Widget):
         w, rows = self._widths[1], self.unit_rows
         assert w is not None
         return pic.numbers_lines(
-            self.trace, self.step, self.example, w, rows, with_edges, colour, self.digits,
+            self.trace,
+            self.step,
+            self.example,
+            w,
+            rows,
+            with_edges,
+            colour,
+            self.digits,
             self.veiled,
         )
 
