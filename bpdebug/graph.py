@@ -154,12 +154,13 @@ def value_text(value: object, width: int = 24, digits: int | None = DIGITS) -> s
 
 def short_num(v: float, digits: int | None, width: int) -> str:
     """`v` at `digits` significant figures if that fits `width`, else its leading digits cut
-    with … (a prefix of its exact decimal digits, never rounded), the exponent kept:
-    0.00877135 in 8 is `0.00877…`, 1.23456e-05 in 8 is `1.234…e-05`."""
+    with … (a prefix of its digits, never rounded), the exponent kept: 0.00877135 in 8 is
+    `0.00877…`, 1.23456e-05 in 8 is `1.2…e-05`. The digits are the shortest that name the
+    float (repr's): a cut of them is a cut of its exact expansion too, and 0.35 stays 0.3…"""
     text = num(v, digits)
     if len(text) <= width or not np.isfinite(v):
         return text
-    exact = Decimal(abs(v))
+    exact = Decimal(repr(abs(float(v))))
     sign = "-" if v < 0 else ""
     fixed = format(exact, "f")
     point = fixed.index(".") if "." in fixed else len(fixed)

@@ -102,11 +102,14 @@ class QuizActions(_App):
         return self.veiled
 
     def quiz_hidden_now(self) -> frozenset[int]:
-        """Every value of this iteration the quiz still hides, whatever the step (for what
-        leaves the screen: the `x` export's worked solution covers every step)."""
+        """Every value of this iteration the quiz still hides, and every step whose value
+        would give one away (for the `x` export, whose worked solution has every step)."""
         self.veil(self.example)
-        quiz = self.quiz
-        return frozenset(quiz.hidden(self.trace, self.iteration)) if quiz else frozenset()
+        if self.quiz is None or self._exposers is None:
+            return frozenset()
+        hidden = self.quiz.hidden(self.trace, self.iteration)
+        found = self._exposers[2]
+        return frozenset(hidden | {i for j in hidden for i in found.get(j, ()) if i >= 0})
 
     def _asked(self) -> set[int]:
         quiz = self.quiz
