@@ -94,7 +94,8 @@ def value_lines(value: object, width: int, digits: int | None, rows: int = VALUE
     shape = shape_text(a.shape)
     what = f"{shape} entries" if len(shape) + 8 <= width else shape
     norm = float(np.linalg.norm(a))
-    return [what, f"‖·‖ {short_num(norm, digits, width - 4)}"]
+    spaced, tight = short_num(norm, digits, width - 4), short_num(norm, digits, width - 3)
+    return [what, f"‖·‖ {spaced}" if "…" not in spaced else f"‖·‖{tight}"]
 
 
 def caption(trace: Trace, step: Step) -> str:

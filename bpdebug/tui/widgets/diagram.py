@@ -50,7 +50,7 @@ class NetworkDiagram(CachedStyles, Widget):
         self._graph: tuple[Picture, list[Strip], Strip] | None = None  # lines, caption
         self._graphs: dict[tuple[object, ...], tuple[Picture, list[Strip], Strip]] = {}
         self._graphs_of: Trace | None = None
-        self._widths: tuple[object, pic.Widths | None, int | None] | None = None
+        self._widths: tuple[object, pic.Widths | None] | None = None
         self._drawn: tuple[object, ...] = ()
         self._strips: list[Strip] = []
         self._pictures: dict[tuple[object, ...], list[Strip]] = {}  # a network has few
@@ -134,7 +134,7 @@ class NetworkDiagram(CachedStyles, Widget):
             return self.mode
         key = (self.trace, rows, width, self.digits)
         if self._widths is None or self._widths[0] != key:
-            self._widths = (key, *self._measure(rows, width))
+            self._widths = (key, self._measure(rows, width))
         w = self._widths[1]
         if w is None:
             return "units"
@@ -144,13 +144,13 @@ class NetworkDiagram(CachedStyles, Widget):
             return "numbers"
         return "units"
 
-    def _measure(self, rows: int, width: int) -> tuple[pic.Widths | None, int | None]:
+    def _measure(self, rows: int, width: int) -> pic.Widths | None:
         """The columns' widths at the precision setting; with every digit, where those don't
         fit, at the default precision (the numbers then cut with …, never rounded)."""
         w = pic.widths(self.trace, rows, width, self.digits)
         if self.digits is None and (w is None or pic.picture_width(self.trace, w, False) > width):
-            return pic.widths(self.trace, rows, width, DIGITS), DIGITS
-        return w, self.digits
+            return pic.widths(self.trace, rows, width, DIGITS)
+        return w
 
     def _key(self) -> tuple[object, ...]:
         """What the ○ picture depends on: the network's shape, the active column, the phase."""
