@@ -458,3 +458,60 @@ def test_the_html_exam_sheet_is_laid_out_by_a_browser(tmp_path: Path) -> None:
     shot = tmp_path / "exam.png"
     browser([f"--screenshot={shot}", "--window-size=900,1400", page.as_uri()], tmp_path / "p2")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---------------------------------------------------------------- what gives a value away
+
+
+def test_what_gives_a_value_away_is_found_from_the_values() -> None:
+    """∂L/∂b⁽ˡ⁾ is δ⁽ˡ⁾ for one example (both ways), L′'s step writes L, a frozen bias's
+    update is the bias on screen; nothing else in 2-2-2 matches another value."""
+    from dataclasses import replace
+
+    from bpdebug.engine.quiz import ON_SCREEN, exposers
+
+    net = sample("two_layer")
+    trace = build_trace(net)
+    at = {(s.kind, s.layer): s.index for s in trace.steps}
+    found = exposers(trace, range(len(trace)))
+    for l in (1, 2):
+        assert found[at["delta", l]] == [at["db", l]]
+        assert found[at["db", l]] == [at["delta", l]]
+    assert found[at["loss", None]] == [len(trace) - 1]
+    assert sum(1 for v in found.values() if v) == 5
+    frozen = net.with_params([(la.W, la.b) for la in net.layers])
+    layers = (replace(frozen.layers[0], frozen=frozenset("b")), *frozen.layers[1:])
+    trace = build_trace(replace(frozen, layers=layers))
+    assert ON_SCREEN in exposers(trace, [at["b_new", 1]])[at["b_new", 1]]
+
+
+async def test_a_value_given_away_counts_as_shown_never_first_try() -> None:
+    """Asking δ only, on 2-2-2: at ∂L/∂b⁽²⁾ (not asked: the same vector as δ⁽²⁾) δ⁽²⁾ counts
+    as shown and says why; answering it then is refused, and the score says shown."""
+    app = quiz_app(kinds="delta")
+    async with app.run_test(size=(100, 32)) as pilot:
+        delta, db = app.trace.find("delta", 2), app.trace.find("db", 2)
+        app.go(delta.index)
+        await pilot.pause()
+        assert delta.index in app.veiled
+        app.go(db.index)
+        await pilot.pause()
+        assert delta.index not in app.veiled
+        r = app.quiz.records[(0, delta.index)]
+        assert r.revealed and not r.right and "∂L/∂b⁽²⁾ (step 10)" in r.shown_by
+        app.go(delta.index)
+        await pilot.pause()
+        outcome = app.quiz.answer(app.trace, 0, delta, typed(delta.value))
+        assert not outcome.right and outcome.said == "already shown"
+        rows = {row[0]: row for row in app.quiz.rows(0, app.trace, "kind")}
+        assert rows["error δ"] == ("error δ", 2, 0, 0, 0, 1)  # asked 2, shown 1, no hints
+
+
+async def test_another_network_is_another_quiz() -> None:
+    app = quiz_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await answer(pilot, "0.3775; 0.3925")
+        assert app.quiz.records[(0, 0)].right
+        app.replace_network(sample("xor"))
+        await pilot.pause()
+        assert app.quiz is not None and not app.quiz.records and 0 in app.veiled

@@ -27,6 +27,7 @@ from ..netfile import Limits
 from ..notation import DIGITS, num
 from . import cursor as moves
 from . import screens
+from .checking import gradient_check
 from .commands import DebuggerCommands
 from .edits import EditActions
 from .files import FileActions
@@ -51,7 +52,7 @@ from .widgets import (
     ValuesView,
 )
 from .widgets.key_bar import key_hints
-from .widgets.values import Block, gradient_check
+from .widgets.values import Block
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
 CHECK_MAX_PARAMS = 5_000  # finite differences in the app: 2 forward passes per parameter

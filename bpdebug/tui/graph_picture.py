@@ -94,8 +94,11 @@ def value_lines(value: object, width: int, digits: int | None, rows: int = VALUE
     shape = shape_text(a.shape)
     what = f"{shape} entries" if len(shape) + 8 <= width else shape
     norm = float(np.linalg.norm(a))
-    spaced, tight = short_num(norm, digits, width - 4), short_num(norm, digits, width - 3)
-    return [what, f"‖·‖ {spaced}" if "…" not in spaced else f"‖·‖{tight}"]
+    spaced = short_num(norm, digits, width - 4)
+    lead = spaced.split("e")[0].replace("-", "").replace(".", "").replace("…", "").lstrip("0")
+    if len(lead) < 2:  # cut to one digit: the space goes to a second digit
+        return [what, f"‖·‖{short_num(norm, digits, width - 3)}"]
+    return [what, f"‖·‖ {spaced}"]
 
 
 def caption(trace: Trace, step: Step) -> str:

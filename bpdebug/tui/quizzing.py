@@ -43,7 +43,7 @@ class QuizActions(_App):
     quiz: Quiz | None = None
     kept_quiz: Quiz | None = None  # a quiz turned off: Q resumes it with its answers
     veiled: frozenset[int] = frozenset()  # the steps whose values are hidden at this step
-    _exposers: tuple[object, float, dict[int, list[int]]] | None = None  # per trace
+    _exposers: tuple[object, dict[int, list[int]]] | None = None  # per trace and quiz
 
     def quiz_hints(self, step: Step) -> int | None:
         """How many hints the step panel shows of a hidden step (None: not hidden)."""
@@ -79,9 +79,10 @@ class QuizActions(_App):
             return self.veiled
         trace, cursor, it = self.trace, self.cursor, self.iteration
         hidden = quiz.hidden(trace, it)
-        if self._exposers is None or self._exposers[:2] != (trace, quiz.tol):
-            self._exposers = (trace, quiz.tol, exposers(trace, hidden | self._asked(), quiz.tol))
-        found = self._exposers[2]
+        key = (trace, quiz.tol, quiz.kinds)
+        if self._exposers is None or self._exposers[0] != key:  # once per trace
+            self._exposers = (key, exposers(trace, self._asked(), quiz.tol))
+        found = self._exposers[1]
         said = []
         changed = True
         while changed:  # showing one may give another away
@@ -108,7 +109,7 @@ class QuizActions(_App):
         if self.quiz is None or self._exposers is None:
             return frozenset()
         hidden = self.quiz.hidden(self.trace, self.iteration)
-        found = self._exposers[2]
+        found = self._exposers[1]
         return frozenset(hidden | {i for j in hidden for i in found.get(j, ()) if i >= 0})
 
     def _asked(self) -> set[int]:
@@ -213,7 +214,9 @@ class QuizActions(_App):
             self.say(f"Step {step.index + 1} is not asked in this quiz")
             return
         if not self.quiz.hides(self.iteration, step):
-            self.say(f"{step.symbol} is answered: its value is shown")
+            r = self.quiz.record(self.iteration, step)
+            how = "answered" if r.right else f"shown ({r.shown_by})" if r.shown_by else "shown"
+            self.say(f"{step.symbol} is {how}: its value is on screen")
             return
         self.push_screen(
             screens.AnswerScreen(self.quiz, self.trace, self.iteration, step),

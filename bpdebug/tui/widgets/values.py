@@ -24,7 +24,6 @@ from textual.strip import Strip
 
 from ...engine import Step
 from ...engine.activations import Array
-from ...engine.gradcheck import CheckReport
 from ...engine.params import ParamRef, ref_for
 from ...notation import DIGITS, num, shape_text
 from ...notation.numbers import as_rows, cell_width, changed
@@ -428,38 +427,3 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         self.scroll_to_cell(self.starts[k] + block.header_lines + r, c, block.cell)
         self.refresh()
         self.post_message(self.CellSelected(ref))
-
-
-def gradient_check(
-    report: CheckReport, step: Step, digits: int | None = DIGITS
-) -> tuple[tuple[Block, ...], str]:
-    """At a ∂L/∂W or ∂L/∂b step: the central differences ĝ and the relative errors as blocks
-    for this panel, and the verdict with the costs for the step panel."""
-    name = f"{'W' if step.kind == 'dW' else 'b'}{step.layer}"
-    tensor = next(t for t in report.tensors if t.name == name)
-    blocks = (
-        make_block(
-            f"≈ ĝ = (L(θ+h) − L(θ−h)) / 2h  {tensor.numeric.size} entries",
-            "numeric",
-            tensor.numeric,
-            digits,
-        ),
-        make_block(
-            "  relative error |g − ĝ| / max(|g|, |ĝ|, 1e-4·max(1, |L|))",
-            "error",
-            tensor.error,
-            digits,
-        ),
-    )
-    verdict = (
-        "✓ finite differences agree"
-        if tensor.max_error <= 1e-6
-        else "✗ finite differences disagree"
-    )
-    line = (
-        f"{verdict}: max relative error {tensor.max_error:.1e}. "
-        f"Backprop: 1 forward + 1 backward pass ({report.backprop_seconds * 1e3:.2f} ms);"
-        f" differences: {report.forward_passes:,} forward passes "
-        f"({report.numeric_seconds * 1e3:.1f} ms)"
-    )
-    return blocks, line
