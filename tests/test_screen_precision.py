@@ -149,3 +149,32 @@ def test_a_number_rounded_to_fewer_digits_is_caught() -> None:
     assert written.wrong("0.59327 0.00877… 0.0087713… 1.10591") == []
     assert written.wrong("0.5933") == ["0.5933"]  # a⁽¹⁾ to 4 digits: what the diagram wrote
     assert written.wrong("0.00878…") == ["0.00878…"]  # rounded, then marked as cut
+
+
+async def test_values_columns_are_whole_and_named_and_hidden_ones_said() -> None:
+    """badly_scaled_adam's δ⁽²⁾ (1×8) at 120×36: the panel holds 6 whole columns; every one
+    drawn has its number in the header, none is cut, and the title says `cols 0–5 of 8 →`;
+    scrolled to the last column it says `← cols 2–7 of 8`."""
+    app = make_app(load_network(sample_path("badly_scaled_adam")))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.go(app.trace.find("delta", 2).index)
+        await pilot.pause()
+        view = app.query_one(ValuesView)
+        delta = np.ravel(app.trace.find("delta", 2).value)
+
+        def lines() -> list[str]:
+            return ["".join(seg.text for seg in view.render_line(y)) for y in range(3)]
+
+        title, header, row = lines()
+        assert title.rstrip().endswith("cols 0–5 of 8 →")
+        assert header.split() == ["0", "1", "2", "3", "4", "5"]
+        assert row.split("│")[1].split() == [num(v, 6) for v in delta[:6]]
+        await pilot.press("tab")  # the values panel: arrows move over y's entries
+        for _ in range(7):
+            await pilot.press("right")
+        view.scroll_to(x=10_000, animate=False, immediate=True)
+        await pilot.pause()
+        title, header, row = lines()
+        shown = header.split()
+        assert title.rstrip().endswith(f"← cols {shown[0]}–7 of 8") and shown[-1] == "7"
+        assert row.split("│")[1].split() == [num(v, 6) for v in delta[int(shown[0]) :]]
