@@ -328,6 +328,45 @@ async def test_quiz_hides_the_graphs_values_too() -> None:
         assert "0.3775" not in line and "0.38" not in line
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (200, 60)], ids=str)
+@pytest.mark.parametrize("name", sample_names())
+async def test_the_graph_view_never_cuts_a_node_and_always_names_the_edge(
+    name: str, size: tuple[int, int]
+) -> None:
+    """Every step of every sample: each box in view is whole (as many ╭ as ╮ on its top
+    row, each as wide as a node), the step's node is in view, and the caption (under the
+    picture, or in the border when the panel is short) names the step's edge, or the step
+    itself where it travels none, on the screen as drawn."""
+    import asyncio
+
+    from bpdebug.tui.graph_picture import caption, graph_lines, shown_nodes
+    from bpdebug.tui.textual_private import screen_strips
+
+    app = make_app(load_network(sample_path(name)))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("m")
+        diagram = app.query_one(NetworkDiagram)
+        for index in range(len(app.trace)):
+            app.go(index)
+            await asyncio.sleep(0)
+            rows = ["".join(seg.text for seg in diagram.render_line(y)) for y in range(9)]
+            top = next(r for r in rows if "╭" in r)
+            assert top.count("╭") == top.count("╮") >= 1, (index, rows)
+            for left, right in zip(
+                [m.start() for m in re.finditer("╭", top)],
+                [m.start() for m in re.finditer("╮", top)],
+                strict=True,
+            ):
+                assert right - left == 12, (index, top)  # NODE − 1: a whole box
+            start = diagram._graph_start or 0
+            active = graph_lines(app.trace, app.trace[index], "red").active[0]
+            assert active in shown_nodes(start, 2 * len(app.trace), diagram.content_region.width)
+            step = app.trace[index]
+            drawn = screen_strips(app.screen).strips
+            text = "\n".join("".join(seg.text for seg in strip) for strip in drawn)
+            assert caption(app.trace, step) in text or caption(app.trace, step, True) in text
+
+
 def test_value_text_is_a_number_the_entries_or_the_shape_and_norm() -> None:
     from bpdebug.graph import value_text
     from bpdebug.notation.layout import HIDDEN

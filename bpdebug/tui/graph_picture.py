@@ -37,6 +37,7 @@ class Picture(list[Line]):
     active: tuple[int, int] = (0, 0)
     nodes: int = 0
     caption: Line = []
+    short: str = ""  # the caption where a border must hold it
 
 
 def window(active: int, nodes: int, width: int, start: int | None = None) -> int:
@@ -101,13 +102,15 @@ def value_lines(value: object, width: int, digits: int | None, rows: int = VALUE
     return [what, f"‖·‖ {spaced}"]
 
 
-def caption(trace: Trace, step: Step) -> str:
+def caption(trace: Trace, step: Step, short: bool = False) -> str:
     """What the caption says: the step's edge as the seed labels it, or, for a step that
-    travels no edge (an update, L′), the step itself."""
+    travels no edge (an update, L′), the step itself (`short`: its symbol only)."""
     L = trace.network.depth
     _, edge = focus(step, L)
+    if step.kind == "loss_after":
+        return "L′: the loss after the update (no edge)"
     if edge is None:
-        return f"{step.formula}"
+        return f"{step.symbol} {step.relation} … (no edge)" if short else step.formula
     e = graph_of(L).edge(*edge)
     return f"{'▶' if e.direction == 'forward' else '◀'} {e.label}"
 
@@ -170,6 +173,7 @@ def graph_lines(
             picture.active = (k, k + 1)
     picture.nodes = len(chain)
     picture.caption = [(f" {caption(trace, step)}", f"bold {colour}")]
+    picture.short = caption(trace, step, short=True)
     picture.extend(rows[1:] if compact else rows)
     return picture
 

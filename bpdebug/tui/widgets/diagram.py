@@ -120,10 +120,13 @@ class NetworkDiagram(CachedStyles, Widget):
         self._graph_start = window(picture.active[0], picture.nodes, width, self._graph_start)
         self._graph_x = view_span(self._graph_start, picture.nodes, width)[0]
         self.border_title = "Computational graph"
+        phase = SUBTITLES[self.step.phase]
         said = picture.caption[0][0].strip() if compact else ""
-        self.border_subtitle = (
-            f"{said} · {SUBTITLES[self.step.phase]}" if said else (SUBTITLES[self.step.phase])
-        )
+        if len(said) > width - 4:
+            said = picture.short
+        if said and len(said) + len(phase) + 3 <= width - 4:
+            said = f"{said} · {phase}"
+        self.border_subtitle = said or phase  # short: the edge's name, before the phase
         self._drawn = ("graph",)
         self.refresh()
 
