@@ -2,10 +2,12 @@
 
 Each variant is a network of NET's shape (activations, loss, η) whose weights and biases (and,
 with --data, inputs and targets) are drawn from the seed, rounded to two decimals so the
-numbers can be worked by hand. Its sheet gives the network and lists every step in order: the
-asked ones with their formula and a blank, the others worked out (they are what a student needs
-on the way). Its answer key is the worked solution of `bpdebug explain` for that network. The
-same seed gives the same sheets, byte for byte.
+numbers can be worked by hand. Its sheet opens with a name and marks line, gives the network
+and lists every step in order: an asked one with its formula, an answer grid of the value's
+shape (a 2×2 box grid for a 2×2 matrix, the shape in the margin) and room for working; the
+others worked out (they are what a student needs on the way). Its answer key is the worked
+solution of `bpdebug explain` for that network, with the computational graph (one picture for
+every variant: they share a shape). The same seed gives the same files, byte for byte.
 """
 
 from __future__ import annotations
@@ -16,29 +18,34 @@ import numpy as np
 
 from .engine import Network, Step, Trace, build_trace
 from .engine.quiz import QUIZZABLE
-from .explain import (
-    FORMATS,
-    Worked,
-    _given,
-    _step_heading,
-    _walk,
-    html_head,
-    latex_preamble,
-    latex_text,
-)
+from .explain import BLANK_CSS, explain_html, explain_latex, explain_markdown
+from .graph import GraphvizMissing, render, to_dot
+from .handout import Html, Latex, Markdown, Writer, given, network_words, step_heading, worked
 from .netfile import network_to_document
 from .notation import DIGITS, latex, mathml
-from .notation.boxes import Mo, Row, Text
-from .report import describe, markdown_escape
+from .notation.boxes import Box
+from .notation.numbers import as_rows
+from .notation.prose import Prose
 from .validate import DEFAULT_LIMITS, network_from_document
 
 SHEET_SUFFIX = {"markdown": ".md", "latex": ".tex", "html": ".html"}
-BLANK_CSS = ".blank{display:inline-block;min-width:16em;border-bottom:1px solid #000}"
-INSTRUCTIONS = (
-    "Compute every value marked with a blank, in order, for one gradient-descent iteration "
-    "(to 4 significant digits). Vectors are columns; a batch has one column per example; "
-    "∂L/∂W and ∂L/∂b are means over the batch."
+GRAPH_FILE = {"markdown": ("exam-graph.svg", "svg"), "latex": ("exam-graph.pdf", "pdf")}
+GRID_MAX = (12, 8)  # an answer grid of up to this many rows and columns; a larger value gets a box
+ANSWER = "Answer"  # each asked step's grid follows a line that starts so
+GRID_CSS = (
+    "table.answer{border-collapse:collapse;margin:0.4em 0}"
+    "table.answer td{border:1px solid #000;width:6.5em;height:2em}"
+    "table.answer th{font-weight:normal;color:#777;font-size:80%;padding:0 0.4em}"
+    ".shape{float:right;color:#555}.working{border:1px dashed #999;min-height:7em;"
+    "margin:0.4em 0 1em;padding:0.3em;color:#777}.marks{margin:1em 0 2em}"
 )
+INSTRUCTIONS = (
+    "Compute every value that has an answer grid, in order, for one gradient-descent iteration "
+    "(to 4 significant digits), one number to a box; the shape of each value is in the margin. "
+    "Vectors are columns; a batch has one column per example; ∂L/∂W and ∂L/∂b are means over "
+    "the batch. Use the space under each grid for your working."
+)
+LATER = "(follows from the answers above: not asked)"
 
 
 def variant_network(net: Network, seed: int, k: int, data: bool) -> Network:
@@ -76,19 +83,46 @@ def exam_files(
     fmt: str,
     data: bool = False,
     digits: int | None = DIGITS,
-) -> dict[str, str]:
-    """{file name: text}: exam-1 and exam-1-key, exam-2 … in the format's suffix."""
-    suffix, files = SHEET_SUFFIX[fmt], {}
+) -> dict[str, str | bytes]:
+    """{file name: text}: exam-1 and exam-1-key, exam-2 … in the format's suffix, and the
+    keys' picture of the graph (exam-graph.svg or .pdf) where Graphviz is installed."""
+    suffix, files = SHEET_SUFFIX[fmt], dict[str, str | bytes]()
     asked = set(QUIZZABLE if kinds is None else kinds)
+    picture = _graph_picture(net, fmt)
+    if picture:
+        files[GRAPH_FILE[fmt][0]] = picture
+    graph = GRAPH_FILE[fmt][0] if picture else None
     for k in range(variants):
         trace = build_trace(variant_network(net, seed, k, data))
-        files[f"exam-{k + 1}{suffix}"] = SHEETS[fmt](trace, asked, digits)
-        files[f"exam-{k + 1}-key{suffix}"] = FORMATS[fmt](trace, digits)
+        files[f"exam-{k + 1}{suffix}"] = sheet(_writer(fmt), trace, asked, digits)
+        files[f"exam-{k + 1}-key{suffix}"] = _key(trace, fmt, digits, graph)
     return files
 
 
-def _asked(step: Step, asked: set[str]) -> bool:
-    return step.kind in asked
+def _writer(fmt: str) -> Writer:
+    if fmt == "markdown":
+        return Markdown()
+    return Latex() if fmt == "latex" else Html(BLANK_CSS + GRID_CSS)
+
+
+def _key(trace: Trace, fmt: str, digits: int | None, graph: str | None) -> str:
+    """The variant's worked solution, as `bpdebug explain` writes it, with the graph."""
+    if fmt == "latex":
+        return explain_latex(trace, digits, graph)
+    if fmt == "markdown":
+        return explain_markdown(trace, digits, graph_file=graph)
+    return explain_html(trace, digits)
+
+
+def _graph_picture(net: Network, fmt: str) -> bytes | None:
+    """The graph every variant shares (without values), for the keys; None for HTML (it
+    is inline there) or without Graphviz."""
+    if fmt not in GRAPH_FILE:
+        return None
+    try:
+        return render(to_dot(build_trace(net)), GRAPH_FILE[fmt][1])
+    except (GraphvizMissing, RuntimeError):
+        return None
 
 
 def _downstream(trace: Trace, asked: set[str]) -> set[int]:
@@ -104,75 +138,108 @@ def _downstream(trace: Trace, asked: set[str]) -> set[int]:
     return found
 
 
-LATER = "(follows from the answers above: not asked)"
-
-
-def sheet_markdown(trace: Trace, asked: set[str], digits: int | None) -> str:
+def sheet(writer: Writer, trace: Trace, asked: set[str], digits: int | None) -> str:
+    """A question sheet in the writer's format."""
     net = trace.network
     later = _downstream(trace, asked)
-    lines = [f"# Exam: {markdown_escape(net.name)}", "", f"{describe(net)}. {INSTRUCTIONS}", ""]
-    lines += ["## The network", ""]
-    lines += [
-        f"- ${latex(box)}$" + (f" ({label})" if label else "") for label, box in _given(net, digits)
-    ]
+    marks = sum(1 for s in trace.steps if s.kind in asked)
+    lines = writer.begin(f"Exam: {net.name}")
+    lines += marks_line(writer, marks)
+    lines += writer.paragraph(Prose(network_words(net, "A"), f". {INSTRUCTIONS}"))
+    lines += writer.heading(2, "The network")
+    lines += writer.given(given(net, digits))
+    phase = None
+    for step in trace.steps:
+        if step.phase != phase:
+            phase = step.phase
+            lines += writer.heading(
+                2,
+                {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}[phase],
+            )
+        w = worked(step, digits)
+        lines += writer.heading(3, step_heading(step))
+        lines += writer.display(w.formula)
+        if step.kind in asked:
+            lines += answer_grid(writer, w.lhs, step)
+        elif step.index in later:
+            lines += writer.paragraph(LATER, note=True)
+        else:
+            lines += writer.worked(w)
+    return "\n".join([*lines, *writer.end()]).rstrip("\n") + "\n"
 
-    def step_lines(step: Step, worked: Worked) -> list[str]:
-        out = ["", f"### {_step_heading(step)}", "", f"$$ {latex(worked.formula)} $$", ""]
-        if _asked(step, asked):
-            return out + [f"${latex(worked.lhs)}$ ({step.shape_text}) = ______________________"]
-        if step.index in later:
-            return out + [f"*{LATER}*"]
-        return out + [f"$$ {worked.latex_lines()} $$"]
 
-    lines += _walk(trace, digits, lambda title: ["", f"## {title}"], step_lines)
-    return "\n".join(lines) + "\n"
-
-
-def sheet_latex(trace: Trace, asked: set[str], digits: int | None) -> str:
-    net = trace.network
-    later = _downstream(trace, asked)
-    lines = latex_preamble(f"Exam: {net.name}")
-    lines += [latex_text(f"{describe(net)}. {INSTRUCTIONS}"), "", r"\section*{The network}"]
-    for label, box in _given(net, digits):
-        tag = rf" \quad \text{{{latex_text(label)}}}" if label else ""
-        lines.append(rf"\fit{{{latex(box)}{tag}}}")
-
-    def step_lines(step: Step, worked: Worked) -> list[str]:
-        out = [
-            rf"\subsection*{{{latex_text(_step_heading(step))}}}",
-            rf"\fit{{{latex(worked.formula)}}}",
+def marks_line(writer: Writer, marks: int) -> list[str]:
+    """Name: ____  Date: ____  Marks: ____ / N, under the title."""
+    if isinstance(writer, Latex):
+        return [
+            r"\noindent Name: \underline{\hspace{7cm}}\hfill Date: \underline{\hspace{3cm}}"
+            rf"\hfill Marks: \underline{{\hspace{{1.5cm}}}} / {marks}\par\bigskip",
+            "",
         ]
-        if _asked(step, asked):
-            blank = r"\underline{\hspace{8cm}}"
-            shape = latex_text(f"({step.shape_text})")
-            return out + [rf"\noindent\({latex(worked.lhs)}\) {shape} \(=\) {blank}\bigskip"]
-        if step.index in later:
-            return out + [rf"\emph{{{latex_text(LATER)}}}"]
-        return out + [rf"\fit{{{worked.latex_lines()}}}"]
-
-    lines += _walk(trace, digits, lambda title: ["", rf"\section*{{{title}}}"], step_lines)
-    return "\n".join([*lines, "", r"\end{document}"]) + "\n"
+    if isinstance(writer, Html):
+        return [
+            '<p class="marks">Name: <span class="blank"></span> &nbsp; Date: '
+            '<span class="blank" style="min-width:8em"></span> &nbsp; Marks: '
+            f'<span class="blank" style="min-width:4em"></span> / {marks}</p>'
+        ]
+    return [f"Name: ______________________  Date: __________  Marks: ______ / {marks}", ""]
 
 
-def sheet_html(trace: Trace, asked: set[str], digits: int | None) -> str:
-    net, e = trace.network, html.escape
-    later = _downstream(trace, asked)
-    parts = html_head(f"Exam: {net.name}", BLANK_CSS)
-    parts += [f"<p>{e(describe(net))}. {e(INSTRUCTIONS)}</p>", "<h2>The network</h2>"]
-    for label, box in _given(net, digits):
-        parts.append(mathml(Row((box, Mo(","), Text(label))) if label else box))
-
-    def step_lines(step: Step, worked: Worked) -> list[str]:
-        out = [f"<h3>{e(_step_heading(step))}</h3>", mathml(worked.formula)]
-        if _asked(step, asked):
-            lhs = mathml(worked.lhs).replace('display="block"', 'display="inline"')
-            return out + [f'<p>{lhs} ({e(step.shape_text)}) = <span class="blank"></span></p>']
-        if step.index in later:
-            return out + [f'<p class="note">{e(LATER)}</p>']
-        return out + [worked.mathml_lines()]
-
-    parts += _walk(trace, digits, lambda title: [f"<h2>{e(title)}</h2>"], step_lines)
-    return "\n".join([*parts, "</body>", "</html>"]) + "\n"
+def grid_shape(step: Step) -> tuple[int, int]:
+    """The rows and columns of the value as the notation writes it (a vector is a column)."""
+    rows, cols = as_rows(step.value).shape
+    return int(rows), int(cols)
 
 
-SHEETS = {"markdown": sheet_markdown, "latex": sheet_latex, "html": sheet_html}
+def answer_grid(writer: Writer, lhs: Box, step: Step) -> list[str]:
+    """The asked value's left-hand side, a grid of its rows and columns, its shape in the
+    margin, and room for working."""
+    n, m = grid_shape(step)
+    shape = step.shape_text
+    fits = n <= GRID_MAX[0] and m <= GRID_MAX[1]
+    if isinstance(writer, Latex):
+        return _latex_grid(lhs, n, m, shape, fits)
+    if isinstance(writer, Html):
+        return _html_grid(lhs, n, m, shape, fits)
+    return _markdown_grid(lhs, n, m, shape, fits)
+
+
+def _latex_grid(lhs: Box, n: int, m: int, shape: str, fits: bool) -> list[str]:
+    size = shape.replace("×", r"\(\times\)")
+    lhs_tex = rf"\(\displaystyle {latex(lhs)} =\)"
+    head = [rf"\noindent\textbf{{{ANSWER}}} {lhs_tex}\marginpar{{\small {size}}}", ""]
+    if not fits:
+        box = rf"\fbox{{\parbox[c][2cm][c]{{0.8\linewidth}}{{\centering a {size} matrix: "
+        return [*head, box + r"write it on a separate sheet}}", "", *_latex_working()]
+    width = min(2.4, 14.0 / m)
+    columns = "|" + "|".join([f"p{{{width:.2f}cm}}"] * m) + "|"
+    rows = [" & ".join([""] * m) + r" \\[1.2em]\hline" for _ in range(n)]
+    grid = [r"\par\noindent\begin{tabular}{" + columns + r"}\hline", *rows, r"\end{tabular}"]
+    return [*head, *grid, "", *_latex_working()]
+
+
+def _latex_working() -> list[str]:
+    return [r"\par\smallskip\noindent{\small\itshape Working:}\par\vspace{2.6cm}", ""]
+
+
+def _html_grid(lhs: Box, n: int, m: int, shape: str, fits: bool) -> list[str]:
+    inline = mathml(lhs).replace('display="block"', 'display="inline" displaystyle="true"')
+    size = html.escape(shape)
+    head = f'<p><span class="shape">{size}</span><strong>{ANSWER}</strong> {inline} =</p>'
+    if not fits:
+        grid = f'<div class="working">a {size} matrix: write it on a separate sheet</div>'
+    else:
+        header = "<tr><th></th>" + "".join(f"<th>{j}</th>" for j in range(m)) + "</tr>"
+        body = "".join(f"<tr><th>{i}</th>" + "<td></td>" * m + "</tr>" for i in range(n))
+        grid = f'<table class="answer">{header if m > 1 else ""}{body}</table>'
+    return [head, grid, '<div class="working">Working:</div>']
+
+
+def _markdown_grid(lhs: Box, n: int, m: int, shape: str, fits: bool) -> list[str]:
+    head = [f"**{ANSWER}** ${latex(lhs)}$ = (shape {shape})", ""]
+    if not fits:
+        return [*head, f"*(a {shape} matrix: write it on a separate sheet)*", ""]
+    header = "|   | " + " | ".join(str(j) for j in range(m)) + " |"
+    rule = "|---|" + "|".join(["-------"] * m) + "|"
+    rows = [f"| {i} | " + " | ".join(["     "] * m) + " |" for i in range(n)]
+    return [*head, header, rule, *rows, "", "*Working:*", "", "&nbsp;", "", "&nbsp;", ""]

@@ -182,7 +182,7 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-SUP_POINTS = 10  # a layer's superscript (the size Graphviz lays it out at and draws it at)
+SUP_POINTS = 11  # a layer's superscript (the size Graphviz lays it out at and draws it at)
 _LAYER = re.compile(r"\((\d+)\)|⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
 _NEGATIVE = re.compile(r"(?<![\w.])-(?=[\d.])")
 _DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -209,7 +209,10 @@ def html_label(text: str) -> str:
 
 
 def to_dot(
-    trace: Trace, step_index: int | None = None, veiled: frozenset[int] = frozenset()
+    trace: Trace,
+    step_index: int | None = None,
+    veiled: frozenset[int] = frozenset(),
+    digits: int | None = None,
 ) -> str:
     """The seed's picture as DOT, laid out for a page: a dashed cluster per layer, the seed's
     shapes and colours, labels with superscripts. Layer by layer from the top (x first, the
@@ -217,30 +220,33 @@ def to_dot(
     so that a⁽ˡ⁾ stands straight above z⁽ˡ⁺¹⁾ and a deep network grows down the page, not
     across it. Backward edges do not decide the ranks (constraint=false). With a step, each
     node's value at that step in its label and the step's node and edge drawn bold; a node
-    whose value a `veiled` step computed (a quiz still asks it) writes `?` for it."""
+    whose value a `veiled` step computed (a quiz still asks it) writes `?` for it; `digits`
+    is handed to value_text (None: its own default)."""
     depth = trace.network.depth
     g = graph_of(depth)
     values = node_values(trace, step_index) if step_index is not None else {}
     node, edge = focus(trace[step_index], depth) if step_index is not None else ("", None)
     lines = [
         f"digraph {_q(trace.network.name or 'network')} {{",
-        "  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.4;",
+        # margin=0: no half-inch page margin in the PDF (the figure prints larger); each
+        # cluster keeps Graphviz's own 8 points around its nodes (its title needs them)
+        "  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.4; margin=0;",
         '  node [fontname="Helvetica", fontsize=14, style=filled];',
-        '  edge [fontname="Helvetica", fontsize=12];',
+        '  edge [fontname="Helvetica", fontsize=13];',
     ]
     for l, title in enumerate(g.clusters):
         rightwards = l % 2 == 1  # odd layers run left to right, even ones back
-        side = f"labeljust={'l' if rightwards else 'r'}; "  # clear of the edges into z
+        side = "labeljust=l; "  # over P⁽ˡ⁾ or a⁽ˡ⁾, where no edge comes in from above
         if l in (0, depth + 1):  # the loss's title under it, where no edge comes in
             side = "" if l == 0 else "labelloc=b; "
         lines += [
             f"  subgraph cluster_{l} {{",
-            f'    label={_q(title)}; {side}style=dashed; color="#868e96";',
+            f'    label={_q(title)}; {side}margin=8; style=dashed; color="#868e96";',
         ]
         for n in (n for n in g.nodes if n.cluster == l):
             step = values.get(n.id)
             hidden = step is not None and step.index in veiled
-            lines.append("    " + _dot_node(n, step, n.id == node, hidden))
+            lines.append("    " + _dot_node(n, step, n.id == node, hidden, digits))
         if 1 <= l <= depth:  # one row: the parameter box beside its z, then a
             row = [f"P{l}", f"z{l}", f"a{l}"]
             order = " -> ".join(row if rightwards else row[::-1])
@@ -260,10 +266,15 @@ def plain_symbol(symbol: str) -> str:
     return symbol.translate(_PLAIN)
 
 
-def _dot_node(n: Node, step: Step | None, active: bool, hidden: bool = False) -> str:
+def _dot_node(
+    n: Node, step: Step | None, active: bool, hidden: bool = False, digits: int | None = None
+) -> str:
     label = n.label
     if step is not None:
-        shown = "?" if hidden else value_text(step.value)
+        written = (
+            value_text(step.value) if digits is None else value_text(step.value, digits=digits)
+        )
+        shown = "?" if hidden else written
         label += f"\n{step.symbol} = {shown}"
     attrs = [f"label={html_label(label)}", f'fillcolor="{COLOURS[n.kind]}"']
     attrs.append(
@@ -283,15 +294,16 @@ FONT_COLOURS = {**COLOURS, "sigma": "#2b8a3e"}
 def _dot_edge(e: Edge, active: bool) -> str:
     kind = "sigma" if e.sigma else e.direction
     attrs = [f'color="{COLOURS[kind]}"', f'fontcolor="{FONT_COLOURS[kind]}"']
-    if e.label:
-        attrs.append(f"label={html_label(e.label)}")
+    if e.label:  # the gradients into a box one under the other: a narrower row
+        label = e.label.replace(", ", ",\n") if e.dashed else e.label
+        attrs.append(f"label={html_label(label)}")
     within = e.tail[1:] == e.head[1:] or e.tail[0] == "P"  # z⁽ˡ⁾, a⁽ˡ⁾ and P⁽ˡ⁾: one row
     if e.direction == "backward" or within:
         attrs.append("constraint=false")
-    if e.direction == "backward" and e.tail[0] == "z" and not within:
-        attrs.append("tailport=n, headport=s")  # up between the rows, clear of their labels
     else:  # a⁽ˡ⁾ straight above z⁽ˡ⁺¹⁾ (and x above z⁽¹⁾, a⁽ᴸ⁾ above L)
         attrs.append("weight=10")
+    if e.direction == "backward" and e.tail[0] == "z" and not within:
+        attrs.append("tailport=n, headport=s")  # up between the rows, clear of their labels
     if e.tail[0] == "P" and not e.label:
         attrs.append('label=" "')  # so that its twin's label is not drawn across it
     if e.dashed:
@@ -317,12 +329,16 @@ def render(dot: str, fmt: str, timeout: float = 60) -> bytes:
     exe = shutil.which("dot")
     if exe is None:
         raise GraphvizMissing(INSTALL)
-    try:
-        proc = subprocess.run(
-            [exe, f"-T{fmt}"], input=dot.encode(), capture_output=True, timeout=timeout
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise RuntimeError(f"dot failed: {exc}") from None
-    if proc.returncode != 0:
-        raise RuntimeError(f"dot failed: {proc.stderr.decode(errors='replace').strip()[:200]}")
-    return proc.stdout
+    # SVG drawn by cairo, as the PDF and the PNG are: the text as shapes, placed where the
+    # layout measured it (Graphviz's own SVG leaves the fonts to the viewer, and a viewer
+    # with other fonts runs a superscript into the text after it); its own SVG otherwise
+    for kind in ("svg:cairo", "svg") if fmt == "svg" else (fmt,):
+        try:
+            proc = subprocess.run(
+                [exe, f"-T{kind}"], input=dot.encode(), capture_output=True, timeout=timeout
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RuntimeError(f"dot failed: {exc}") from None
+        if proc.returncode == 0:
+            return proc.stdout
+    raise RuntimeError(f"dot failed: {proc.stderr.decode(errors='replace').strip()[:200]}")

@@ -16,7 +16,7 @@ from conftest import random_network
 from pdflatex import needs_pdflatex, pdflatex
 
 from bpdebug.engine import build_trace
-from bpdebug.graph import COLOURS, focus, to_dot
+from bpdebug.graph import COLOURS, SUP_POINTS, focus, to_dot
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_names, sample_path
 from bpdebug.tui.app import make_app
@@ -79,7 +79,8 @@ def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() ->
         "P2": "W(2), b(2)",
         "L": "L",
     }
-    assert nodes["z1"]["label"] == 'z<SUP><FONT POINT-SIZE="10">(1)</FONT></SUP>'  # a superscript
+    superscript = f'<SUP><FONT POINT-SIZE="{SUP_POINTS}">(1)</FONT></SUP>'
+    assert nodes["z1"]["label"] == "z" + superscript
     fill = {n: nodes[n]["fillcolor"] for n in nodes}
     assert fill["x"] == COLOURS["input"] and fill["z1"] == "#b2f2bb" and fill["a2"] == "#8ce99a"
     assert fill["P1"] == "#e9ecef" and fill["L"] == "#ffc9c9" and nodes["L"]["shape"] == "diamond"
@@ -97,8 +98,8 @@ def test_the_scalar_chain_has_every_node_cluster_edge_and_label_of_the_seed() ->
         ("a2", "z2"): "∂a(2)/∂z(2)\n= σ′(z(2))",
         ("z2", "a1"): "∂z(2)/∂a(1)\n= W(2)",
         ("a1", "z1"): "∂a(1)/∂z(1)\n= σ′(z(1))",
-        ("z2", "P2"): "∂L/∂W(2), ∂L/∂b(2)",
-        ("z1", "P1"): "∂L/∂W(1), ∂L/∂b(1)",
+        ("z2", "P2"): "∂L/∂W(2),\n∂L/∂b(2)",
+        ("z1", "P1"): "∂L/∂W(1),\n∂L/∂b(1)",
     }
     for pair, label in forward.items():
         e = by_pair[pair]
@@ -132,7 +133,7 @@ def test_a_three_layer_net_has_the_same_structure_per_layer() -> None:
         assert clusters[list(clusters)[l]] == [f"P{l}", f"a{l}", f"z{l}"]
         assert pairs[(f"z{l}", f"a{l}")] == "σ(·)"
         assert pairs[(f"a{l}", f"z{l}")] == f"∂a({l})/∂z({l})\n= σ′(z({l}))"
-        assert pairs[(f"z{l}", f"P{l}")] == f"∂L/∂W({l}), ∂L/∂b({l})"
+        assert pairs[(f"z{l}", f"P{l}")] == f"∂L/∂W({l}),\n∂L/∂b({l})"
         if l > 1:
             assert pairs[(f"a{l - 1}", f"z{l}")] == f"W({l})a({l - 1}) + b({l})"
             assert pairs[(f"z{l}", f"a{l - 1}")] == f"∂z({l})/∂a({l - 1})\n= W({l})"
@@ -154,15 +155,20 @@ def test_dot_lays_out_every_sample_without_a_warning(name: str) -> None:
 def _label_boxes(parsed: dict) -> list[tuple[str, float, float, float, float]]:  # type: ignore[type-arg]
     """Every piece of text Graphviz drew (node, edge and cluster labels) as a box in points:
     its width as laid out, from a fifth of the font size below the baseline to 0.7 above."""
+    return [box[1:] for box in _owned_label_boxes(parsed)]
+
+
+def _owned_label_boxes(parsed: dict) -> list[tuple[int, str, float, float, float, float]]:  # type: ignore[type-arg]
+    """The same boxes, each with the number of the object (node, edge, cluster) it labels."""
     boxes = []
-    for o in parsed["objects"] + parsed["edges"]:
+    for owner, o in enumerate(parsed["objects"] + parsed["edges"]):
         size = 14.0
         for op in o.get("_ldraw_", []):
             size = op["size"] if op["op"] == "F" else size
             if op["op"] == "T":
                 (x, y), w = op["pt"], op["width"]
                 x0 = {"l": x, "c": x - w / 2, "r": x - w}[op["align"]]
-                boxes.append((op["text"], x0, y - 0.2 * size, x0 + w, y + 0.7 * size))
+                boxes.append((owner, op["text"], x0, y - 0.2 * size, x0 + w, y + 0.7 * size))
     return boxes
 
 
@@ -186,8 +192,8 @@ def _edge_points(parsed: dict) -> list[tuple[str, np.ndarray]]:  # type: ignore[
 @pytest.mark.parametrize("name", sample_names())
 def test_no_edge_crosses_a_label(name: str) -> None:
     """Laid out by Graphviz: no edge runs through the text of any label (an edge's own, a
-    node's or a layer's title), with and without the values of a step. An edge may graze a
-    label's edge: its box is taken 2 pt narrower and 1 pt lower."""
+    node's or a layer's title), and no two labels overlap, with and without the values of a
+    step. An edge or a label may graze a label's edge: 2 pt across, 1 pt up or down."""
     trace = build_trace(load_network(sample_path(name)))
     for step in (None, len(trace) // 2):
         proc = subprocess.run(
@@ -203,6 +209,16 @@ def test_no_edge_crosses_a_label(name: str) -> None:
             ].any()
         ]
         assert crossed == [], (step, crossed)
+        boxes = _owned_label_boxes(parsed)
+        overlapping = [
+            (a[1], b[1])
+            for k, a in enumerate(boxes)
+            for b in boxes[k + 1 :]
+            if a[0] != b[0]  # two labels, not two pieces of one
+            and min(a[4], b[4]) - max(a[2], b[2]) > 2
+            and min(a[5], b[5]) - max(a[3], b[3]) > 1
+        ]
+        assert overlapping == [], (step, overlapping)
 
 
 @needs_dot
@@ -417,19 +433,37 @@ def test_node_lines_are_a_column_of_entries_or_the_shape_then_the_norm() -> None
 # ---------------------------------------------------------------- in the worked solutions
 
 
-def test_the_worked_solutions_open_with_the_graph(tmp_path: Path) -> None:
+def test_the_worked_solutions_show_the_graph_after_the_network_never_first() -> None:
+    """Markdown without a picture beside it ends with the graph's DOT in an appendix; HTML
+    lays it out inline under the network, never before the mathematics."""
     from bpdebug.explain import FORMATS
 
     trace = build_trace(load_network(sample_path("xor")))
     md = FORMATS["markdown"](trace)
-    top = md.index("## The computational graph")
-    assert top < md.index("## The network")
-    assert f"```dot\n{to_dot(trace)}```" in md
+    assert md.index("## Appendix: the computational graph") > md.index("## Result")
+    assert md.rstrip().endswith(f"```dot\n{to_dot(trace).rstrip()}\n```")
+    assert "digraph" not in md[: md.index("## Result")]
     page = FORMATS["html"](trace)
+    assert page.index("<h2>The network</h2>") < page.index("The computational graph")
+    assert page.index("The computational graph") < page.index("<h2>Forward pass</h2>")
     if shutil.which("dot"):
         assert '<figure class="graph"><svg' in page and "<?xml" not in page
     else:
         assert "Graphviz's dot is not installed" in page and "<pre>digraph" in page
+
+
+@needs_dot
+def test_markdown_with_an_output_shows_the_graph_as_a_picture_beside_it(tmp_path: Path) -> None:
+    out = tmp_path / "xor.md"
+    assert run("explain", "xor", "-o", str(out)).returncode == 0
+    svg = (tmp_path / "xor-graph.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    md = out.read_text()
+    assert (
+        "![The computational graph: forward edges in blue, backward in red.](xor-graph.svg)" in md
+    )
+    assert "```dot" not in md  # the picture instead of the DOT appendix
+    assert md.index("xor-graph.svg") > md.index("## The network")
 
 
 @needs_dot
@@ -438,10 +472,7 @@ def test_the_latex_solution_shows_the_graph_as_a_figure(tmp_path: Path) -> None:
     tex = tmp_path / "xor.tex"
     assert run("explain", "xor", "--format", "latex", "-o", str(tex)).returncode == 0
     assert (tmp_path / "xor-graph.pdf").read_bytes()[:4] == b"%PDF"
-    assert (
-        r"\includegraphics[width=\linewidth,height=0.3\textheight,keepaspectratio]{xor-graph.pdf}"
-        in tex.read_text()
-    )
+    assert r"\fitgraphic{xor-graph.pdf}" in tex.read_text()  # its own size, or the page's
     proc = pdflatex(tmp_path, tex.name)
     assert proc.returncode == 0, proc.stdout[-1500:]
     assert "xor-graph.pdf" in proc.stdout  # the figure was read

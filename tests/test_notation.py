@@ -267,21 +267,25 @@ def _fit_blocks(tex: str) -> list[str]:
     return out
 
 
+def step_sections(doc: str, heading: str) -> list[str]:
+    """A hand-out's text per step, in order: from one step's heading to the next."""
+    return doc.split(heading)[1:]
+
+
 @pytest.mark.parametrize("name", SAMPLES)
 @pytest.mark.parametrize("fmt", ["markdown", "latex"])
 def test_worked_solution_latex_keeps_every_shape(name: str, fmt: str) -> None:
     """Parsed by latex2mathml: the numbers block of every step writes the operands and the
-    result with their true rows and columns (W⁽²⁾ of XOR, 1×3, is one row)."""
+    result with their true rows and columns (W⁽²⁾ of XOR, 1×3, is one row). A step's first
+    two displays are its formula and its numbers (prose and derivations may follow)."""
     trace = trace_of(name)
     doc = FORMATS[fmt](trace)
-    maths = _blocks(doc, "$$ ", " $$") if fmt == "markdown" else _fit_blocks(doc)
-    given = 3 + 2 * trace.network.depth  # x, y, η, then every W and b
-    if fmt == "markdown":
-        given = 0  # markdown writes those inline, in $…$
-    per_step = maths[given:]
-    assert len(per_step) == 2 * len(trace)
-    for step in trace.steps:
-        formula, numbers = per_step[2 * step.index : 2 * step.index + 2]
+    heading = "\n### Step " if fmt == "markdown" else "\\subsection*{Step "
+    sections = step_sections(doc, heading)
+    assert len(sections) == len(trace)
+    for step, section in zip(trace.steps, sections, strict=True):
+        maths = _blocks(section, "$$ ", " $$") if fmt == "markdown" else _fit_blocks(section)
+        formula, numbers = maths[:2]
         latex_values(formula)  # its operators are checked
         values = latex_values(numbers)
         check_values(values, shown_values(step, True))
@@ -329,13 +333,13 @@ class _Maths(HTMLParser):
 @pytest.mark.parametrize("name", SAMPLES)
 def test_worked_solution_html_mathml_keeps_every_shape(name: str) -> None:
     trace = trace_of(name)
-    parser = _Maths()
-    parser.feed(FORMATS["html"](trace))
-    given = 3 + 2 * trace.network.depth
-    maths = [ET.fromstring(m) for m in parser.maths]
-    assert len(maths) == given + 2 * len(trace)
-    for step in trace.steps:
-        formula, numbers = maths[given + 2 * step.index : given + 2 * step.index + 2]
+    sections = step_sections(FORMATS["html"](trace), "<h3>Step ")
+    assert len(sections) == len(trace)
+    for step, section in zip(trace.steps, sections, strict=True):
+        parser = _Maths()
+        parser.feed(section)
+        blocks = [ET.fromstring(m) for m in parser.maths if 'display="block"' in m]
+        formula, numbers = blocks[:2]
         mathml_values(formula)
         check_values(mathml_values(numbers), shown_values(step, True))
 

@@ -358,6 +358,16 @@ def command_parser(command: str) -> Parser:
         p.description = "Write one iteration as a worked solution a teacher could hand out."
         p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown")
         _digits_flag(p)
+        p.add_argument(
+            "--why",
+            action="append",
+            metavar="NAME",
+            help="derive this weight's or bias's gradient path by path (W2[0,0], b1[0]); "
+            "again for more; default: W⁽ˡ⁾[0,0] of each layer of a net of ≤ 20 parameters",
+        )
+        p.add_argument(
+            "--terse", action="store_true", help="the answer key only: no prose, no derivations"
+        )
         p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
         p.add_argument("--force", action="store_true", help="replace an existing --output file")
     elif command == "snapshot":

@@ -71,18 +71,26 @@ def run_explain(args: argparse.Namespace) -> int:
 
     from ..atomic import OutputError, write_output
     from ..engine import build_trace
-    from ..explain import FORMATS
+    from ..explain import explain_html, explain_latex, explain_markdown
+    from ..why import parse_whys
 
     trace = build_trace(load(args.net, limits_of(args)))
     if trace.diagnosis():
         say(f"bpdebug explain: warning: {trace.diagnosis()}")
-    text = FORMATS[args.format](trace, args.digits)
-    if args.output and args.format == "latex":  # the graph as a PDF beside the .tex
-        from ..explain import explain_latex
-
-        graph = _graph_pdf(trace, Path(args.output), args.force)
-        if graph:
-            text = explain_latex(trace, args.digits, graph)
+    try:
+        why = parse_whys(args.why, trace.network) if args.why else None
+    except ValueError as exc:
+        raise UsageError(f"bpdebug explain: {exc}") from None
+    style = {"terse": args.terse, "why": why}
+    graph = ""  # the graph beside the output: a PDF for LaTeX, an SVG shown by markdown
+    if args.output and args.format in ("latex", "markdown"):
+        graph = _graph_beside(trace, Path(args.output), args.format, args.force)
+    if args.format == "latex":
+        text = explain_latex(trace, args.digits, graph or None, **style)
+    elif args.format == "markdown":
+        text = explain_markdown(trace, args.digits, graph_file=graph or None, **style)
+    else:
+        text = explain_html(trace, args.digits, **style)
     if not args.output:
         sys.stdout.write(text)
         return 0
@@ -93,18 +101,21 @@ def run_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _graph_pdf(trace: Trace, tex: Path, force: bool) -> str:
-    """Write NAME-graph.pdf beside NAME.tex; its file name, or '' (said why) if it can't be."""
+def _graph_beside(trace: Trace, out: Path, fmt: str, force: bool) -> str:
+    """Write NAME-graph.pdf (LaTeX) or NAME-graph.svg (markdown) beside the output; its file
+    name, or '' (said why) if it can't be written."""
     from ..atomic import OutputError, write_output
     from ..graph import GraphvizMissing, render, to_dot
 
-    pdf = tex.with_name(f"{tex.stem}-graph.pdf")
+    kind = "pdf" if fmt == "latex" else "svg"
+    picture = out.with_name(f"{out.stem}-graph.{kind}")
     try:
-        write_output(pdf, render(to_dot(trace), "pdf"), force)
+        write_output(picture, render(to_dot(trace), kind), force)
     except (GraphvizMissing, RuntimeError, OutputError) as exc:
-        say(f"bpdebug explain: no graph figure: {exc}")
+        where = "figure" if fmt == "latex" else "picture (its DOT ends the document)"
+        say(f"bpdebug explain: no graph {where}: {exc}")
         return ""
-    return pdf.name
+    return picture.name
 
 
 def run_import_torch(args: argparse.Namespace) -> int:

@@ -119,8 +119,12 @@ def run_exam(args: argparse.Namespace) -> int:
     kinds = quiz_kinds(args.kinds)
     net = load(args.net, limits_of(args))
     folder = Path(args.output_dir)
-    if not folder.is_dir():
-        raise UsageError(f"bpdebug exam: {folder}: no such folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # sheets/ in a fresh checkout
+    except FileExistsError:
+        raise UsageError(f"bpdebug exam: {folder}: a file is there, not a folder") from None
+    except OSError as exc:
+        raise UsageError(f"bpdebug exam: {folder}: {exc.strerror or exc}") from None
     try:
         files = exam_files(net, args.variants, args.seed, kinds, args.format, args.data)
     except ValueError as exc:
@@ -135,7 +139,8 @@ def run_exam(args: argparse.Namespace) -> int:
         except OutputError as exc:
             raise UsageError(f"bpdebug exam: {exc}") from None
     key = "-key" + SHEET_SUFFIX[args.format]
-    sheets = [p.name for p in paths if not p.name.endswith(key)]
+    sheets = [p.name for p in paths if p.name.startswith("exam-") and not p.name.endswith(key)]
+    sheets = [name for name in sheets if name.endswith(SHEET_SUFFIX[args.format])]
     named = ", ".join(sheets[:3]) + (", …" if len(sheets) > 3 else "")
     print(f"wrote {len(sheets)} question sheets ({named}) and their answer keys to {folder}")
     return 0

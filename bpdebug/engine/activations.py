@@ -126,6 +126,11 @@ class Activation:
     derivative: str  # σ′(z) written out
     prime_formula: Callable[[ex.Expr, float], ex.Expr]  # σ′(z) for an expression z
     elementwise: bool = True
+    title: str = ""  # its name in words, for the notes: "leaky ReLU" (else its name)
+
+    @property
+    def words(self) -> str:
+        return self.title or self.name
 
     def __call__(self, z: Array, alpha: float) -> Array:
         return self.fn(z, alpha)
@@ -163,6 +168,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "max(0, z)",
         "1 if z > 0 else 0",
         lambda z, alpha: ex.Iverson(ex.Compare(z, ">", ex.Const(0))),
+        title="ReLU",
     ),
     "leaky_relu": Activation(
         "leaky_relu",
@@ -171,6 +177,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "z if z > 0 else αz",
         "1 if z > 0 else α",
         _leaky_prime_formula,
+        title="leaky ReLU",
     ),
     "softplus": Activation(
         "softplus",

@@ -118,6 +118,11 @@ class Loss:
     requires_output: str | None = None  # the output activation it must follow
     fused_delta: Callable[[Array, Array, Array], Array] | None = None
     fused_name: str = ""
+    title: str = ""  # its name in words, for the notes: "cross-entropy" (else its name)
+
+    @property
+    def words(self) -> str:
+        return self.title or self.name
 
 
 LOSSES: dict[str, Loss] = {
@@ -128,7 +133,9 @@ LOSSES: dict[str, Loss] = {
         _quadratic_formula,
         lambda a, y, n: ex.Sub(a, y),
     ),
-    "mse": Loss("mse", _mse, _mse_grad, _mse_formula, _mse_grad_formula),
+    "mse": Loss(
+        "mse", _mse, _mse_grad, _mse_formula, _mse_grad_formula, title="mean squared error"
+    ),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
         _bce,
@@ -138,6 +145,7 @@ LOSSES: dict[str, Loss] = {
         requires_output="sigmoid",
         fused_delta=_sigmoid_bce_delta,
         fused_name="sigmoid + binary cross-entropy",
+        title="binary cross-entropy",
     ),
     "cross_entropy": Loss(
         "cross_entropy",
@@ -148,6 +156,7 @@ LOSSES: dict[str, Loss] = {
         requires_output="softmax",
         fused_delta=_softmax_ce_delta,
         fused_name="softmax + cross-entropy",
+        title="cross-entropy",
     ),
 }
 

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from ..notation import expr as ex
 from ..notation.layout import Bound, Equation, Setting, lay, symbolic
 from ..notation.numbers import num, sup
+from ..notation.prose import Math, Prose
 from ..notation.text import text
 from .activations import ACTIVATIONS
 from .flat import Layout, layout
@@ -106,7 +107,7 @@ class StepPlan(NamedTuple):
     lhs: ex.Expr
     rhs: ex.Expr  # Ref(k) stands for operands[k]
     operands: tuple[OperandPlan, ...]
-    note: str
+    note: str  # a Prose where it holds a formula (the hand-outs typeset it)
     relation: str
     symbol: str  # lhs as text: 'z⁽¹⁾'
     formula: str  # the whole formula as text: 'z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾' (', m = 4' …)
@@ -218,14 +219,21 @@ def plan_for(key: ShapeKey) -> Plan:
     return Plan(tuple(p.steps), recorded, by_layer, dict(p.index), starts, lay, any(kept))
 
 
-def _activation_note(activation: str, alpha: float) -> str:
+def _activation_note(activation: str, alpha: float) -> Prose:
     act = ACTIVATIONS[activation]
-    slope = f", α = {num(alpha, None)}" if activation == "leaky_relu" else ""
-    return f"σ = {act.name}: σ(z) = {act.definition}, σ′(z) = {act.derivative}{slope}"
+    slope = (", ", Math(f"α = {num(alpha, None)}")) if activation == "leaky_relu" else ()
+    return Prose(
+        Math("σ"),
+        f" = {act.words}: ",
+        Math(f"σ(z) = {act.definition}"),
+        ", ",
+        Math(f"σ′(z) = {act.derivative}"),
+        *slope,
+    )
 
 
 def _batch_note(m: int) -> str:
-    return f"mean over the batch of m = {m} examples" if m > 1 else ""
+    return Prose("mean over the batch of ", Math(f"m = {m}"), " examples") if m > 1 else ""
 
 
 def _plan_forward(
@@ -233,7 +241,9 @@ def _plan_forward(
 ) -> None:
     a_prev = p.param("x")
     for l, (activation, alpha) in enumerate(layers, start=1):
-        note = f"b{sup(l)} is added to every column (one per example)" if m > 1 else ""
+        note: str = ""
+        if m > 1:
+            note = Prose(Math(f"b{sup(l)}"), " is added to every column (one per example)")
         p.add(
             "forward",
             l,
@@ -251,7 +261,9 @@ def _plan_forward(
         a_prev = p.step("a", l)
     per_example = LOSSES[loss].formula(R0, R1, n)
     rhs = ex.BatchMean(per_example, m) if m > 1 else per_example
-    note = f"{loss} loss" + (f", {_batch_note(m)} (k runs over the columns)" if m > 1 else "")
+    note = f"{LOSSES[loss].words} loss"
+    if m > 1:
+        note = Prose(note + ", ", _batch_note(m), " (", Math("k"), " runs over the columns)")
     p.add("forward", None, "loss", ex.Sym("L"), rhs, a_prev, p.param("y"), note=note)
 
 
@@ -299,7 +311,7 @@ def _plan_output_factors(
         loss_fn.grad_formula(R0, R1, n),
         a_op,
         y_op,
-        note=f"{loss} loss, per example",
+        note=f"{loss_fn.words} loss, per example",
     )
     fused = loss_fn.fused_delta is not None and loss_fn.requires_output == activation
     if activation != "softmax":
@@ -313,8 +325,13 @@ def _plan_output_factors(
                 ex.Sub(R0, R1),
                 a_op,
                 y_op,
-                note=f"fused {loss_fn.fused_name}: ∂L/∂a ⊙ σ′(z) simplifies to a − y, "
-                "computed directly so saturated units stay exact",
+                note=Prose(
+                    f"fused {loss_fn.fused_name}: ",
+                    Math("∂L/∂a ⊙ σ′(z)"),
+                    " simplifies to ",
+                    Math("a − y"),
+                    ", computed directly so saturated units stay exact",
+                ),
             )
         else:
             _plan_chain_delta(p, l)
@@ -329,8 +346,14 @@ def _plan_output_factors(
             ex.Sub(R0, R1),
             a_op,
             y_op,
-            note=f"fused {loss_fn.fused_name}: the softmax Jacobian-vector product "
-            "a ⊙ (g − Σⱼ (a ⊙ g)ⱼ) with g = −y / a is exactly a − y",
+            note=Prose(
+                f"fused {loss_fn.fused_name}: the softmax Jacobian-vector product ",
+                Math("a ⊙ (g − Σⱼ (a ⊙ g)ⱼ)"),
+                " with ",
+                Math("g = −y ⊘ a"),
+                " is exactly ",
+                Math("a − y"),
+            ),
         )
     else:
         g_minus_mean = ex.Sub(R0, ex.SumUnits(ex.Had(R1, R0)))
@@ -342,8 +365,14 @@ def _plan_output_factors(
             ex.Had(R1, ex.Paren(g_minus_mean)),
             p.step("dL_da", l),
             a_op,
-            note="softmax has no elementwise derivative: this is the Jacobian-vector "
-            "product Jᵀg, with J = diag(a) − a aᵀ and g = ∂L/∂a",
+            note=Prose(
+                "softmax has no elementwise derivative: this is the Jacobian-vector product ",
+                Math("Jᵀg"),
+                ", with ",
+                Math("J = diag(a) − a aᵀ"),
+                " and ",
+                Math("g = ∂L/∂a"),
+            ),
         )
     p.add(
         "backward",
@@ -352,7 +381,9 @@ def _plan_output_factors(
         symbol("δ", l),
         R0,
         p.step("dact", l),
-        note=f"fused {loss_fn.fused_name}" if fused else "δ = Jᵀ ∂L/∂a for softmax",
+        note=f"fused {loss_fn.fused_name}"
+        if fused
+        else Prose(Math("δ = Jᵀ ∂L/∂a"), " for softmax"),
     )
 
 

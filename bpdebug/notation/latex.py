@@ -24,7 +24,10 @@ from .boxes import (
 )
 
 GREEK = {"δ": r"\delta", "σ": r"\sigma", "η": r"\eta", "α": r"\alpha", "∂": r"\partial"}
-FUNCTIONS = {"tanh": r"\tanh", "log": r"\log", "exp": r"\exp", "√": r"\sqrt"}
+GREEK.update({"θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "β": r"\beta", "ε": r"\varepsilon"})
+FUNCTIONS = {"tanh": r"\tanh", "log": r"\log", "exp": r"\exp", "√": r"\sqrt", "max": r"\max"}
+# the activations' names in a formula, as the texts write them (not the file's keys)
+FUNCTIONS.update({"relu": r"\operatorname{ReLU}", "leaky_relu": r"\operatorname{LeakyReLU}"})
 OPERATORS = {
     "−": "-",
     "·": r"\cdot",
@@ -33,7 +36,8 @@ OPERATORS = {
     "←": r"\leftarrow",
     "≤": r"\le",
     "Σ": r"\sum",
-    ",": r",\quad",
+    ",": r",\quad",  # between the named constants after a formula
+    ", ": ",",  # inside a list: max(0, z)
     "×": r"\times",
 }
 FENCES = {
