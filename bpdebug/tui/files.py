@@ -188,7 +188,7 @@ class FileActions(_App):
         stem = file_name(stem) if self.downloads else stem  # a download's name: plain ASCII
         step = self.cursor + 1
         veiled = self.quiz_hidden_now()  # type: ignore[attr-defined]  # (QuizActions)
-        dot = to_dot(self.trace, self.cursor, veiled)
+        dot = to_dot(self.trace, self.cursor, veiled, self.digits)
         files: list[tuple[str, str]] = [
             (f"{stem}-worked.md", explain_markdown(self.trace, self.digits, veiled)),
             (f"{stem}-step{step}.svg", self.export_screenshot()),
