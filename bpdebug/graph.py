@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .engine import Step, Trace
-from .notation import DIGITS, num, shape_text
+from .notation import DIGITS, num, shape_text, sup
 from .notation.layout import HIDDEN
 
 COLOURS = {
@@ -186,6 +186,12 @@ SUP_POINTS = 11  # a layer's superscript (the size Graphviz lays it out at and d
 _LAYER = re.compile(r"\((\d+)\)|⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
 _NEGATIVE = re.compile(r"(?<![\w.])-(?=[\d.])")
 _DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def text_label(text: str) -> str:
+    """A label of the seed's picture as the screen writes formulas: ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾)."""
+    line = text.replace("'", "′").replace("(.)", "(·)").replace("=", " = ")
+    return _LAYER.sub(lambda m: sup(m.group(1) or m.group(2).translate(_DIGITS)), line)
 
 
 def html_label(text: str) -> str:

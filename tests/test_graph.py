@@ -312,10 +312,10 @@ async def test_m_shows_the_graph_and_the_step_lights_its_node_and_edge() -> None
         await pilot.pause()
         text = drawn()
         assert "δ⁽¹⁾" in text and "◀━━━━━" in text and "━━━━━▶" not in text
-        assert "◀ ∂a(1)/∂z(1)=σ'(z(1))" in text
+        assert "◀ ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾)" in text
         app.go(app.trace.find("dW", 2).index)
         await pilot.pause()
-        assert "◀ ∂L/∂W(2), ∂L/∂b(2)" in drawn()
+        assert "◀ ∂L/∂W⁽²⁾, ∂L/∂b⁽²⁾" in drawn()
         await pilot.press("m")
         assert diagram.view == "units" and "δ⁽²⁾" in diagram.text.plain
 

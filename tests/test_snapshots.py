@@ -212,7 +212,7 @@ def test_graph_view(snap_compare, keys: list[str], where: str, size: tuple[int, 
     """The computational graph in the diagram panel (m), 2-2-2: forward at z⁽²⁾ (x→z⁽¹⁾→a⁽¹⁾
     →z⁽²⁾ in blue, the active edge heavy ━━▶ and z⁽²⁾ reversed in the phase colour, its value
     inside), backward at δ⁽¹⁾ (the ◀━━ edge from a⁽¹⁾, the node now says δ⁽¹⁾, the edge's
-    label ∂a(1)/∂z(1)=σ'(z(1)) under the picture), update at W⁽¹⁾ ← … (the parameter box
+    label ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾) under the picture), update at W⁽¹⁾ ← … (the parameter box
     reversed, no edge: the caption names the step). Whole nodes only, each value a column at
     6 digits. At 80×24 the picture is compact (no cluster titles, the edge's label in the
     border) and scrolled to the step's node; at 120×36 it has the cluster titles and the

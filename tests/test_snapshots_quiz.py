@@ -29,7 +29,7 @@ def test_graph_view_at_delta_1(snap_compare, size: tuple[int, int]) -> None:
     digit of the setting, one entry a row); ∂L/∂a⁽¹⁾ 0.0363503 / 0.0413703 and δ⁽²⁾ 0.138499
     / −0.0380982 beside it; the a⁽¹⁾ → z⁽¹⁾ edge heavy ◀━━━━━; no box cut at the right edge
     (at 120×36 the view ends after δ⁽²⁾'s node and its arrows); the caption
-    ◀ ∂a(1)/∂z(1)=σ'(z(1))."""
+    ◀ ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾)."""
     app = make_app(load_network(sample_path("two_layer")))
     keys = ["m", "g", "1", "3", "enter"]
     assert snap_compare(app, press=keys, terminal_size=size)

@@ -17,7 +17,7 @@ from collections.abc import Collection
 import numpy as np
 
 from ..engine import Step, Trace
-from ..graph import COLOURS, focus, graph_of, node_values, short_num
+from ..graph import COLOURS, focus, graph_of, node_values, short_num, text_label
 from ..notation import DIGITS, shape_text
 from ..notation.layout import HIDDEN
 from ..notation.numbers import sup
@@ -112,7 +112,7 @@ def caption(trace: Trace, step: Step, short: bool = False) -> str:
     if edge is None:
         return f"{step.symbol} {step.relation} … (no edge)" if short else step.formula
     e = graph_of(L).edge(*edge)
-    return f"{'▶' if e.direction == 'forward' else '◀'} {e.label}"
+    return f"{'▶' if e.direction == 'forward' else '◀'} {text_label(e.label)}"
 
 
 def graph_lines(
