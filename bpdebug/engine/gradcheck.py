@@ -113,8 +113,9 @@ def numeric_gradient(net: Network, l: int, which: str) -> Array:
 
 # ---------------------------------------------------------------- the passes, from their layer on
 
-CALL_WORK = 5_000  # a NumPy call's own cost (about a microsecond), in multiply-adds
-ELEMENT_WORK = 16  # adding b and σ to one entry of z, in multiply-adds
+CALL_WORK = 20_000  # a NumPy call's own cost (about 3 µs), in multiply-adds of time
+ELEMENT_WORK = 40  # adding b and σ to one entry of z (about 5 ns), in multiply-adds
+MAX_WORK = 15_000_000_000  # `bpdebug check`'s default limit: about 2 to 5 s of work
 CHUNK_FLOATS = 2**16  # the passes run together hold at most this many entries of a⁽ᵏ⁾ (cache)
 
 
