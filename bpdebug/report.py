@@ -74,19 +74,27 @@ def _json_array(value: Any, level: int) -> Iterator[tuple[str, int]]:
     else:
         number_sep, row_sep = ",\n" + innermost, "\n" + inner + "],\n" + inner + "[\n" + innermost
         yield "[\n" + inner + "[\n" + innermost, 0
-    width = rows.shape[1]
-    step = max(1, JSON_BLOCK // width)
-    for first in range(0, rows.shape[0], step):
-        texts = _json_texts(rows[first : first + step].ravel())
-        if not row_sep:
-            block = number_sep.join(texts)
-        elif width == 1:
-            block = row_sep.join(texts)
-        else:
-            lines = (number_sep.join(texts[i : i + width]) for i in range(0, len(texts), width))
-            block = row_sep.join(lines)
-        yield (row_sep if first else "") + block, len(texts)
+    width, flat = rows.shape[1], rows.ravel()
+    for first in range(0, flat.size, JSON_BLOCK):
+        texts = _json_texts(flat[first : first + JSON_BLOCK])
+        yield _json_block(texts, first, width, number_sep, row_sep), len(texts)
     yield ("\n" + outer + "]" if v.ndim == 1 else "\n" + inner + "]\n" + outer + "]"), 0
+
+
+def _json_block(texts: list[str], first: int, width: int, number_sep: str, row_sep: str) -> str:
+    """Numbers first… of a matrix `width` wide, each after the separator its place calls
+    for: between numbers of a row, or closing a row and opening the next."""
+    if width == 1 and row_sep:  # a column: every number a row of its own
+        return (row_sep if first else "") + row_sep.join(texts)
+    out = []
+    end, at = first + len(texts), first
+    while at < end:
+        row_end = min(end, (at // width + 1) * width)
+        if at:
+            out.append(row_sep if at % width == 0 else number_sep)
+        out.append(number_sep.join(texts[at - first : row_end - first]))
+        at = row_end
+    return "".join(out)
 
 
 def json_numbers(trace: Trace) -> int:
