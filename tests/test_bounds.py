@@ -20,8 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpdebug.cli import main
-from bpdebug.engine import Layer, Network, build_trace, read_only_array
-from bpdebug.engine import gradcheck
+from bpdebug.engine import Layer, Network, build_trace, gradcheck, read_only_array
 from bpdebug.engine.gradcheck import (
     Progress,
     check_gradients,
@@ -53,7 +52,9 @@ def chain(
     for l in range(depth):
         act = "softmax" if loss == "cross_entropy" and l == depth - 1 else activation
         W = rng.normal(0.3, 0.9, (sizes[l + 1], sizes[l]))
-        layers.append(Layer(act, read_only_array(W), read_only_array(rng.normal(0, 0.1, sizes[l + 1]))))
+        layers.append(
+            Layer(act, read_only_array(W), read_only_array(rng.normal(0, 0.1, sizes[l + 1])))
+        )
     x = rng.normal(0.0, 1.0, (n_in, m))
     if loss == "cross_entropy":
         y = np.eye(n_out)[:, rng.integers(0, n_out, m)]
@@ -95,8 +96,11 @@ def test_the_check_of_every_sample_is_the_definition_bit_for_bit(name: str) -> N
         chain(40, "tanh", m=1, width=2),
         chain(25, "sigmoid", m=4, n_in=2, n_out=2, width=3),
     ],
-    ids=lambda net: "-".join(map(str, net.sizes[:3])) + f"…×{net.depth} "
-    + f"{net.layers[0].activation} m={net.batch_size} {net.loss}",
+    ids=lambda net: (
+        "-".join(map(str, net.sizes[:3]))
+        + f"…×{net.depth} "
+        + f"{net.layers[0].activation} m={net.batch_size} {net.loss}"
+    ),
 )
 def test_the_check_of_a_deep_chain_is_the_definition_bit_for_bit(net: Network) -> None:
     assert_estimates_are_the_definitions(net)
@@ -200,7 +204,9 @@ def test_trace_json_refuses_more_numbers_than_its_limit(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     n = json_numbers(build_trace(load_network(sample_path("two_layer"))))
-    line = one_line(capsys, 2, "trace", "two_layer", "--format", "json", "--max-json-numbers", str(n - 1))
+    line = one_line(
+        capsys, 2, "trace", "two_layer", "--format", "json", "--max-json-numbers", str(n - 1)
+    )
     assert line == (
         f"bpdebug trace: two_layer: --format json would write {n:,} numbers, more than the "
         f"limit {n - 1:,} (raise it with --max-json-numbers {n})"
@@ -272,7 +278,9 @@ def test_json_values_of_every_shape_are_json_dumps_byte_for_byte(shape: tuple[in
     v.reshape(-1)[: len(special)] = special[: v.size]
     for level in (0, 3):
         text = "".join(part for part, _ in _json_array(v, level))
-        want = json.dumps(_json_value(v), allow_nan=False, indent=1).replace("\n", "\n" + " " * level)
+        want = json.dumps(_json_value(v), allow_nan=False, indent=1).replace(
+            "\n", "\n" + " " * level
+        )
         assert text == want
     read = np.array(json.loads(text), dtype=object)
     back = np.vectorize(float)(read).astype(np.float64) if v.ndim else float(read)
@@ -296,7 +304,9 @@ def test_snapshot_refuses_more_keys_than_its_limit(
         "about 50 ms; raise it with --max-keys 5)"
     )
     many = " ".join(["n"] * 1001)
-    assert "raise it with --max-keys 1001" in one_line(capsys, 2, "snapshot", "xor", "--keys", many, "--text")
+    assert "raise it with --max-keys 1001" in one_line(
+        capsys, 2, "snapshot", "xor", "--keys", many, "--text"
+    )
     assert main(["snapshot", "xor", "--keys", keys, "--text", "--max-keys", "5"]) == 0
     assert "step 6 of 20" in capsys.readouterr().out
 
@@ -366,14 +376,21 @@ def test_trace_json_shows_its_progress_on_a_terminal_and_nothing_in_a_pipe(tmp_p
     rng = np.random.default_rng(5)
     n = 150_000
     layers = (Layer("tanh", read_only_array(rng.normal(0, 1e-3, (1, n))), read_only_array([0.1])),)
-    net = Network(layers, "mse", 0.1, read_only_array(rng.normal(0, 1, (n, 1))), read_only_array([[0.5]]))
+    net = Network(
+        layers, "mse", 0.1, read_only_array(rng.normal(0, 1, (n, 1))), read_only_array([[0.5]])
+    )
     f = tmp_path / "inputs.json"
     write_network(f, net)
     total = json_numbers(build_trace(load_network(f)))
     code, out, terminal = on_a_terminal("trace", str(f), "--format", "json")
     assert code == 0 and json.loads(out)["steps"]
     assert f"{ERASE}loading the network…" in terminal
-    shown = [int(n.replace(",", "")) for n in re.findall(re.escape(ERASE) + rf"writing the JSON: ([\d,]+) of {total:,} numbers", terminal)]
+    shown = [
+        int(n.replace(",", ""))
+        for n in re.findall(
+            re.escape(ERASE) + rf"writing the JSON: ([\d,]+) of {total:,} numbers", terminal
+        )
+    ]
     assert shown == sorted(shown) and shown[-1] == total
     assert len([n for n in shown if 1000 < n < total]) >= 4  # a 150,000-entry row in blocks
     assert terminal.endswith(ERASE)
@@ -385,7 +402,9 @@ def test_snapshot_shows_the_keys_pressed_on_a_terminal_and_nothing_in_a_pipe() -
     keys = " ".join(["n"] * 25)
     code, out, terminal = on_a_terminal("snapshot", "xor", "--keys", keys, "--text")
     assert code == 0 and "step 20 of 20" in out
-    assert f"{ERASE}pressed 20 of 25 keys" in terminal and f"{ERASE}pressed 25 of 25 keys" in terminal
+    assert (
+        f"{ERASE}pressed 20 of 25 keys" in terminal and f"{ERASE}pressed 25 of 25 keys" in terminal
+    )
     assert terminal.endswith(ERASE)
     piped = in_a_pipe("snapshot", "xor", "--keys", keys, "--text")
     assert piped.returncode == 0 and piped.stderr == "" and piped.stdout == out

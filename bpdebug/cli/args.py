@@ -11,8 +11,8 @@ from .. import __version__
 from ..engine.gradcheck import CALL_WORK
 from ..engine.gradcheck import MAX_WORK as MAX_CHECK_WORK
 from ..netfile import Limits
-from ..report import MAX_JSON_NUMBERS
 from ..notation.parse import shown
+from ..report import MAX_JSON_NUMBERS
 from ..samples import DEFAULT_SAMPLE, sample_names
 
 COMMANDS = (

@@ -246,7 +246,11 @@ def _perturbed_passes(layer: Layer, passes: range, a_prev: Array) -> list[tuple[
 
 
 def _chunk_losses(
-    net: Network, a_cache: dict[int, Array], starts: list[int], chunk: tuple[int, int], meter: _Meter
+    net: Network,
+    a_cache: dict[int, Array],
+    starts: list[int],
+    chunk: tuple[int, int],
+    meter: _Meter,
 ) -> list[float]:
     """The loss of every pass of the chunk, in order: a wave that sets off at the first pass's
     layer and takes on each layer's own passes as it reaches them."""

@@ -45,6 +45,8 @@ KNOWN_KEYS = {k.value for k in Keys} | {character_to_key(chr(c)) for c in range(
 
 
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+
+
 def parse_keys(text: str, most: int) -> list[str]:
     """Space-separated keys: characters ('n', '?', '+') or Textual key names ('right',
     'question_mark', 'plus', 'ctrl+s'). Anything else is an error naming the key; more than
