@@ -278,7 +278,10 @@ def run_graph(args: argparse.Namespace) -> int:
 def run_snapshot(args: argparse.Namespace) -> int:
     from ..tui.snapshot import run_snapshot
 
-    return run_snapshot(args, load(args.net, limits_of(args)))
+    with progress_line() as show:
+        show("loading the network…")
+        net = load(args.net, limits_of(args))
+    return run_snapshot(args, net)
 
 
 def run_app(args: argparse.Namespace, quiz: Quiz | None = None) -> int:
