@@ -527,6 +527,9 @@ def main() -> None:
     rows += served_frames(presses)
     rows += engine(repeat)
     rows += memory()
+    from bounded import bounded  # noqa: E402
+
+    rows += bounded(repeat, side_by_side)
     report = table(rows)
     print(report)
     if args.write:

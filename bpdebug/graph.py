@@ -12,13 +12,16 @@ import html
 import re
 import shutil
 import subprocess
+from collections.abc import Collection
+from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
 from .engine import Step, Trace
-from .notation import num, shape_text
+from .notation import DIGITS, num, shape_text, sup
+from .notation.layout import HIDDEN
 
 COLOURS = {
     "input": "#a5d8ff",
@@ -112,29 +115,64 @@ def focus(step: Step, depth: int) -> tuple[str, tuple[str, str] | None]:
     return f"P{l}", None  # W_new, b_new: the update marks the box
 
 
-def node_values(trace: Trace, upto: int) -> dict[str, Step]:
+def node_values(trace: Trace, upto: int, veiled: Collection[int] = frozenset()) -> dict[str, Step]:
     """Each node's latest value at step `upto`: the last step at or before it that
-    produced there (z⁽ˡ⁾ then δ⁽ˡ⁾, a⁽ˡ⁾ then ∂L/∂a⁽ˡ⁾, the loss, ∂L/∂W then the new W)."""
+    produced there (z⁽ˡ⁾ then δ⁽ˡ⁾, a⁽ˡ⁾ then ∂L/∂a⁽ˡ⁾, the loss, ∂L/∂W then the new W). The
+    steps `veiled` (a quiz still asks for them) hold HIDDEN, which value_text writes `?`."""
     depth = trace.network.depth
     latest: dict[str, Step] = {}
     for step in trace.steps[: upto + 1]:
         latest[focus(step, depth)[0]] = step
-    return latest
+    return {
+        node: step._replace(value=HIDDEN) if step.index in veiled else step  # type: ignore[arg-type]
+        for node, step in latest.items()
+    }
 
 
-def value_text(value: object, width: int = 24, digits: int = 4) -> str:
-    """A node's value in a few characters: the number, the entries when they fit, or the
-    shape and norm."""
+def value_text(value: object, width: int = 24, digits: int | None = DIGITS) -> str:
+    """A node's value in at most `width` characters where it can be: the number, the
+    entries, or the shape and norm kept apart (`2 entries, ‖·‖ = 0.0133…`); every number at
+    `digits` or cut with … (short_num), never rounded to fewer; HIDDEN is `?`."""
+    if value is HIDDEN:
+        return "?"
     a = np.asarray(value, dtype=float)
     if a.size == 1:
-        return num(float(a.reshape(-1)[0]), digits)
-    if a.size <= 8:  # the entries, as many digits as fit
-        for d, sep in ((digits, "; "), (3, "; "), (3, ";"), (2, ";")):
-            entries = sep.join(num(float(v), d) for v in a.reshape(-1))
-            if len(entries) <= width:
-                return entries
-    shape = shape_text(a.shape)
-    return f"{shape} ‖‖{num(float(np.linalg.norm(a)), 2)}"
+        return short_num(float(a.reshape(-1)[0]), digits, width)
+    if a.size <= 8:
+        entries = "; ".join(num(float(v), digits) for v in a.reshape(-1))
+        if len(entries) <= width:
+            return entries
+    what = f"{a.size} entries" if a.ndim == 1 or min(a.shape) == 1 else shape_text(a.shape)
+    norm = float(np.linalg.norm(a))
+    for lead in (f"{what}, ‖·‖ = ", f"{what} ‖·‖ "):
+        room = width - len(lead)
+        text = short_num(norm, digits, room)
+        if len(text) <= room:
+            return lead + text
+    return f"{what} ‖·‖ {short_num(norm, digits, 0)}"
+
+
+def short_num(v: float, digits: int | None, width: int) -> str:
+    """`v` at `digits` significant figures if that fits `width`, else its leading digits cut
+    with … (a prefix of its digits, never rounded), the exponent kept: 0.00877135 in 8 is
+    `0.00877…`, 1.23456e-05 in 8 is `1.2…e-05`. The digits are the shortest that name the
+    float (repr's): a cut of them is a cut of its exact expansion too, and 0.35 stays 0.3…"""
+    text = num(v, digits)
+    if len(text) <= width or not np.isfinite(v):
+        return text
+    exact = Decimal(repr(abs(float(v))))
+    sign = "-" if v < 0 else ""
+    fixed = format(exact, "f")
+    point = fixed.index(".") if "." in fixed else len(fixed)
+    cut = width - len(sign) - 1
+    significant = len(fixed[:cut].replace(".", "").lstrip("0"))
+    if "e" not in text and cut > point + 1 and significant >= 2:
+        return f"{sign}{fixed[:cut]}…"
+    digits_of = fixed.replace(".", "").lstrip("0")
+    exponent = f"e{exact.adjusted():+03d}"
+    keep = max(width - len(sign) - len(exponent) - 2, 1)  # the point and …
+    mantissa = digits_of[0] + ("." + digits_of[1:keep] if keep > 1 else "")
+    return f"{sign}{mantissa}…{exponent}"
 
 
 # ---------------------------------------------------------------- DOT
@@ -148,6 +186,12 @@ SUP_POINTS = 11  # a layer's superscript (the size Graphviz lays it out at and d
 _LAYER = re.compile(r"\((\d+)\)|⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾")
 _NEGATIVE = re.compile(r"(?<![\w.])-(?=[\d.])")
 _DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def text_label(text: str) -> str:
+    """A label of the seed's picture as the screen writes formulas: ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾)."""
+    line = text.replace("'", "′").replace("(.)", "(·)").replace("=", " = ")
+    return _LAYER.sub(lambda m: sup(m.group(1) or m.group(2).translate(_DIGITS)), line)
 
 
 def html_label(text: str) -> str:

@@ -6,11 +6,13 @@ import json
 import math
 import re
 import textwrap
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from .engine import Network, Step, Trace
+from .engine.activations import Array
 from .engine.gradcheck import CheckReport
 from .notation import DIGITS, grid, layout, num, shape_text, text
 
@@ -33,36 +35,109 @@ def _json_number(v: float) -> float | str:
 
 
 def _json_value(value: Any) -> Any:
+    """A value as nested lists of numbers and "nan"/"inf" strings (the definition that
+    `trace_json_parts` writes faster)."""
     if np.ndim(value) == 0:
         return _json_number(float(value))
     return [_json_value(v) for v in value]
 
 
-def trace_json(trace: Trace, digits: int | None = DIGITS) -> str:
-    """Every step with its value at full precision (and the formula with numbers as text,
-    at `digits`)."""
-    doc = {
+_NONFINITE_JSON = {"nan": '"nan"', "inf": '"inf"', "-inf": '"-inf"'}
+MAX_JSON_NUMBERS = 10_000_000  # `bpdebug trace --format json`'s default limit
+JSON_BLOCK = 1 << 16  # numbers formatted at a time: bounded memory, and progress between
+
+
+def _json_texts(numbers: Array) -> list[str]:
+    """Each number as json.dumps writes it: float.__repr__, every digit that round-trips."""
+    texts = list(map(float.__repr__, numbers.tolist()))
+    if not np.isfinite(numbers).all():
+        texts = [_NONFINITE_JSON.get(t, t) for t in texts]
+    return texts
+
+
+def _json_array(value: Any, level: int) -> Iterator[tuple[str, int]]:
+    """A value as json.dumps(…, indent=1) writes it at nesting `level` (vectors and matrices
+    as rows of numbers), in pieces, each with the count of numbers it holds."""
+    v = np.asarray(value, dtype=np.float64)
+    if v.ndim == 0:
+        yield _json_texts(v.reshape(1))[0], 1
+        return
+    if v.size == 0 or v.ndim > 2:  # never in a trace: the plain encoder, re-indented
+        text = json.dumps(_json_value(v), allow_nan=False, indent=1)
+        yield text.replace("\n", "\n" + " " * level), v.size
+        return
+    inner, innermost, outer = " " * (level + 1), " " * (level + 2), " " * level
+    rows = v.reshape(1, -1) if v.ndim == 1 else v
+    if v.ndim == 1:  # one row of numbers, no row brackets
+        number_sep, row_sep = ",\n" + inner, ""
+        yield "[\n" + inner, 0
+    else:
+        number_sep, row_sep = ",\n" + innermost, "\n" + inner + "],\n" + inner + "[\n" + innermost
+        yield "[\n" + inner + "[\n" + innermost, 0
+    width, flat = rows.shape[1], rows.ravel()
+    for first in range(0, flat.size, JSON_BLOCK):
+        texts = _json_texts(flat[first : first + JSON_BLOCK])
+        yield _json_block(texts, first, width, number_sep, row_sep), len(texts)
+    yield ("\n" + outer + "]" if v.ndim == 1 else "\n" + inner + "]\n" + outer + "]"), 0
+
+
+def _json_block(texts: list[str], first: int, width: int, number_sep: str, row_sep: str) -> str:
+    """Numbers first… of a matrix `width` wide, each after the separator its place calls
+    for: between numbers of a row, or closing a row and opening the next."""
+    if width == 1 and row_sep:  # a column: every number a row of its own
+        return (row_sep if first else "") + row_sep.join(texts)
+    out = []
+    end, at = first + len(texts), first
+    while at < end:
+        row_end = min(end, (at // width + 1) * width)
+        if at:
+            out.append(row_sep if at % width == 0 else number_sep)
+        out.append(number_sep.join(texts[at - first : row_end - first]))
+        at = row_end
+    return "".join(out)
+
+
+def json_numbers(trace: Trace) -> int:
+    """How many numbers `trace_json` writes: every step's value, entry by entry."""
+    return sum(int(np.size(s.value)) for s in trace.steps) + 2  # and L, L′
+
+
+def trace_json_parts(trace: Trace, digits: int | None = DIGITS) -> Iterator[tuple[str, int]]:
+    """`trace_json`'s text in pieces, each with the count of numbers it holds (a 10⁶-entry
+    matrix is written in blocks, not built as nested lists first)."""
+    head = {
         "network": trace.network.name,
         "loss": _json_number(trace.loss),
         "loss_after": _json_number(trace.loss_after),
         "warning": trace.diagnosis() or None,
-        "steps": [
-            {
-                "step": s.index + 1,
-                "index": s.index,
-                "phase": s.phase,
-                "layer": s.layer,
-                "kind": s.kind,
-                "symbol": s.symbol,
-                "formula": s.formula,
-                "substituted": s.substituted(digits),
-                "shape": list(s.shape),
-                "value": _json_value(s.value),
-            }
-            for s in trace.steps
-        ],
     }
-    return json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1)
+    text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=1)
+    yield text[: -len("\n}")] + ',\n "steps": [' + ("" if trace.steps else "]\n}"), 2
+    for n, s in enumerate(trace.steps):
+        step = {
+            "step": s.index + 1,
+            "index": s.index,
+            "phase": s.phase,
+            "layer": s.layer,
+            "kind": s.kind,
+            "symbol": s.symbol,
+            "formula": s.formula,
+            "substituted": s.substituted(digits),
+            "shape": list(s.shape),
+        }
+        text = json.dumps(step, ensure_ascii=False, allow_nan=False, indent=1)
+        text = text[: -len("\n}")].replace("\n", "\n  ")  # the step's keys at depth 3
+        yield ("," if n else "") + "\n  " + text + ',\n   "value": ', 0
+        yield from _json_array(s.value, 3)
+        yield "\n  }", 0
+    if trace.steps:
+        yield "\n ]\n}", 0
+
+
+def trace_json(trace: Trace, digits: int | None = DIGITS) -> str:
+    """Every step with its value at full precision (and the formula with numbers as text,
+    at `digits`): json.dumps(…, indent=1) of the document, byte for byte."""
+    return "".join(part for part, _ in trace_json_parts(trace, digits))
 
 
 def _stats(step: Step, digits: int | None) -> str:
@@ -190,6 +265,9 @@ def check_text(net: Network, report: CheckReport, tolerance: float, diagnosis: s
         f"{'finite differences:':<20}"
         f"{f'{report.forward_passes} forward passes (2 per parameter)':<42}"
         f"{report.numeric_seconds * 1e3:10.3f} ms",
+        f"{'':<20}from the moved layer on: {report.layer_evaluations:,} of "
+        f"{report.forward_passes * net.depth:,} layer evaluations, "
+        f"{report.numpy_calls:,} NumPy calls",
         "",
         _verdict(report, tolerance),
         "relative error = |g − ĝ| / max(|g|, |ĝ|, 1e-4·max(1, |L|)), "

@@ -329,7 +329,7 @@ async def test_each_unit_shows_its_value_and_small_layers_their_weights() -> Non
         diagram = app.query_one(NetworkDiagram)
         assert diagram.mode == "numbers"
         text = diagram.text.plain
-        for shown in ("a⁽¹⁾", "0.5933", "0.5969", "z⁽²⁾", "1.106", "1.225", "0.05"):
+        for shown in ("a⁽¹⁾", "0.59327", "0.596884", "z⁽²⁾", "1.10591", "1.22492", "0.05"):
             assert shown in text
     app = app_for("two_layer")
     async with app.run_test(size=(200, 60)) as pilot:
@@ -341,8 +341,8 @@ async def test_each_unit_shows_its_value_and_small_layers_their_weights() -> Non
         assert re.search(r"\[\s*0\.15\s+0\.2\]", picture.plain)  # W⁽¹⁾'s first row
         written = _styled(picture, "reverse")
         read = _styled(picture, "underline")
-        assert any("0.08217" in w for w in written)  # ∂L/∂W⁽²⁾ on layer 2's edge
-        assert any("0.1385" in r for r in read) and any("0.5933" in r for r in read)
+        assert any("0.082167" in w for w in written)  # ∂L/∂W⁽²⁾ on layer 2's edge
+        assert any("0.138499" in r for r in read) and any("0.59327" in r for r in read)
 
 
 def _styled(text: Text, attribute: str) -> list[str]:

@@ -226,8 +226,8 @@ def test_with_a_step_each_node_carries_its_value_and_the_step_is_bold() -> None:
     trace = build_trace(load_network(sample_path("two_layer")))
     step = trace.find("delta", 1)
     _, nodes, edges = structure(as_json(to_dot(trace, step.index)))
-    assert shown(nodes["z1"]["label"]) == "z(1)\nδ(1) = 0.008771; 0.009954"  # on two lines
-    assert shown(nodes["L"]["label"]) == "L\nL = 0.2984"
+    assert shown(nodes["z1"]["label"]) == "z(1)\nδ(1) = 0.00877135; 0.00995425"  # two lines
+    assert shown(nodes["L"]["label"]) == "L\nL = 0.298371"
     assert nodes["z1"]["penwidth"] == "3" and "penwidth" not in nodes["z2"]
     bold = [(t, h) for t, h, e in edges if e.get("penwidth") == "3"]
     assert bold == [("a1", "z1")]
@@ -304,18 +304,18 @@ async def test_m_shows_the_graph_and_the_step_lights_its_node_and_edge() -> None
         assert diagram.view == "graph" and diagram.border_title == "Computational graph"
 
         def drawn() -> str:
-            return "\n".join("".join(seg.text for seg in diagram.render_line(y)) for y in range(8))
+            return "\n".join("".join(seg.text for seg in diagram.render_line(y)) for y in range(9))
 
         assert "z⁽¹⁾" in drawn() and "━━━━━▶" in drawn()  # x → z⁽¹⁾ is the step's edge
-        assert "0.378;0.392" in drawn()  # z⁽¹⁾'s value, to the digits that fit
+        assert "│  0.3775   │" in drawn() and "│  0.3925   │" in drawn()  # z⁽¹⁾, a column
         app.go(app.trace.find("delta", 1).index)
         await pilot.pause()
         text = drawn()
         assert "δ⁽¹⁾" in text and "◀━━━━━" in text and "━━━━━▶" not in text
-        assert "◀ ∂a(1)/∂z(1)=σ'(z(1))" in text
+        assert "◀ ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾)" in text
         app.go(app.trace.find("dW", 2).index)
         await pilot.pause()
-        assert "◀ ∂L/∂W(2), ∂L/∂b(2)" in drawn()
+        assert "◀ ∂L/∂W⁽²⁾, ∂L/∂b⁽²⁾" in drawn()
         await pilot.press("m")
         assert diagram.view == "units" and "δ⁽²⁾" in diagram.text.plain
 
@@ -344,13 +344,90 @@ async def test_quiz_hides_the_graphs_values_too() -> None:
         assert "0.3775" not in line and "0.38" not in line
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (200, 60)], ids=str)
+@pytest.mark.parametrize("name", sample_names())
+async def test_the_graph_view_never_cuts_a_node_and_always_names_the_edge(
+    name: str, size: tuple[int, int]
+) -> None:
+    """Every step of every sample: each box in view is whole (as many ╭ as ╮ on its top
+    row, each as wide as a node), the step's node is in view, and the caption (under the
+    picture, or in the border when the panel is short) names the step's edge, or the step
+    itself where it travels none, on the screen as drawn."""
+    import asyncio
+
+    from bpdebug.tui.graph_picture import caption, graph_lines, shown_nodes
+    from bpdebug.tui.textual_private import screen_strips
+
+    app = make_app(load_network(sample_path(name)))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("m")
+        diagram = app.query_one(NetworkDiagram)
+        for index in range(len(app.trace)):
+            app.go(index)
+            await asyncio.sleep(0)
+            rows = ["".join(seg.text for seg in diagram.render_line(y)) for y in range(9)]
+            top = next(r for r in rows if "╭" in r)
+            assert top.count("╭") == top.count("╮") >= 1, (index, rows)
+            for left, right in zip(
+                [m.start() for m in re.finditer("╭", top)],
+                [m.start() for m in re.finditer("╮", top)],
+                strict=True,
+            ):
+                assert right - left == 12, (index, top)  # NODE − 1: a whole box
+            start = diagram._graph_start or 0
+            active = graph_lines(app.trace, app.trace[index], "red").active[0]
+            assert active in shown_nodes(start, 2 * len(app.trace), diagram.content_region.width)
+            step = app.trace[index]
+            drawn = screen_strips(app.screen).strips
+            text = "\n".join("".join(seg.text for seg in strip) for strip in drawn)
+            assert caption(app.trace, step) in text or caption(app.trace, step, True) in text
+
+
 def test_value_text_is_a_number_the_entries_or_the_shape_and_norm() -> None:
     from bpdebug.graph import value_text
+    from bpdebug.notation.layout import HIDDEN
 
-    assert value_text(0.29837) == "0.2984"
+    assert value_text(0.29837) == "0.29837"  # the precision setting: 6 digits
+    assert value_text(0.123456789) == "0.123457"
+    assert value_text(0.123456789, digits=None) == "0.123456789"
+    assert value_text(0.123456789, 8, digits=None) == "0.12345…"  # cut, never rounded
     assert value_text(np.array([0.3775, 0.3925]), 24) == "0.3775; 0.3925"
-    assert value_text(np.array([0.3775, 0.3925]), 11) == "0.378;0.393"
-    assert value_text(np.ones((3, 4)), 11) == "3×4 ‖‖3.5"
+    two = np.array([0.00877135, 0.00995425])
+    assert value_text(two, 24) == "0.00877135; 0.00995425"
+    assert value_text(two, 20) == "2 entries ‖·‖ 0.013…"  # the shape apart from the norm
+    three = np.array([0.00877135, 0.00995425, 0.0])
+    assert value_text(three, 24) == "3 entries, ‖·‖ = 0.0132…"
+    assert value_text(np.ones((3, 4))) == "3×4, ‖·‖ = 3.4641"
+    assert value_text(HIDDEN) == "?"
+
+
+def test_short_num_cuts_the_exact_digits_and_keeps_the_exponent() -> None:
+    from bpdebug.graph import short_num
+
+    assert short_num(0.00877135, 6, 10) == "0.00877135"  # fits: as the setting writes it
+    assert short_num(0.00877135, 6, 8) == "0.00877…"
+    assert short_num(0.0199999999, None, 7) == "0.0199…"  # not 0.0200: digits are cut
+    assert short_num(-0.0101039, None, 8) == "-0.0101…"
+    assert short_num(1.23456e-05, 6, 9) == "1.23…e-05"
+    assert short_num(123456.789, None, 8) == "1.2…e+05"  # never an integer cut short
+    assert short_num(float("nan"), 6, 2) == "nan"
+
+
+def test_node_lines_are_a_column_of_entries_or_the_shape_then_the_norm() -> None:
+    from bpdebug.notation.layout import HIDDEN
+    from bpdebug.tui.graph_picture import value_lines
+
+    assert value_lines(np.array([[0.00877135], [0.00995425]]), 11, 6) == [
+        "0.00877135",
+        "0.00995425",
+    ]
+    assert value_lines(np.array([-0.0101039, -0.0100094]), 11, None) == [
+        "-0.0101039",
+        "-0.0100094",
+    ]
+    assert value_lines(np.full((3, 4), 0.5), 11, 6) == ["3×4 entries", "‖·‖ 1.73205"]
+    assert value_lines(np.full(3, 0.0133431), 11, 6) == ["3 entries", "‖·‖ 0.0231…"]
+    assert value_lines(HIDDEN, 11, 6) == ["?"]
 
 
 # ---------------------------------------------------------------- in the worked solutions

@@ -198,11 +198,12 @@ async def test_a_quizzed_step_hides_its_value_until_answered_right() -> None:
         assert app.query_one(ValuesView).blocks[0].role == "result"
         assert 0 not in tape.masked
         app.go(trace_index := app.trace.find("a", 1).index)
-        await pilot.resize_terminal(120, 36)  # a resize redraws the diagram: still no numbers
+        await pilot.resize_terminal(120, 36)  # a resize redraws the diagram: a⁽¹⁾ still ?
         await pilot.pause()
         diagram = app.query_one(NetworkDiagram)
-        assert app.cursor == trace_index and diagram.mode == "units"
-        assert "0.59327" not in diagram.text.plain
+        assert app.cursor == trace_index and diagram.mode != "units"
+        drawn = diagram.text.plain
+        assert "?" in drawn and "0.59327" not in drawn
 
 
 async def test_a_wrong_answer_names_the_mistake_and_opens_the_hint_ladder() -> None:
@@ -271,7 +272,8 @@ async def test_the_score_at_the_end_of_the_iteration_and_its_markdown(
         written = tmp_path / "Two-layer_example-quiz.md"
         md = written.read_text()
         assert "| forward | 1 | 1 | 1 | 0 | 0 |" in md
-        assert "| backward | 2 | 0 | 1 | 0 | 0 |" in md
+        # δ⁽¹⁾ was never answered, and ∂L/∂b⁽¹⁾ (one example: the same vector) showed it
+        assert "| backward | 2 | 0 | 1 | 0 | 1 |" in md
         await pilot.press("escape")
         await pilot.press("u")  # stepping, undo: answers stay given
         app.go(trace.find("loss").index)
@@ -460,3 +462,60 @@ def test_the_html_exam_sheet_is_laid_out_by_a_browser(tmp_path: Path) -> None:
     shot = tmp_path / "exam.png"
     browser([f"--screenshot={shot}", "--window-size=900,1400", page.as_uri()], tmp_path / "p2")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---------------------------------------------------------------- what gives a value away
+
+
+def test_what_gives_a_value_away_is_found_from_the_values() -> None:
+    """∂L/∂b⁽ˡ⁾ is δ⁽ˡ⁾ for one example (both ways), L′'s step writes L, a frozen bias's
+    update is the bias on screen; nothing else in 2-2-2 matches another value."""
+    from dataclasses import replace
+
+    from bpdebug.engine.quiz import ON_SCREEN, exposers
+
+    net = sample("two_layer")
+    trace = build_trace(net)
+    at = {(s.kind, s.layer): s.index for s in trace.steps}
+    found = exposers(trace, range(len(trace)))
+    for l in (1, 2):
+        assert found[at["delta", l]] == [at["db", l]]
+        assert found[at["db", l]] == [at["delta", l]]
+    assert found[at["loss", None]] == [len(trace) - 1]
+    assert sum(1 for v in found.values() if v) == 5
+    frozen = net.with_params([(la.W, la.b) for la in net.layers])
+    layers = (replace(frozen.layers[0], frozen=frozenset("b")), *frozen.layers[1:])
+    trace = build_trace(replace(frozen, layers=layers))
+    assert ON_SCREEN in exposers(trace, [at["b_new", 1]])[at["b_new", 1]]
+
+
+async def test_a_value_given_away_counts_as_shown_never_first_try() -> None:
+    """Asking δ only, on 2-2-2: at ∂L/∂b⁽²⁾ (not asked: the same vector as δ⁽²⁾) δ⁽²⁾ counts
+    as shown and says why; answering it then is refused, and the score says shown."""
+    app = quiz_app(kinds="delta")
+    async with app.run_test(size=(100, 32)) as pilot:
+        delta, db = app.trace.find("delta", 2), app.trace.find("db", 2)
+        app.go(delta.index)
+        await pilot.pause()
+        assert delta.index in app.veiled
+        app.go(db.index)
+        await pilot.pause()
+        assert delta.index not in app.veiled
+        r = app.quiz.records[(0, delta.index)]
+        assert r.revealed and not r.right and "∂L/∂b⁽²⁾ (step 10)" in r.shown_by
+        app.go(delta.index)
+        await pilot.pause()
+        outcome = app.quiz.answer(app.trace, 0, delta, typed(delta.value))
+        assert not outcome.right and outcome.said == "already shown"
+        rows = {row[0]: row for row in app.quiz.rows(0, app.trace, "kind")}
+        assert rows["error δ"] == ("error δ", 2, 0, 0, 0, 1)  # asked 2, shown 1, no hints
+
+
+async def test_another_network_is_another_quiz() -> None:
+    app = quiz_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await answer(pilot, "0.3775; 0.3925")
+        assert app.quiz.records[(0, 0)].right
+        app.replace_network(sample("xor"))
+        await pilot.pause()
+        assert app.quiz is not None and not app.quiz.records and 0 in app.veiled

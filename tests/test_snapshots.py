@@ -181,7 +181,8 @@ def test_a_pinned_run_beside_the_next(snap_compare) -> None:
 
 def test_quiz_names_the_mistake(snap_compare) -> None:
     """Quiz mode on 2-2-2 at step 13: the tape writes unanswered steps as "δ⁽¹⁾ = ?", the
-    step panel asks "? δ⁽¹⁾ = ?", the values panel shows only the operands; the answer dialog
+    step panel asks "? δ⁽¹⁾ = ?", the values panel shows only the operands (? where a step
+    still asked computed them), the diagram ? for every unanswered value; the answer dialog
     after typing ∂L/∂a⁽¹⁾ itself says "✗ forgot σ′" and why, and that hints are open."""
     import numpy as np
 
@@ -211,7 +212,9 @@ def test_graph_view(snap_compare, keys: list[str], where: str, size: tuple[int, 
     """The computational graph in the diagram panel (m), 2-2-2: forward at z⁽²⁾ (x→z⁽¹⁾→a⁽¹⁾
     →z⁽²⁾ in blue, the active edge heavy ━━▶ and z⁽²⁾ reversed in the phase colour, its value
     inside), backward at δ⁽¹⁾ (the ◀━━ edge from a⁽¹⁾, the node now says δ⁽¹⁾, the edge's
-    label ∂a(1)/∂z(1)=σ'(z(1)) under the picture), update at W⁽¹⁾ ← … (the parameter box
-    reversed, no edge). At 80×24 the picture is compact (no cluster titles) and scrolled to
-    the step's node; at 120×36 it has the cluster titles and the edge's label."""
+    label ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾) under the picture), update at W⁽¹⁾ ← … (the parameter box
+    reversed, no edge: the caption names the step). Whole nodes only, each value a column at
+    6 digits. At 80×24 the picture is compact (no cluster titles, the edge's label in the
+    border) and scrolled to the step's node; at 120×36 it has the cluster titles and the
+    edge's label under it."""
     assert snap_compare(app_for("two_layer"), press=keys, terminal_size=size)

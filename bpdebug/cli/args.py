@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from .. import __version__
+from ..engine.gradcheck import CALL_WORK
+from ..engine.gradcheck import MAX_WORK as MAX_CHECK_WORK
 from ..netfile import Limits
 from ..notation.parse import shown
+from ..report import MAX_JSON_NUMBERS
 from ..samples import DEFAULT_SAMPLE, sample_names
 
 COMMANDS = (
@@ -96,6 +99,8 @@ def _digits_flag(parser: argparse.ArgumentParser) -> None:
         help="significant digits of the numbers in formulas, 1-17 or 'full' (default 6)",
     )
 
+
+MAX_SNAPSHOT_KEYS = 1_000  # `snapshot --keys`: a minute of frames at most, unless raised
 
 LIMIT_FLAGS = (  # (Limits field, metavar, help); the flag is the field with dashes
     ("max_units", "N", "largest layer given by units"),
@@ -365,6 +370,14 @@ def command_parser(command: str) -> Parser:
             metavar="N",
             help="text: columns the matrices are laid out in (default: the terminal's, or 120)",
         )
+        p.add_argument(
+            "--max-json-numbers",
+            type=positive_int,
+            default=MAX_JSON_NUMBERS,
+            metavar="N",
+            help=f"json: refuse to write more numbers than this (default {MAX_JSON_NUMBERS:,}, "
+            "about 270 MB)",
+        )
     elif command == "check":
         p.description = (
             "Compare every backprop gradient with central finite differences; "
@@ -376,6 +389,15 @@ def command_parser(command: str) -> Parser:
             default=1e-6,
             metavar="TOL",
             help="largest relative error accepted (default 1e-6)",
+        )
+        p.add_argument(
+            "--max-check-work",
+            type=positive_int,
+            default=MAX_CHECK_WORK,
+            metavar="N",
+            help="refuse a check whose finite differences take more work than this, in "
+            f"multiply-adds (a NumPy call counts {CALL_WORK:,}; default {MAX_CHECK_WORK:,}, "
+            "about 2 to 5 s)",
         )
     elif command == "explain":
         p.description = "Write one iteration as a worked solution a teacher could hand out."
@@ -399,6 +421,14 @@ def command_parser(command: str) -> Parser:
         p.add_argument("--output", "-o", metavar="FILE.svg", help="where to write the SVG")
         p.add_argument("--text", action="store_true", help="print the screen as plain text")
         p.add_argument("--size", default="100x32", metavar="WxH", help="terminal size")
+        p.add_argument(
+            "--max-keys",
+            type=positive_int,
+            default=MAX_SNAPSHOT_KEYS,
+            metavar="N",
+            help="refuse more keys than this (each takes a frame, about 50 ms; "
+            f"default {MAX_SNAPSHOT_KEYS:,})",
+        )
         p.add_argument("--force", action="store_true", help="replace an existing --output file")
         p.add_argument(
             "--theme",

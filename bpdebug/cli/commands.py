@@ -39,32 +39,68 @@ def load(net_arg: str, limits: Limits) -> Network:
     return load_network(path, limits)
 
 
+def _printable(words: str) -> str:
+    """A file name as a message may show it: no control characters reach the terminal."""
+    return "".join(ch if ch.isprintable() else "?" for ch in words)
+
+
 def run_trace(args: argparse.Namespace) -> int:
     from ..engine import build_trace
-    from ..report import trace_json, trace_markdown, trace_text
+    from ..report import json_numbers, trace_json_parts, trace_markdown, trace_text
 
-    trace = build_trace(load(args.net, limits_of(args)))
+    with progress_line() as show:
+        show("loading the network…")
+        trace = build_trace(load(args.net, limits_of(args)))
     if args.format == "text":
         width = args.width or (shutil.get_terminal_size().columns if sys.stdout.isatty() else 120)
         sys.stdout.write(trace_text(trace, args.digits, max(width, 40)))
         return 0
-    render = {"json": trace_json, "markdown": trace_markdown}[args.format]
-    sys.stdout.write(render(trace, args.digits) + ("\n" if args.format == "json" else ""))
+    if args.format == "markdown":
+        sys.stdout.write(trace_markdown(trace, args.digits))
+        return 0
+    numbers = json_numbers(trace)
+    if numbers > args.max_json_numbers:
+        raise UsageError(
+            f"bpdebug trace: {_printable(args.net)}: --format json would write {numbers:,} "
+            f"numbers, more than the limit {args.max_json_numbers:,} "
+            f"(raise it with --max-json-numbers {numbers})"
+        )
+    with progress_line() as show:
+        written = 0
+        for part, count in trace_json_parts(trace, args.digits):
+            sys.stdout.write(part)
+            written += count
+            if count:
+                show(f"writing the JSON: {written:,} of {numbers:,} numbers")
+        sys.stdout.write("\n")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
     from ..engine import build_trace
-    from ..engine.gradcheck import check_gradients
+    from ..engine.gradcheck import Progress, check_gradients, check_work
     from ..report import check_text
 
     if not args.tolerance > 0:
         raise UsageError("bpdebug check: --tolerance must be a positive number")
-    net = load(args.net, limits_of(args))
-    with progress_line() as progress:
-        report = check_gradients(
-            net, lambda done, total: progress(f"checked {done} of {total} tensors")
+    with progress_line() as show:
+        show("loading the network…")
+        net = load(args.net, limits_of(args))
+    work = check_work(net)
+    if work > args.max_check_work:
+        raise UsageError(
+            f"bpdebug check: {_printable(args.net)}: the finite differences would take {work:,} "
+            f"multiply-adds of work, more than the limit {args.max_check_work:,} "
+            f"(raise it with --max-check-work {work})"
         )
+
+    with progress_line() as show:
+
+        def progress(p: Progress) -> None:
+            share = 100 * p.work_done // max(1, p.work)
+            show(f"checked {p.tensors_done} of {p.tensors} tensors ({share}% of the work)")
+
+        report = check_gradients(net, progress)
     passed = report.passes(args.tolerance)
     diagnosis = build_trace(net).diagnosis() if not passed else ""
     sys.stdout.write(check_text(net, report, args.tolerance, diagnosis))
@@ -258,7 +294,10 @@ def run_graph(args: argparse.Namespace) -> int:
 def run_snapshot(args: argparse.Namespace) -> int:
     from ..tui.snapshot import run_snapshot
 
-    return run_snapshot(args, load(args.net, limits_of(args)))
+    with progress_line() as show:
+        show("loading the network…")
+        net = load(args.net, limits_of(args))
+    return run_snapshot(args, net)
 
 
 def run_app(args: argparse.Namespace, quiz: Quiz | None = None) -> int:

@@ -11,7 +11,7 @@ m = 1 for the batch mean) cannot be told apart from it and is left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import NamedTuple
 
 import numpy as np
@@ -337,3 +337,41 @@ def collisions(trace: Trace, step: Step, tol: float = TOLERANCE) -> list[tuple[s
         for b in vs[i + 1 :]
         if a.value.shape == b.value.shape and close(a.value, b.value, b.value, tol).all()
     ]
+
+
+# ---------------------------------------------------------------- what gives a value away
+
+ON_SCREEN = -1  # an exposer that is always in view: a parameter, the data or η
+
+
+def gives_away(shown: object, hidden: object, tol: float = TOLERANCE) -> bool:
+    """Whether `shown`, typed as the answer for `hidden`, would be graded right: the same
+    number of entries, each within `tol` (one value read off another)."""
+    s, h = np.ravel(np.asarray(shown, dtype=float)), np.ravel(np.asarray(hidden, dtype=float))
+    if s.size != h.size or not h.size:
+        return False
+    with np.errstate(all="ignore"):
+        return bool(close(s, h, h, tol).all())
+
+
+def exposers(trace: Trace, asked: Collection[int], tol: float = TOLERANCE) -> dict[int, list[int]]:
+    """For each asked step, the steps (or ON_SCREEN, for a parameter or the data) whose value
+    gives its value away, so that a quiz can't hide it once they are shown: ∂L/∂b⁽ˡ⁾ is δ⁽ˡ⁾
+    for one example, a⁽ˡ⁾ is z⁽ˡ⁾ for identity, a frozen W's update is W, Adam's m̂ is g at
+    t = 1; L′'s step writes L beside it, so it gives the loss away."""
+    last = len(trace) - 1  # L′: compared by the rule above, not by value
+    values = {i: trace.value(i) for i in range(last)}
+    params: dict[str, object] = {}
+    for step in trace.steps[:last]:
+        params.update((op.param, op.value) for op in step.operands if op.param is not None)
+    found: dict[int, list[int]] = {}
+    for j in asked:
+        if j >= last:
+            continue
+        hidden = values[j]
+        found[j] = [i for i, v in values.items() if i != j and gives_away(v, hidden, tol)]
+        if any(gives_away(v, hidden, tol) for v in params.values()):
+            found[j].append(ON_SCREEN)
+        if trace[j].kind == "loss":
+            found[j].append(last)
+    return found

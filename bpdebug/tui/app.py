@@ -19,11 +19,15 @@ from textual.widgets import Static
 
 from ..engine import Network, Step, Trace
 from ..engine.gradcheck import CheckReport, check_gradients
-from ..engine.params import ParamRef, get_value
+from ..engine.params import (
+    ParamRef,
+    get_value,
+)
 from ..netfile import Limits
 from ..notation import DIGITS, num
 from . import cursor as moves
 from . import screens
+from .checking import gradient_check
 from .commands import DebuggerCommands
 from .edits import EditActions
 from .files import FileActions
@@ -36,6 +40,7 @@ from .selection import follow, weight_to_explain
 from .session import Session
 from .stops import StopActions
 from .textual_private import Guarded
+from .training import TrainActions
 from .widgets import (
     EditBar,
     KeyBar,
@@ -47,7 +52,7 @@ from .widgets import (
     ValuesView,
 )
 from .widgets.key_bar import key_hints
-from .widgets.values import Block, gradient_check
+from .widgets.values import Block
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
 CHECK_MAX_PARAMS = 5_000  # finite differences in the app: 2 forward passes per parameter
@@ -62,7 +67,9 @@ class MainScreen(Guarded, Screen):  # type: ignore[type-arg]
     """The debugger's screen; its handlers' errors reach the crash dialog too."""
 
 
-class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, Guarded, App[None]):
+class BPDebugApp(
+    QuizActions, TrainActions, StopActions, EditActions, FileActions, SafetyNet, Guarded, App[None]
+):
     """Step through one gradient-descent iteration of a network, one value at a time."""
 
     CSS_PATH = "app.tcss"
@@ -211,22 +218,24 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
         self.show_step()
 
     def show_step(self, keep_scroll: bool = False) -> None:
+        """Every panel at the cursor; a quiz's hidden values (`veil`) written ? on each."""
         step = self.trace[self.cursor]
         baseline = self.session.baseline
         before = baseline[self.cursor] if baseline is not None else None
         since = self.session.baseline_name
         tall = self.size.height >= 30
         followed = self.example if self.example is not None else 0
-        hints = self.quiz_hints(step)  # None unless a quiz hides this step's value
-        hidden = hints is not None
-        self.query_one(NetworkDiagram).show(self.trace, step, 6 if tall else 3, followed, hidden)
-        extra_blocks, extra_line = self.gradient_check_view(step)
         digits, example = self.digits, self.example
+        veiled = self.veil(example)
+        hints = self.quiz_hints(step)  # None unless a quiz hides this step's value
+        diagram = self.query_one(NetworkDiagram)
+        diagram.show(self.trace, step, 6 if tall else 3, followed, digits, veiled)
+        extra_blocks, extra_line = self.gradient_check_view(step)
         self.query_one(StepPanel).show(
-            self.trace, step, before, extra_line, digits, example, since, hints
+            self.trace, step, before, extra_line, digits, example, since, hints, veiled
         )
         self.query_one(ValuesView).show(
-            step, before, self.selected, keep_scroll, extra_blocks, digits, example, since, hidden
+            step, before, self.selected, keep_scroll, extra_blocks, digits, example, since, veiled
         )
         tape = self.query_one(Tape)
         tape.mask(self.quiz_masked())
@@ -239,7 +248,7 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
         "(edit)", "(undo)", "(since the file)"); the edit bar."""
         loss = num(self.trace.loss, self.digits)
         baseline = self.session.baseline
-        if self.quiz is not None and self.loss_hidden():
+        if self.loss_hidden():
             loss, baseline = "?", None  # asked for: not told
         if baseline is not None and baseline.loss != self.trace.loss:
             which = "since the file" if self.session.against_file else self.session.action
@@ -261,8 +270,8 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
 
     def gradient_check_view(self, step: Step) -> tuple[tuple[Block, ...], str]:
         """At a dW/db step with the check on: ĝ and the relative error, and the cost line."""
-        if not self.checking or step.kind not in ("dW", "db"):
-            return (), ""
+        if not self.checking or step.kind not in ("dW", "db") or step.index in self.veiled:
+            return (), ""  # (ĝ beside a gradient a quiz asks for would give it away)
         if self.network.n_params > CHECK_MAX_PARAMS:
             return (), (
                 f"gradient check: {self.network.n_params:,} parameters are more than "
@@ -353,33 +362,16 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
         step = self.trace.find("dW" if ref.tensor == "W" else "db", ref.layer)
         chain = chain_for(self.trace, ref, self.example if self.example is not None else 0)
         symbol = f"∂L/∂{ref.label()}"
-        dialog = screens.ChainScreen(chain, symbol, step.index, self.digits)
+        used = {step.index, self.trace.find("delta", ref.layer).index}
+        used |= {f.step for path in chain.paths for f in path.factors if f.step is not None}
+        secret = bool(used & self.veiled)  # a product or sum would give an asked value away
+        dialog = screens.ChainScreen(chain, symbol, step.index, self.digits, self.veiled, secret)
         self.push_screen(dialog, self.go_if_chosen)
 
     def action_help(self) -> None:
         self.push_screen(screens.HelpScreen(keys_for(self.downloads)))
 
-    # ------------------------------------------------------------------ training
-
-    def action_train_one(self) -> None:
-        """Apply this iteration's update, unless it makes a parameter nan or inf (then say
-        so and show the step where it does)."""
-        broken = [i for i in sorted(self.trace.nonfinite_steps) if self.trace[i].relation == "←"]
-        if broken:
-            self.go(broken[0])
-            self.say(
-                f"Not applied: this update makes {self.trace[broken[0]].symbol} nan or inf "
-                f"(step {broken[0] + 1}); undo an edit or lower η"
-            )
-            return
-        self.session.train_one()
-        self.reload()
-
-    def show_losses(self) -> None:
-        plot = self.query_one(LossPlot)
-        plot.show(self.losses, self.iteration, self.session.pinned, self.network.name, self.digits)
-        if self.quiz is not None and self.loss_hidden():
-            plot.border_subtitle = "L = ?"
+    # ------------------------------------------------------------------ views
 
     def action_toggle_graph(self) -> None:
         view = self.query_one(NetworkDiagram).toggle_view()
@@ -388,51 +380,6 @@ class BPDebugApp(QuizActions, StopActions, EditActions, FileActions, SafetyNet, 
             if view == "graph"
             else "Diagram: units (m: the graph)"
         )
-
-    def action_pin(self) -> None:
-        """Pin the loss curve so the next run is drawn beside it; again: unpin."""
-        if self.session.pinned is not None:
-            self.session.pinned = None
-            self.say("Unpinned the loss curve")
-        else:
-            pinned = self.session.pin()
-            self.say(
-                f"Pinned the loss curve ({pinned.network}, {pinned.name}): change something "
-                "and train again to compare; P unpins"
-            )
-        self.show_losses()
-
-    def action_flow(self) -> None:
-        """The gradient flow over the iterations trained so far."""
-        flow, network = self.session.flow, self.network
-        self.push_screen(screens.FlowScreen(flow, network, self.iteration, self.digits))
-
-    def action_train_many(self) -> None:
-        self.push_screen(screens.TrainScreen(self.network), self.trained)
-
-    def trained(self, result: screens.TrainResult | None) -> None:
-        """A training run ended: show where it stopped, and why if it stopped early."""
-        if result is None:
-            return
-        run = result.run
-        self.session.advance(run)
-        self.reload()
-        first, last = num(run.losses[0], self.digits), num(run.losses[-1], self.digits)
-        ran = f"{run.iterations:,}"
-        if run.iterations != result.asked:
-            ran += f" of {result.asked:,}"
-        said = f"Trained {ran} iterations: L {first} → {last}"
-        if run.stopped == "nonfinite":
-            bad = self.trace.first_nonfinite()
-            if bad is not None:
-                self.go(bad.index)
-            self.say(f"{said}. Stopped at {run.reason}; kept the last finite network", "warning")
-        elif run.stopped in ("rising", "factor"):
-            self.say(f"{said}. Stopped: the loss diverges ({run.reason})", "warning")
-        elif run.stopped:
-            self.say(f"{said} (stopped)")
-        else:
-            self.say(said)
 
 
 def make_app(

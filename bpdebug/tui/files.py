@@ -178,7 +178,8 @@ class FileActions(_App):
         self.notify(f"Exported {' and '.join(written)} to {here()}")
 
     def exports(self) -> list[tuple[str, str]]:
-        """What `x` makes at this step: (file name, text) pairs."""
+        """What `x` makes at this step: (file name, text) pairs. In a quiz the values it
+        still asks for are blanks in the worked solution and ? in the graph and screenshot."""
         from ..explain import explain_markdown
         from ..graph import GraphvizMissing, render, to_dot
 
@@ -186,9 +187,10 @@ class FileActions(_App):
         stem = Path(origin).stem if origin else "network"
         stem = file_name(stem) if self.downloads else stem  # a download's name: plain ASCII
         step = self.cursor + 1
-        dot = to_dot(self.trace, self.cursor)
+        veiled = self.quiz_hidden_now()  # type: ignore[attr-defined]  # (QuizActions)
+        dot = to_dot(self.trace, self.cursor, veiled, self.digits)
         files: list[tuple[str, str]] = [
-            (f"{stem}-worked.md", explain_markdown(self.trace, self.digits)),
+            (f"{stem}-worked.md", explain_markdown(self.trace, self.digits, veiled)),
             (f"{stem}-step{step}.svg", self.export_screenshot()),
             (f"{stem}-graph-step{step}.dot", dot),
         ]

@@ -131,7 +131,12 @@ KEYS: list[Binding] = [
     ),
     Binding("u", "undo", "Undo", tooltip="undo the last edit or training"),
     Binding("U,ctrl+r", "redo", "Redo", show=False, tooltip="redo what was undone"),
-    Binding("t", "train_one", "Train", tooltip="apply this update: the next iteration"),
+    Binding(
+        "t",
+        "train_one",
+        "Train",
+        tooltip="apply this update: the next iteration (a quiz counts the rest shown)",
+    ),
     Binding(
         "T",
         "train_many",
@@ -165,7 +170,7 @@ KEYS: list[Binding] = [
         "quiz",
         "Quiz",
         show=False,
-        tooltip="quiz mode: asked steps hide their value until answered (again: off)",
+        tooltip="quiz: asked values are ? on every panel until answered (again: off)",
     ),
     Binding("a", "answer", "Answer", show=False, tooltip="quiz: answer this step's value"),
     Binding("h", "hint", "Hint", show=False, tooltip="quiz: the next hint (after a wrong answer)"),

@@ -5,8 +5,9 @@ Where there is room, each unit shows a number: its layer's latest value at the c
 (z, a, ∂L/∂a, σ′, δ of the followed example, or ∂L/∂b, b after the update), under a row
 naming it; small layers (at most 4×4) show their weights beside the units they feed, row i
 of W⁽ˡ⁾ beside unit i of layer l (∂L/∂W⁽ˡ⁾ or the new W⁽ˡ⁾ at the steps that compute them).
-What the step writes is shown reversed, what it reads underlined. Without room, each unit
-is a ○.
+Numbers are written at the precision setting, or cut with … where the columns were measured
+at fewer digits (never rounded to fewer); a value a quiz still asks for is `?`. What the
+step writes is shown reversed, what it reads underlined. Without room, each unit is a ○.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy as np
 from rich.text import Text
 
 from ..engine import Step, Trace
-from ..notation import num
+from ..graph import short_num
+from ..notation import DIGITS, num
 from ..notation.numbers import sup
 from .phases import ARROWS, FALLBACK
 
@@ -37,7 +39,6 @@ LOSS_SHORT = {
     "binary_cross_entropy": "bce",
     "cross_entropy": "ce",
 }
-DIGITS = 4  # significant digits in the picture: the values panel has them all
 PER_UNIT = ("z", "a", "dL_da", "dact", "delta", "db", "b_new")  # a value per unit of a layer
 EDGE_MAX = 4  # weights are written beside layers of at most 4×4
 MAX_SCANNED = 64  # examples scanned for column widths; more: the widest any number can be
@@ -138,9 +139,12 @@ class Shown(NamedTuple):
     label: str
     values: np.ndarray  # a vector for a column, a matrix for an edge
     step: int | None  # the step whose value it is (None: the data or a parameter)
+    hidden: bool = False  # a quiz still asks for it: each entry is written ?
 
 
-def column_shows(trace: Trace, cursor: int, c: int, k: int) -> Shown | None:
+def column_shows(
+    trace: Trace, cursor: int, c: int, k: int, veiled: frozenset[int] = frozenset()
+) -> Shown | None:
     """Column c's numbers at step `cursor`: x, a layer's latest per-unit value, or L."""
     net = trace.network
     if c == 0:
@@ -154,33 +158,34 @@ def column_shows(trace: Trace, cursor: int, c: int, k: int) -> Shown | None:
     step = trace[max(done)]
     value = np.asarray(step.value, dtype=float)
     column = value[:, k] if value.ndim == 2 else value.reshape(-1)
-    return Shown(_label(step.symbol, step.kind), column, step.index)
+    return Shown(_label(step.symbol, step.kind), column, step.index, step.index in veiled)
 
 
-def edge_shows(trace: Trace, step: Step, l: int) -> Shown:
+def edge_shows(trace: Trace, step: Step, l: int, veiled: frozenset[int] = frozenset()) -> Shown:
     """The weights into layer l: W⁽ˡ⁾, or ∂L/∂W⁽ˡ⁾ or the new W⁽ˡ⁾ at the steps computing them."""
     if step.layer == l and step.kind in ("dW", "W_new"):
         value = np.asarray(step.value, dtype=float)
-        return Shown(_label(step.symbol, step.kind), value, step.index)
+        return Shown(_label(step.symbol, step.kind), value, step.index, step.index in veiled)
     return Shown(f"W{sup(l)}", np.asarray(trace.network.layers[l - 1].W), None)
 
 
 EXACT = 256  # entries whose widths are measured one by one; more are bounded at once
 
 
-def _width(values: np.ndarray) -> int:
-    """Characters the widest entry takes at DIGITS significant digits: measured for a few
+def _width(values: np.ndarray, digits: int | None = DIGITS) -> int:
+    """Characters the widest entry takes at `digits` significant digits: measured for a few
     entries, bounded from the exponents for many (an edit of a 784-wide net retraces)."""
     if values.size <= EXACT:
-        return max((len(num(float(v), DIGITS)) for v in values.flat), default=1)
+        return max((len(num(float(v), digits)) for v in values.flat), default=1)
+    d = digits or 17
     v = values[np.isfinite(values) & (values != 0)]
     special = 4 if v.size < values.size else 1  # "-inf", "nan", "0"
     if not v.size:
         return special
     e = np.floor(np.log10(np.abs(v)))
-    fixed = np.where(e >= 0, DIGITS + 1, DIGITS + 1 - e)  # "1.234", "0.001234"
-    scientific = DIGITS + 5 + (np.abs(e) >= 100)  # "1.234e-05", "1.234e+100"
-    width = np.where((e < -4) | (e >= DIGITS), scientific, fixed) + (v < 0)
+    fixed = np.where(e >= 0, d + 1, d + 1 - e)  # "1.234", "0.001234"
+    scientific = d + 5 + (np.abs(e) >= 100)  # "1.234e-05", "1.234e+100"
+    width = np.where((e < -4) | (e >= d), scientific, fixed) + (v < 0)
     return max(int(width.max()), special)
 
 
@@ -193,9 +198,12 @@ class Widths(NamedTuple):
     # some layer is larger than 4×4 (or taller than the rows shown)
 
 
-def widths(trace: Trace, rows: int, room: int = 10_000) -> Widths | None:
-    """The widths every step of `trace` needs (the first `rows` units of each column); None
-    as soon as the columns alone are wider than `room` (a deep network is not measured)."""
+def widths(
+    trace: Trace, rows: int, room: int = 10_000, digits: int | None = DIGITS
+) -> Widths | None:
+    """The widths every step of `trace` needs at `digits` (the first `rows` units of each
+    column); None as soon as the columns alone are wider than `room` (a deep network is not
+    measured)."""
     net = trace.network
     scanned = net.batch_size <= MAX_SCANNED
     cols: list[int] = []
@@ -212,7 +220,7 @@ def widths(trace: Trace, rows: int, room: int = 10_000) -> Widths | None:
                 value = np.atleast_1d(np.asarray(trace.value(i), dtype=float))
                 labels.append(_label(trace.plan.steps[i].symbol, kind))
             if value is not None:
-                wide = max(wide, _width(value[:rows]) if scanned else DIGITS + 6)
+                wide = max(wide, _width(value[:rows], digits) if scanned else (digits or 17) + 6)
         cols.append(max(wide, *(len(label) for label in labels), len(str(c)) + 2))
     limit = min(EDGE_MAX, rows)
     if any(la.W.shape[0] > limit or la.W.shape[1] > EDGE_MAX for la in net.layers):
@@ -221,7 +229,9 @@ def widths(trace: Trace, rows: int, room: int = 10_000) -> Widths | None:
     for l, layer in enumerate(net.layers, start=1):
         every = [np.asarray(layer.W)]
         every += [np.asarray(trace.find(kind, l).value, dtype=float) for kind in ("dW", "W_new")]
-        edges.append(tuple(max(_width(m[:, j]) for m in every) for j in range(layer.W.shape[1])))
+        edges.append(
+            tuple(max(_width(m[:, j], digits) for m in every) for j in range(layer.W.shape[1]))
+        )
     return Widths(tuple(cols), tuple(edges))
 
 
@@ -265,8 +275,11 @@ def numbers_lines(
     rows: int,
     with_edges: bool,
     colour: str | None = None,
+    digits: int | None = DIGITS,
+    veiled: frozenset[int] = frozenset(),
 ) -> list[Line]:
-    """The picture with numbers: `rows` unit rows, example k, widths `w` (see `widths`)."""
+    """The picture with numbers: `rows` unit rows, example k, widths `w` (see `widths`),
+    each number at `digits` or cut with … to its column; `veiled` steps' values are ?."""
     net = trace.network
     colour = colour or FALLBACK[step.phase]
     touched = Touched.by(step, net.depth)
@@ -274,13 +287,14 @@ def numbers_lines(
     blocks: list[tuple[Block, int]] = []
     for c, col in enumerate(columns(trace)):
         if with_edges and w.edges is not None and 1 <= c <= net.depth:
-            edge = edge_shows(trace, step, c)
+            edge = edge_shows(trace, step, c, veiled)
             entries = w.edges[c - 1]
             look = touched.look(("edge", c), edge, colour)
-            blocks.append((_edge_block(edge, entries, rows, look), max(edge_width(entries), 8)))
-        shown = column_shows(trace, step.index, c, k)
+            edge_block = _edge_block(edge, entries, rows, look, digits)
+            blocks.append((edge_block, max(edge_width(entries), 8)))
+        shown = column_shows(trace, step.index, c, k, veiled)
         look = touched.look(("col", c), shown, colour)
-        block = _column_block(col, shown, rows, c == active, look, colour)
+        block = _column_block(col, shown, rows, c == active, look, colour, digits, w.columns[c])
         blocks.append((block, w.columns[c]))
     return _join(blocks, rows, ARROWS[step.phase], colour)
 
@@ -337,7 +351,14 @@ class Touched(NamedTuple):
 
 
 def _column_block(
-    col: Column, shown: Shown | None, rows: int, active: bool, look: str, colour: str
+    col: Column,
+    shown: Shown | None,
+    rows: int,
+    active: bool,
+    look: str,
+    colour: str,
+    digits: int | None,
+    width: int,
 ) -> Block:
     name_style = f"bold reverse {colour}" if active else "bold"
     cells = [Cell(f"▶{col.name}◀" if active else col.name, name_style)]
@@ -347,16 +368,26 @@ def _column_block(
         values = [Cell("·", "dim")] * min(col.units, rows)
     else:
         cells.append(Cell(shown.label, "bold" if look else "dim"))
-        values = [Cell(num(float(v), DIGITS), look) for v in shown.values[:rows]]
+        values = [Cell(_entry(float(v), shown, digits, width), look) for v in shown.values[:rows]]
     if col.units > rows:  # cut: the first units, then how many there are
         kept = max(rows - 2, 0)
         values = values[:kept] + [Cell("⋮", "dim"), Cell(f"×{col.units}", "dim")][: rows - kept]
     return cells + values + [Cell("", "")] * (rows - len(values))
 
 
-def _edge_block(shown: Shown, entries: tuple[int, ...], rows: int, look: str) -> Block:
+def _entry(v: float, shown: Shown, digits: int | None, width: int) -> str:
+    """One number as the picture writes it: ? while a quiz asks for it, else at `digits` or
+    cut with … to `width`."""
+    return "?" if shown.hidden else short_num(v, digits, width)
+
+
+def _edge_block(
+    shown: Shown, entries: tuple[int, ...], rows: int, look: str, digits: int | None
+) -> Block:
     cells = [Cell("", ""), Cell("", ""), Cell(shown.label, "bold" if look else "dim")]
     for row in shown.values:
-        text = " ".join(num(float(v), DIGITS).rjust(e) for v, e in zip(row, entries, strict=True))
+        text = " ".join(
+            _entry(float(v), shown, digits, e).rjust(e) for v, e in zip(row, entries, strict=True)
+        )
         cells.append(Cell(f"[{text}]", look))
     return cells + [Cell("", "")] * (3 + rows - len(cells))

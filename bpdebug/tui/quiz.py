@@ -54,10 +54,11 @@ class Record:
     right: bool = False
     mistakes: list[str] = field(default_factory=list)  # the mistakes' keys, as met
     entries: np.ndarray | None = None  # entry answers so far (nan: not yet), in the value's shape
+    shown_by: str = ""  # what showed the value before it was answered ("∂L/∂b⁽²⁾, step 10")
 
     @property
     def revealed(self) -> bool:
-        return self.hints >= len(HINTS)
+        return self.hints >= len(HINTS) or bool(self.shown_by)
 
     @property
     def done(self) -> bool:
@@ -101,6 +102,23 @@ class Quiz:
     def hints_shown(self, iteration: int, step: Step) -> int:
         r = self.records.get((iteration, step.index))
         return 0 if r is None else r.hints
+
+    def hidden(self, trace: Trace, iteration: int) -> set[int]:
+        """The steps whose values are hidden now: asked, and not yet right or shown."""
+        out = set()
+        for index, planned in enumerate(trace.plan.steps):
+            if self.asks_kind(planned.kind):
+                r = self.records.get((iteration, index))
+                if r is None or not r.done:
+                    out.add(index)
+        return out
+
+    def show(self, iteration: int, index: int, by: str) -> None:
+        """Step `index`'s value was shown before it was answered (`by` says how): it counts
+        as shown, never as answered."""
+        r = self.records.setdefault((iteration, index), Record())
+        if not r.done:
+            r.shown_by = by
 
     # ------------------------------------------------------------------ answering
 

@@ -45,16 +45,20 @@ KNOWN_KEYS = {k.value for k in Keys} | {character_to_key(chr(c)) for c in range(
 
 
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
-MAX_KEYS = 10_000  # a snapshot presses at most this many keys (each takes a frame)
 
 
-def parse_keys(text: str) -> list[str]:
+def parse_keys(text: str, most: int) -> list[str]:
     """Space-separated keys: characters ('n', '?', '+') or Textual key names ('right',
-    'question_mark', 'plus', 'ctrl+s'). Anything else is an error naming the key."""
+    'question_mark', 'plus', 'ctrl+s'). Anything else is an error naming the key; more than
+    `most` keys, an error naming the flag that allows them."""
+    words = text.split()
+    if len(words) > most:
+        raise SnapshotError(
+            f"--keys: {len(words):,} keys are more than the limit {most:,} (each takes a "
+            f"frame, about 50 ms; raise it with --max-keys {len(words)})"
+        )
     keys: list[str] = []
-    for key in text.split():
-        if len(keys) == MAX_KEYS:
-            raise SnapshotError(f"--keys: more than {MAX_KEYS:,} keys; press fewer")
+    for key in words:
         if len(key) == 1:
             keys.append(character_to_key(key))
             continue
@@ -98,7 +102,7 @@ async def capture(
     async with app.run_test(size=size) as pilot:
         for n, key in enumerate(keys, start=1):
             await pilot.press(key)
-            if progress is not None and n % 50 == 0:
+            if progress is not None and (n % 20 == 0 or n == len(keys)):
                 progress(f"pressed {n:,} of {len(keys):,} keys")
         await pilot.pause()
         return app.export_screenshot(), screen_text(app)
@@ -115,7 +119,7 @@ def write_new_file(path: Path, text: str, force: bool) -> None:
 def run_snapshot(args: argparse.Namespace, network: Network) -> int:
     try:
         size = parse_size(args.size)
-        keys = parse_keys(args.keys)
+        keys = parse_keys(args.keys, args.max_keys)
         if not args.output and not args.text:
             raise SnapshotError("give --output FILE.svg, --text, or both")
         if args.output and args.output.lower().endswith(".svg") is False:

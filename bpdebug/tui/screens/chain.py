@@ -25,23 +25,35 @@ def _close(a: float, b: float) -> bool:
 
 
 def chain_options(
-    chain: Chain, symbol: str, grad_step: int, digits: int | None = DIGITS
+    chain: Chain,
+    symbol: str,
+    grad_step: int,
+    digits: int | None = DIGITS,
+    veiled: frozenset[int] = frozenset(),
+    secret: bool = False,
 ) -> list[Option | None]:
     """One line per path (its product) and one per factor (enter jumps to its step), then the
-    example's sum and the batch mean."""
+    example's sum and the batch mean. A factor computed by a step `veiled` (a quiz asks for
+    it) is ?; with `secret` (the gradient or a factor is asked), so is every product and sum,
+    each of which would give one of them away."""
     lines: list[Option | None] = []
     k, m = chain.example, chain.batch
     own = f"∂L{subscript(k)}"
+
+    def n_(v: float) -> str:
+        return "?" if secret else num(v, digits)
+
     for n, path in enumerate(chain.paths, start=1):
         units = "→".join(str(u) for u in path.units)
         product = " · ".join(f.symbol for f in path.factors)
-        value = num(path.contribution, digits)
+        value = n_(path.contribution)
         lines.append(Option(f"path {n} (units {units}): {product} = {value}", disabled=True))
         for j, f in enumerate(path.factors):
             where = f"step {f.step + 1}" if f.step is not None else "parameter / data"
+            shown = "?" if f.step in veiled else num(f.value, digits)
             lines.append(
                 Option(
-                    f"    {f.symbol} = {num(f.value, digits)}   ({where})",
+                    f"    {f.symbol} = {shown}   ({where})",
                     id=f"s{f.step}-{n}-{j}" if f.step is not None else None,
                     disabled=f.step is None,
                 )
@@ -51,7 +63,7 @@ def chain_options(
         lines.append(
             Option(
                 f"… and {chain.n_paths - len(chain.paths):,} smaller paths, "
-                f"summing to {num(chain.rest, digits)}",
+                f"summing to {n_(chain.rest)}",
                 disabled=True,
             )
         )
@@ -60,19 +72,19 @@ def chain_options(
     if m > 1:
         lines.append(
             Option(
-                f"example {k}: Σ over the paths = {own}/{name} = {num(chain.total, digits)}   "
-                f"{ok} δ·a for example {k} is {num(chain.per_example[k], digits)}",
+                f"example {k}: Σ over the paths = {own}/{name} = {n_(chain.total)}   "
+                f"{ok} δ·a for example {k} is {n_(chain.per_example[k])}",
                 disabled=True,
             )
         )
-        terms = " + ".join(num(v, digits) for v in chain.per_example[:8])
+        terms = " + ".join(n_(v) for v in chain.per_example[:8])
         more = f" + … ({m - 8} more)" if m > 8 else ""
         ok = "✓" if _close(chain.mean, chain.gradient) else "✗"
         lines.append(
             Option(
                 f"batch mean: {symbol} = (1/{m}) Σₖ ∂Lₖ/{name} = (1/{m})({terms}{more}) "
-                f"= {num(chain.mean, digits)}   {ok} step {grad_step + 1} is "
-                f"{num(chain.gradient, digits)}",
+                f"= {n_(chain.mean)}   {ok} step {grad_step + 1} is "
+                f"{n_(chain.gradient)}",
                 id=f"s{grad_step}",
             )
         )
@@ -80,8 +92,8 @@ def chain_options(
     ok = "✓" if _close(chain.total, chain.gradient) else "✗"
     lines.append(
         Option(
-            f"Σ = {num(chain.total, digits)}   {ok} {symbol} at step {grad_step + 1} is "
-            f"{num(chain.gradient, digits)}",
+            f"Σ = {n_(chain.total)}   {ok} {symbol} at step {grad_step + 1} is "
+            f"{n_(chain.gradient)}",
             id=f"s{grad_step}",
         )
     )
@@ -97,14 +109,26 @@ class ChainScreen(Dialog[int | None]):
     ChainScreen OptionList { max-height: 24; }
     """
 
-    def __init__(self, chain: Chain, symbol: str, grad_step: int, digits: int | None = DIGITS):
+    def __init__(
+        self,
+        chain: Chain,
+        symbol: str,
+        grad_step: int,
+        digits: int | None = DIGITS,
+        veiled: frozenset[int] = frozenset(),
+        secret: bool = False,
+    ):
+        """`veiled`: the steps a quiz still asks for; `secret`: the gradient or one of its
+        factors is among them (every product and sum is then ?)."""
         super().__init__()
         self.chain, self.symbol, self.grad_step, self.digits = chain, symbol, grad_step, digits
+        self.veiled, self.secret = veiled, secret
 
     def compose(self) -> ComposeResult:
         c = self.chain
         with Vertical(classes="box") as box:
-            box.border_title = f"Why is {self.symbol} = {num(c.gradient, self.digits)}?"
+            value = "?" if self.secret else num(c.gradient, self.digits)
+            box.border_title = f"Why is {self.symbol} = {value}?"
             batch = (
                 f" Listed for example {c.example} of {c.batch} (choose another with , and .); "
                 "its paths sum to that example's share, and the batch's gradient is the "
@@ -123,7 +147,12 @@ class ChainScreen(Dialog[int | None]):
                     f"{'s' if c.n_paths != 1 else ''} from {c.ref.label()} to L of the "
                     f"product of the chain-rule factors.{batch} Enter jumps to a step."
                 )
-            yield OptionList(*chain_options(c, self.symbol, self.grad_step, self.digits))
+            if self.secret:
+                yield Plain("The quiz still asks for some of these values: they are ?.")
+            options = chain_options(
+                c, self.symbol, self.grad_step, self.digits, self.veiled, self.secret
+            )
+            yield OptionList(*options)
 
     @on(OptionList.OptionSelected)
     def jump(self, event: OptionList.OptionSelected) -> None:

@@ -14,8 +14,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...engine import Step, Trace
+from ...notation import DIGITS
 from .. import network_picture as pic
-from ..graph_picture import graph_lines, scroll_to
+from ..graph_picture import ROWS, Picture, graph_lines, view_span, window
 from ..phases import colours
 from .cached_styles import CachedStyles
 
@@ -39,12 +40,15 @@ class NetworkDiagram(CachedStyles, Widget):
         self.example = 0
         self.unit_rows = 0
         self.mode = "units"  # "edges", "numbers" or "units"
-        self.hide = False  # a quiz asks for this step's value: no numbers
+        self.digits: int | None = DIGITS  # the precision setting
+        self.veiled: frozenset[int] = frozenset()  # steps a quiz still asks for: written ?
         self.view = "units"  # or "graph": the seed's computational graph (m toggles)
         self.max_rows = 6
         self._height = 0
         self._graph_x = 0  # the first column of the graph in view (it scrolls to the step)
-        self._graphs: dict[tuple[object, ...], tuple[list[Strip], tuple[int, int]]] = {}
+        self._graph_start: int | None = None  # the first node in view
+        self._graph: tuple[Picture, list[Strip], Strip] | None = None  # lines, caption
+        self._graphs: dict[tuple[object, ...], tuple[Picture, list[Strip], Strip]] = {}
         self._graphs_of: Trace | None = None
         self._widths: tuple[object, pic.Widths | None] | None = None
         self._drawn: tuple[object, ...] = ()
@@ -52,16 +56,23 @@ class NetworkDiagram(CachedStyles, Widget):
         self._pictures: dict[tuple[object, ...], list[Strip]] = {}  # a network has few
 
     def show(
-        self, trace: Trace, step: Step, max_rows: int = 6, example: int = 0, hide: bool = False
+        self,
+        trace: Trace,
+        step: Step,
+        max_rows: int = 6,
+        example: int = 0,
+        digits: int | None = DIGITS,
+        veiled: frozenset[int] = frozenset(),
     ) -> None:
-        """`hide`: units without numbers (a quiz asks for this step's value)."""
+        """Numbers at `digits`; the values of the steps `veiled` (a quiz asks for them) as ?."""
         rows = min(max(trace.network.sizes), max_rows)
-        self.trace, self.step, self.example, self.hide = trace, step, example, hide
+        self.trace, self.step, self.example = trace, step, example
+        self.digits, self.veiled = digits, veiled
         self.max_rows = max_rows
         if self.view == "graph":
             self._show_graph(max_rows)
             return
-        self.mode = "units" if hide else self._mode(rows)
+        self.mode = self._mode(rows)
         if rows != self.unit_rows or self._height != 3 + rows + 2:  # no re-layout per step
             self.unit_rows = rows
             self._height = self.styles.height = 3 + rows + 2
@@ -82,28 +93,40 @@ class NetworkDiagram(CachedStyles, Widget):
         """Units ⇄ graph; the view now shown."""
         self.view = "graph" if self.view == "units" else "units"
         self._drawn = ()
-        self.show(self.trace, self.step, self.max_rows, self.example, self.hide)
+        self.show(self.trace, self.step, self.max_rows, self.example, self.digits, self.veiled)
         return self.view
 
     def _show_graph(self, max_rows: int) -> None:
+        """The graph at this step: whole nodes only, scrolled by nodes to keep the step's
+        in view; the caption names the step's edge (in the border when the panel is short)."""
         compact = max_rows < 6
-        height = (6 if compact else 8) + 2
+        height = ROWS - compact * 2 + 2
         if self._height != height:
             self._height = self.styles.height = height
         colour = colours(self.app)[self.step.phase]
         if self._graphs_of is not self.trace:  # only this trace's pictures are kept
             self._graphs, self._graphs_of = {}, self.trace
-        key = (self.step.index, self.hide, compact, colour)
+        index = self.step.index
+        veiled = frozenset(i for i in self.veiled if i <= index)  # what this picture can show
+        key = (index, veiled, compact, colour, self.digits)
         drawn = self._graphs.get(key)
         if drawn is None:  # each step's picture is drawn once: stepping back costs nothing
-            picture = graph_lines(self.trace, self.step, colour, self.hide, compact)
-            drawn = self._graphs[key] = ([self._strip(line) for line in picture], picture.active)
-        self._strips, (start, end) = drawn
+            picture = graph_lines(self.trace, self.step, colour, veiled, compact, self.digits)
+            strips = [self._strip(line) for line in picture]
+            drawn = self._graphs[key] = (picture, strips, self._strip(picture.caption))
+        self._graph = drawn
+        picture = drawn[0]
         width = self.content_region.width or 80
-        if not self._graph_x <= start or end > self._graph_x + width:  # scroll to the step
-            self._graph_x = scroll_to(start, end, width)
+        self._graph_start = window(picture.active[0], picture.nodes, width, self._graph_start)
+        self._graph_x = view_span(self._graph_start, picture.nodes, width)[0]
         self.border_title = "Computational graph"
-        self.border_subtitle = SUBTITLES[self.step.phase]
+        phase = SUBTITLES[self.step.phase]
+        said = picture.caption[0][0].strip() if compact else ""
+        if len(said) > width - 4:
+            said = picture.short
+        if said and len(said) + len(phase) + 3 <= width - 4:
+            said = f"{said} · {phase}"
+        self.border_subtitle = said or phase  # short: the edge's name, before the phase
         self._drawn = ("graph",)
         self.refresh()
 
@@ -112,9 +135,9 @@ class NetworkDiagram(CachedStyles, Widget):
         width = self.content_region.width
         if width <= 0:
             return self.mode
-        key = (self.trace, rows, width)
+        key = (self.trace, rows, width, self.digits)
         if self._widths is None or self._widths[0] != key:
-            self._widths = (key, pic.widths(self.trace, rows, width))
+            self._widths = (key, self._measure(rows, width))
         w = self._widths[1]
         if w is None:
             return "units"
@@ -123,6 +146,14 @@ class NetworkDiagram(CachedStyles, Widget):
         if pic.picture_width(self.trace, w, False) <= width:
             return "numbers"
         return "units"
+
+    def _measure(self, rows: int, width: int) -> pic.Widths | None:
+        """The columns' widths at the precision setting; with every digit, where those don't
+        fit, at the default precision (the numbers then cut with …, never rounded)."""
+        w = pic.widths(self.trace, rows, width, self.digits)
+        if self.digits is None and (w is None or pic.picture_width(self.trace, w, False) > width):
+            return pic.widths(self.trace, rows, width, DIGITS)
+        return w
 
     def _key(self) -> tuple[object, ...]:
         """What the ○ picture depends on: the network's shape, the active column, the phase."""
@@ -135,7 +166,18 @@ class NetworkDiagram(CachedStyles, Widget):
         colour = colours(self.app)[self.step.phase]
         with_edges = self.mode == "edges"
         w, rows = self._widths[1], self.unit_rows
-        return pic.numbers_lines(self.trace, self.step, self.example, w, rows, with_edges, colour)
+        assert w is not None
+        return pic.numbers_lines(
+            self.trace,
+            self.step,
+            self.example,
+            w,
+            rows,
+            with_edges,
+            colour,
+            self.digits,
+            self.veiled,
+        )
 
     def _strip(self, line: pic.Line) -> Strip:
         """One line of (text, style) runs, styles parsed once."""
@@ -159,11 +201,7 @@ class NetworkDiagram(CachedStyles, Widget):
 
     def render_line(self, y: int) -> Strip:
         if self.view == "graph":
-            strip = self._strips[y] if y < len(self._strips) else Strip([])
-            width = self.content_region.width
-            return strip.crop(self._graph_x, self._graph_x + width).extend_cell_length(
-                width, self.style_of()
-            )
+            return self._graph_line(y)
         if self.mode != "units":
             if not self._drawn:
                 self._drawn = ("numbers",)
@@ -181,6 +219,22 @@ class NetworkDiagram(CachedStyles, Widget):
             self._strips = strips
         return self.fit(self._strips[y] if y < len(self._strips) else None)
 
+    def _graph_line(self, y: int) -> Strip:
+        """Row y of the graph view: the nodes in view, whole; the caption under them."""
+        width = self.content_region.width
+        if self._graph is None:
+            return Strip.blank(width, self.style_of())
+        picture, strips, caption = self._graph
+        if y == len(strips) and len(strips) == ROWS - 1:  # the caption: never scrolled
+            strip = caption.crop(0, width)
+        elif y < len(strips):
+            start = self._graph_start or 0
+            x0, x1 = view_span(start, picture.nodes, width)
+            strip = strips[y].crop(x0, min(x1, x0 + width))
+        else:
+            strip = Strip([])
+        return strip.extend_cell_length(width, self.style_of())
+
     def notify_style_update(self) -> None:
         self._drawn, self._pictures = (), {}  # a theme change: draw again with its colours
         self._graphs = {}
@@ -188,4 +242,4 @@ class NetworkDiagram(CachedStyles, Widget):
         super().notify_style_update()
 
     def on_resize(self) -> None:
-        self.show(self.trace, self.step, self.max_rows, self.example, self.hide)
+        self.show(self.trace, self.step, self.max_rows, self.example, self.digits, self.veiled)

@@ -24,7 +24,6 @@ from textual.strip import Strip
 
 from ...engine import Step
 from ...engine.activations import Array
-from ...engine.gradcheck import CheckReport
 from ...engine.params import ParamRef, ref_for
 from ...notation import DIGITS, num, shape_text
 from ...notation.numbers import as_rows, cell_width, changed
@@ -41,7 +40,7 @@ class Block:
     """One labelled matrix: a title line, a column-number line if wide, then its rows."""
 
     title: str
-    role: str  # "read", "result", "before", "delta", "numeric" or "error"
+    role: str  # "read", "result", "before", "delta", "numeric", "error" or "hidden"
     matrix: Array  # always 2-D
     # The parameter it has one value per entry of ("W1", "b2", "x", "y", "lr"): W⁽¹⁾ itself,
     # ∂L/∂W⁽¹⁾ or the updated W⁽¹⁾. Its cells choose that parameter's entries (▸ marks one).
@@ -106,35 +105,44 @@ def blocks_for(
     before: Step | None = None,
     digits: int | None = DIGITS,
     since: str = "before the edit",
+    veiled: frozenset[int] = frozenset(),
 ) -> list[Block]:
     """The result (=) first, so it is always in view, then the operands (◆ read); each
     followed by its value in `before` ("before the edit", "in the file") and the
-    difference, if it differs."""
+    difference, if it differs. A value computed by a step `veiled` (a quiz asks for it)
+    is its shape of ?, with no history: the result then goes, the operands stay."""
     shape = shape_text(np.shape(step.value))
-    result = make_block(
-        f"= {step.symbol}  {shape}  result",
-        "result",
-        step.value,
-        digits,
-        step.entries,
-        step.per_example,
-    )
-    old = before.value if before else None
-    blocks = _with_history(result, step.value, old, digits, step.symbol, since)
+    blocks = []
+    if step.index not in veiled:
+        result = make_block(
+            f"= {step.symbol}  {shape}  result",
+            "result",
+            step.value,
+            digits,
+            step.entries,
+            step.per_example,
+        )
+        old = before.value if before else None
+        blocks = _with_history(result, step.value, old, digits, step.symbol, since)
     for k, op in enumerate(step.operands):
         origin = (
             f"step {op.step + 1}"
             if op.step is not None
             else PARAM_NAMES.get(op.param or "", "parameter")
         )
+        hidden = op.step in veiled
         block = make_block(
-            f"◆ {op.name}  {shape_text(np.shape(op.value))}  read · {origin}",
-            "read",
-            op.value,
+            f"◆ {op.name}  {shape_text(np.shape(op.value))}  read · {origin}"
+            + ("  (? the quiz asks for it)" if hidden else ""),
+            "hidden" if hidden else "read",
+            np.zeros(np.shape(op.value)) if hidden else op.value,
             digits,
             op.entries,
             op.per_example,
         )
+        if hidden:
+            blocks.append(block)
+            continue
         old = before.operands[k].value if before else None
         blocks += _with_history(block, op.value, old, digits, op.name, since)
     return blocks
@@ -153,7 +161,9 @@ def format_cell(
 
 def entry_text(v: float, role: str, digits: int | None) -> str:
     """An entry as written in its block: '!' after nan/inf, '+' before a positive Δ, '·' for
-    no change, one digit after the point for a relative error."""
+    no change, one digit after the point for a relative error, '?' for a hidden value."""
+    if role == "hidden":
+        return "?"
     if not math.isfinite(v):
         return num(v) + "!"
     if role == "error":
@@ -161,6 +171,19 @@ def entry_text(v: float, role: str, digits: int | None) -> str:
     if role == "delta":
         return ("+" if v > 0 else "") + num(v, digits) if v else "·"
     return num(v, digits)
+
+
+def whole_columns(block: Block, scroll_x: int, width: int) -> tuple[int, int]:
+    """The columns [first, last) of `block` wholly in view when scrolled to `scroll_x`; a
+    panel narrower than one number shows the one it starts in."""
+    n_cols, cell = block.matrix.shape[1], block.cell
+    data_w = max(width - LABEL, 0)
+    first = min(-(-scroll_x // cell), n_cols)
+    last = min(n_cols, (scroll_x + data_w) // cell)
+    if last <= first:
+        start = min(scroll_x // cell, n_cols - 1)
+        return start, start  # nothing whole: _row crops the one it starts in
+    return first, last
 
 
 class ValuesView(CachedStyles, ScrollView, can_focus=True):
@@ -178,6 +201,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         "values--changed",
         "values--selected",
         "values--example",
+        "values--hidden",
     }
     DEFAULT_CSS = """
     ValuesView { height: 1fr; }
@@ -192,6 +216,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
     ValuesView > .values--example { text-style: bold underline; }
     ValuesView > .values--numeric { color: $text-success; }
     ValuesView > .values--error { color: $text-muted; }
+    ValuesView > .values--hidden { color: $text-muted; text-style: bold; }
     """
     BINDINGS = [
         Binding("up", "move_cell(-1, 0)", "Up", show=False),
@@ -226,12 +251,13 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         digits: int | None = DIGITS,
         example: int | None = None,
         since: str = "before the edit",
-        hide_result: bool = False,
+        veiled: frozenset[int] = frozenset(),
     ) -> None:
-        """`hide_result`: the operands only (a quiz asks for the result)."""
-        blocks = blocks_for(step, None if hide_result else before, digits, since)
-        if hide_result and len(blocks) > 1:  # every quizzed step reads something
-            blocks, extra = blocks[1:], ()
+        """`veiled`: the steps a quiz still asks for, whose values are written ? (this
+        step's own among them: its operands only, and no check beside it)."""
+        blocks = blocks_for(step, before, digits, since, veiled)
+        if step.index in veiled:
+            extra = ()
         self.blocks = blocks + list(extra)
         self.selected, self.digits, self.example = selected, digits, example
         self.starts = []
@@ -239,8 +265,8 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         for block in self.blocks:
             self.starts.append(y)
             y += block.height
-        widest = max(b.matrix.shape[1] * b.cell for b in self.blocks)
-        title = max(len(b.title) for b in self.blocks)
+        widest = max((b.matrix.shape[1] * b.cell for b in self.blocks), default=0)
+        title = max((len(b.title) for b in self.blocks), default=0)
         # Content smaller than the panel counts as the panel's size: scrollbars that show
         # everything stay as they are, so a step doesn't redraw them.
         view = self.scrollable_content_region.size
@@ -265,8 +291,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
             style = base + Style(
                 bold=block.role in ("read", "result"), reverse=block.role == "result"
             )
-            strip = Strip([Segment(block.title, style)]).crop(scroll_x, scroll_x + width)
-            return strip.extend_cell_length(width, base)
+            return self._title(block, style, scroll_x, width)
         if row == 1 and block.header_lines == 2:
             return self._row(block, None, scroll_x, width)
         r = row - block.header_lines
@@ -288,18 +313,35 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         """The column of the followed example, in a block with one column per example."""
         return self.example if block.per_example else None
 
+    def _title(self, block: Block, style: Style, scroll_x: int, width: int) -> Strip:
+        """The block's title, always in view; where columns are out of view it says which
+        are shown (`cols 0–5 of 8 →`), so no column is ever cut or left unnamed."""
+        first, last = whole_columns(block, scroll_x, width)
+        n_cols = block.matrix.shape[1]
+        note = ""
+        if first > 0 or last < n_cols:
+            span = f"{first}–{last - 1}" if last - first > 1 else f"{first}"
+            note = f"  {'← ' if first > 0 else ''}cols {span} of {n_cols}"
+            note += " →" if last < n_cols else ""
+        title = block.title
+        if len(title) + len(note) > width:
+            title = title[: max(width - len(note) - 1, 0)] + "…"
+        strip = Strip([Segment(title, style), Segment(note, self.style_of("values--gutter"))])
+        return strip.crop(0, width).extend_cell_length(width, self.style_of())
+
     def _row(self, block: Block, r: int | None, scroll_x: int, width: int) -> Strip:
-        """The gutter, then only the columns between scroll_x and scroll_x + width."""
-        n_cols, cell = block.matrix.shape[1], block.cell
+        """The gutter, then only the whole columns between scroll_x and scroll_x + width: a
+        number is never shown cut (the title says which columns are out of view)."""
+        cell = block.cell
         data_w = max(width - LABEL, 0)
-        first = scroll_x // cell
-        last = min(n_cols, (scroll_x + data_w) // cell + 1)
+        first, last = whole_columns(block, scroll_x, width)
+        narrow = last == first  # not even one whole number fits: the one in view, cut
         gutter_style = self.style_of("values--gutter")
         gutter = f"{r:>{LABEL - 2}} │" if r is not None else " " * LABEL
-        segments = [Segment(gutter, gutter_style)]
+        segments = [Segment(" " * (first * cell - scroll_x))] if not narrow else []
         sel = self._selected_cell(block)
         followed = self._followed(block)
-        for c in range(first, last):
+        for c in range(first, last + narrow):
             if r is None:  # the column numbers; ▾ marks the followed example
                 label = f"▾{c}" if c == followed else str(c)
                 style = (
@@ -314,9 +356,11 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
             is_sel = sel == (r, c)
             text = format_cell(v, block.role, is_sel, self.digits, cell)
             segments.append(Segment(text, self._cell_style(block, v, is_sel, c == followed)))
-        offset = scroll_x - first * cell
-        body = Strip(segments[1:]).crop(offset, offset + data_w)
-        return Strip.join([Strip(segments[:1]), body]).extend_cell_length(width, self.style_of())
+        body = Strip(segments)
+        if narrow:
+            body = body.crop(scroll_x - first * cell, scroll_x - first * cell + data_w)
+        row = Strip.join([Strip([Segment(gutter, gutter_style)]), body.crop(0, data_w)])
+        return row.extend_cell_length(width, self.style_of())
 
     def _selected_cell(self, block: Block) -> tuple[int, int] | None:
         ref = self.selected
@@ -383,38 +427,3 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         self.scroll_to_cell(self.starts[k] + block.header_lines + r, c, block.cell)
         self.refresh()
         self.post_message(self.CellSelected(ref))
-
-
-def gradient_check(
-    report: CheckReport, step: Step, digits: int | None = DIGITS
-) -> tuple[tuple[Block, ...], str]:
-    """At a ∂L/∂W or ∂L/∂b step: the central differences ĝ and the relative errors as blocks
-    for this panel, and the verdict with the costs for the step panel."""
-    name = f"{'W' if step.kind == 'dW' else 'b'}{step.layer}"
-    tensor = next(t for t in report.tensors if t.name == name)
-    blocks = (
-        make_block(
-            f"≈ ĝ = (L(θ+h) − L(θ−h)) / 2h  {tensor.numeric.size} entries",
-            "numeric",
-            tensor.numeric,
-            digits,
-        ),
-        make_block(
-            "  relative error |g − ĝ| / max(|g|, |ĝ|, 1e-4·max(1, |L|))",
-            "error",
-            tensor.error,
-            digits,
-        ),
-    )
-    verdict = (
-        "✓ finite differences agree"
-        if tensor.max_error <= 1e-6
-        else "✗ finite differences disagree"
-    )
-    line = (
-        f"{verdict}: max relative error {tensor.max_error:.1e}. "
-        f"Backprop: 1 forward + 1 backward pass ({report.backprop_seconds * 1e3:.2f} ms);"
-        f" differences: {report.forward_passes:,} forward passes "
-        f"({report.numeric_seconds * 1e3:.1f} ms)"
-    )
-    return blocks, line
