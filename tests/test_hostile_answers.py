@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bpdebug.cli import main
@@ -176,3 +177,91 @@ def test_what_is_not_a_file_is_refused_without_waiting(tmp_path: Path) -> None:
         proc = _run("grade", "two_layer", path)
         assert proc.returncode == 2 and not proc.stdout, proc.stderr
         assert proc.stderr == f"bpdebug: {path}: {says}\n"
+
+
+# ---------------------------------------------------------------- typed answers, in the app
+
+
+def quiz_app():  # type: ignore[no-untyped-def]
+    from bpdebug.netfile import load_network
+    from bpdebug.samples import sample_path
+    from bpdebug.tui.app import make_app
+    from bpdebug.tui.quiz import Quiz
+
+    return make_app(load_network(sample_path("two_layer")), quiz=Quiz(None, 1e-3))
+
+
+def feedback(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one("#feedback").render())
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("[red]x[/red]", "'[red]x[/red]' is not a number, a vector"),
+        ("nan; 1", "every entry must be a finite number"),
+        ("1e999; 0", "every entry must be a finite number"),
+        ("9" * 400 + "; 0", "every entry must be a finite number"),
+        ("[" + "9" * 5000 + ",0] = 1", "that index is outside its 2"),  # was Python's 4300 digits
+        ("[5,0] = 1", "[5,0] is outside its 2"),
+        ("\x1b[31m1", "'\\x1b[31m1' is not a number"),
+        ("[" * 2000 + "1" + "]" * 2000, "is not a number, a vector"),
+        ("0.1; 0.2; 0.3", "expected a vector of 2 numbers, got a vector of 3 numbers"),
+    ],
+)
+async def test_a_hostile_typed_answer_is_one_line_in_the_dialog(typed: str, says: str) -> None:
+    from bpdebug.tui.screens.quiz import AnswerScreen
+
+    app = quiz_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.go(12)  # δ⁽¹⁾, a vector of 2
+        await pilot.press("a")
+        answer = app.screen.query_one("#answer")
+        answer.value = typed  # set, not typed: the cap is for keys and pastes
+        await pilot.press("enter")
+        assert isinstance(app.screen, AnswerScreen)
+        said = feedback(app)
+        assert said.startswith("✗ can't read that: ") and says in said and "\n" not in said
+        assert len(said) < 200 and "\x1b" not in said
+        record = app.quiz.records.get((0, 12))
+        assert record is None or record.tries == 0  # nothing graded, nothing counted
+
+
+async def test_an_answer_longer_than_its_step_can_need_is_refused_as_typed() -> None:
+    """δ⁽¹⁾ has 2 entries: the answer takes 256 + 32·2 = 320 characters; a key past them, or
+    a paste of 10⁵ characters, is not added and the dialog says why; the answer is graded."""
+    from textual import events
+
+    from bpdebug.tui.screens.quiz import AnswerInput
+
+    app = quiz_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.go(12)
+        await pilot.press("a")
+        answer = app.screen.query_one("#answer", AnswerInput)
+        answer.value = " " * 315
+        answer.cursor_position = 315
+        await pilot.press(*"0.1; 0.2")
+        assert answer.value == " " * 315 + "0.1; "
+        assert feedback(app) == (
+            "✗ an answer here is at most 320 characters; that was not added "
+            "(room for 2 entries at every digit)"
+        )
+        answer.value = ""
+        answer.post_message(events.Paste("1" * 100_000))
+        await pilot.pause()
+        assert answer.value == "" and "at most 320 characters" in feedback(app)
+        await pilot.press(*"0.008771; 0.009954", "enter")
+        assert app.quiz.records[(0, 12)].right  # graded, and right
+
+
+def test_a_step_too_large_to_type_whole_says_answer_it_an_entry_at_a_time() -> None:
+    from bpdebug.engine import build_trace
+    from bpdebug.netfile import load_network
+    from bpdebug.samples import sample_path
+    from bpdebug.tui.screens.quiz import ANSWER_MAX, answer_length
+
+    trace = build_trace(load_network(sample_path("wide")))
+    big = max(trace.steps, key=lambda s: int(np.prod(s.shape)))
+    assert answer_length(big) == ANSWER_MAX == 20_000 and int(np.prod(big.shape)) > 600
+    assert answer_length(trace.find("loss")) == 288

@@ -142,6 +142,8 @@ class Quiz:
 
     def _entry(self, trace: Trace, step: Step, r: Record, entry: re.Match[str]) -> Outcome:
         right_value = np.asarray(step.value, dtype=float)
+        if any(g is not None and len(g) > 9 for g in entry.groups()[:2]):  # no int of 5000 digits
+            raise ValueError(f"that index is outside its {step.shape_text}")
         index = tuple(int(g) for g in entry.groups()[:2] if g is not None)
         if right_value.ndim == 0 or len(index) != right_value.ndim:
             raise ValueError(f"this value has {right_value.ndim} indices: {_index_hint(step)}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Input
 
 from ...engine import Step, Trace
@@ -59,6 +61,28 @@ class QuizSetupScreen(Dialog[Quiz | None]):
         self.dismiss(None)
 
 
+# The longest answer the dialog takes: room for every entry at every digit (32 characters
+# each, beside 256), at most ANSWER_MAX. Each key costs more to draw the longer the line is (a
+# 10⁵-character answer typed key by key took minutes); a larger value is answered an entry
+# at a time.
+ANSWER_MAX = 20_000
+
+
+def answer_length(step: Step) -> int:
+    return min(ANSWER_MAX, 256 + 32 * math.prod(step.shape))
+
+
+class AnswerInput(Input):
+    """The answer's Input: says so when a key or a paste would pass its length."""
+
+    class TooLong(Message):
+        """What was typed or pasted would have made the answer longer than the cap."""
+
+    def restricted(self) -> None:
+        super().restricted()  # the bell
+        self.post_message(self.TooLong())
+
+
 class AnswerScreen(Dialog[bool]):
     """Type the step's value (or one entry); wrong answers say which mistake gives them and
     open the hints. Returns whether the step is now answered."""
@@ -79,7 +103,9 @@ class AnswerScreen(Dialog[bool]):
         with Vertical(classes="box") as box:
             box.border_title = f"Step {step.index + 1}: {step.symbol} = ?"
             yield Plain(self._prompt())
-            yield Input(id="answer", placeholder=self._example())
+            yield AnswerInput(
+                id="answer", placeholder=self._example(), max_length=answer_length(step)
+            )
             yield Plain("", id="feedback")
             yield Plain(self._hint_text(), id="hint")
             with Horizontal(classes="buttons"):
@@ -115,6 +141,16 @@ class AnswerScreen(Dialog[bool]):
             return "The value is shown in the step panel."
         shown = f"Shown in the step panel: {', '.join(HINTS[: r.hints])}. " if r.hints else ""
         return f"{shown}Hint shows {HINTS[r.hints]}."
+
+    @on(AnswerInput.TooLong)
+    def too_long(self) -> None:
+        cap, n = answer_length(self.step), math.prod(self.step.shape)
+        said = f"✗ an answer here is at most {cap:,} characters; that was not added"
+        if cap == ANSWER_MAX:
+            said += ": type a value this large an entry at a time ([row,column] = value)"
+        else:
+            said += f" (room for {n:,} {'entry' if n == 1 else 'entries'} at every digit)"
+        self.query_one("#feedback", Plain).update(said)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#check")
