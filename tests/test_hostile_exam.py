@@ -60,14 +60,14 @@ def test_bad_variants_and_seeds_are_one_line(
 def test_an_output_that_is_not_a_folder_is_refused_before_any_work(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    afile, fifo = tmp_path / "sheets.md", tmp_path / "pipe"
+    afile, fifo = tmp_path / "sheets.md", tmp_path / "pipe"  # and /dev/null: test_quiz.py
     afile.write_text("mine")
     os.mkfifo(fifo)
     assert one_line(*exam(capsys, "-o", str(afile))[::2]) == (
         f"bpdebug exam: {afile}: a file is there, not a folder"
     )
     assert one_line(*exam(capsys, "-o", str(fifo))[::2]) == (
-        f"bpdebug exam: {fifo}: a named pipe is there, not a folder"
+        f"bpdebug exam: {fifo}: a file is there, not a folder"
     )
     assert afile.read_text() == "mine" and sorted(os.listdir(tmp_path)) == ["pipe", "sheets.md"]
 

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..atomic import kind_of
 from ..notation.parse import shown
 from .args import UsageError, limits_of
 from .commands import load
@@ -177,25 +176,25 @@ def run_exam(args: argparse.Namespace) -> int:
 
 def exam_folder(text: str) -> Path:
     """The -o folder, refused before any work when no sheet could go there: a name with a
-    control character (a newline), a file, or a folder of the system (also through a link)."""
+    control character (a newline), a file (a pipe, a device) in its place, or a folder of the
+    system (also through a link)."""
     folder = Path(text)
     if not text.isprintable():
         raise UsageError(f"bpdebug exam: -o {shown(text)}: a folder name with a control character")
+    try:
+        there = not stat.S_ISDIR(folder.stat().st_mode)
+    except FileNotFoundError:
+        there = False  # made once the sheets are ready
+    except OSError as exc:
+        raise UsageError(f"bpdebug exam: {folder}: {exc.strerror or exc}") from None
+    if there:
+        raise UsageError(f"bpdebug exam: {folder}: a file is there, not a folder")
     real = Path(os.path.realpath(folder))
     if real == Path("/") or any(real == s or s in real.parents for s in SYSTEM_FOLDERS):
         link = f" is {real}," if real != folder.absolute() else ""
         raise UsageError(
             f"bpdebug exam: -o {folder}:{link} a system folder: sheets go in a folder of your own"
         )
-    try:
-        st = folder.stat()
-    except FileNotFoundError:
-        return folder  # made once the sheets are ready
-    except OSError as exc:
-        raise UsageError(f"bpdebug exam: {folder}: {exc.strerror or exc}") from None
-    if not stat.S_ISDIR(st.st_mode):
-        what = "a file" if stat.S_ISREG(st.st_mode) else kind_of(st.st_mode)
-        raise UsageError(f"bpdebug exam: {folder}: {what} is there, not a folder")
     return folder
 
 
