@@ -87,22 +87,26 @@ def test_a_2_gib_recovery_file_with_no_line_end_is_not_read_at_start(tmp_path: P
 
 
 @pytest.mark.parametrize(
-    ("content", "note"),
+    ("content", "first", "note"),
     [
-        (b"", "the file is empty"),
-        (b"# Unsaved work of a bpdebug session\nname = [[[\n", "TOML syntax error"),
-        (b"# Unsaved work\n\xff\xfe\x00junk", "not UTF-8 text (byte 0xff at offset 15)"),
-        (b"# \x1b[2J\x1b]0;pwned\x07 ended\n", "Found invalid character '\\x1b'"),
+        (b"", "An earlier session left unsaved work", "the file is empty"),
+        (b"# Unsaved work of a session\nname = [[[\n", "Unsaved work of a session", "TOML syntax"),
+        (b"# Unsaved\n\xff\xfe\x00junk", "Unsaved", "not UTF-8 text (byte 0xff at offset 10)"),
+        (
+            b"# \x1b[2J\x1b]0;pwned\x07 end\n",
+            " [2J ]0;pwned  end",
+            "Found invalid character '\\x1b'",
+        ),
     ],
 )
 def test_a_corrupt_recovery_file_is_offered_refused_and_kept(
-    tmp_path: Path, content: bytes, note: str
+    tmp_path: Path, content: bytes, first: str, note: str
 ) -> None:
     kept = tmp_path / KEPT
     kept.write_bytes(content)
     said = start(tmp_path)
     offered = str(said["offered"])
-    assert offered.endswith(f"It was kept in {kept}. Open it now?")
+    assert offered == f"{first}.\nIt was kept in {kept}. Open it now?"  # the first line only
     assert all(c.isprintable() or c == "\n" for c in offered), offered  # no escape codes
     (said_note,) = said["notes"]  # type: ignore[misc]
     assert said_note.startswith(f"{kept}: ") and note in said_note, said_note
