@@ -15,7 +15,7 @@ decides what is written; this module only places it. Every character used is one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from . import layout
@@ -34,7 +34,7 @@ from .boxes import (
     Sup,
     Table,
 )
-from .layout import DETAIL, Equation
+from .layout import KEEP_COLS, KEEP_ROWS, Equation, Keep
 from .numbers import shape_mark
 from .text import text
 
@@ -194,31 +194,29 @@ def _fraction(box: Fraction, memo: dict[int, Block]) -> Block:
 
 def _split(cell: str) -> tuple[str, str]:
     """A number cut where its column aligns: before the decimal point (or the exponent)."""
-    for mark in (".", "e"):
-        at = cell.find(mark)
-        if at >= 0:
-            return cell[:at], cell[at:]
-    return cell, ""
+    at = cell.find(".")
+    if at < 0:
+        at = cell.find("e")
+    return (cell[:at], cell[at:]) if at >= 0 else (cell, "")
 
 
 def _columns(box: Table) -> list[list[str]]:
     """The table's cells as text, each column padded to align on the decimal point; a row
     of ⋮ (rows left out) and a column of ⋯ (columns left out) sit on the points."""
-    n_cols = max(len(row) for row in box.rows)
     columns: list[list[str]] = []
-    for j in range(n_cols):
+    for j in range(max(len(row) for row in box.rows)):
         cells = [row[j] for row in box.rows]
-        numbers = [_split(c.text) for c in cells if isinstance(c, Mn)]
-        left = max((len(a) for a, _ in numbers), default=1)
-        right = max((len(b) for _, b in numbers), default=0)
-        out = []
-        for c in cells:
-            if isinstance(c, Mn):
-                a, b = _split(c.text)
-                out.append(a.rjust(left) + b.ljust(right))
-            else:  # ⋮ under the points, ⋯ and ⋱ as wide as the column
-                out.append((" " * (left - 1) + c.text).ljust(left + right))
-        columns.append(out)
+        parts = [_split(c.text) if type(c) is Mn else None for c in cells]
+        left = max((len(p[0]) for p in parts if p is not None), default=1)
+        right = max((len(p[1]) for p in parts if p is not None), default=0)
+        columns.append(
+            [
+                p[0].rjust(left) + p[1].ljust(right)
+                if p is not None
+                else (" " * (left - 1) + c.text).ljust(left + right)  # ⋮ under the points
+                for p, c in zip(parts, cells, strict=True)
+            ]
+        )
     return columns
 
 
@@ -339,18 +337,39 @@ def equation_lines(
     that fits `width`, writing at most `most_rows` rows of a matrix; and whether the result
     was written whole."""
     pad = " " * max(len(lead) - 2, 0) + "= "
-    for keep in DETAIL:
-        if keep is not None and keep.rows > most_rows:
-            continue
+
+    def written(keep: Keep) -> tuple[list[str], bool] | None:
         numbers = flow(layout.numbers(eq, digits, 1, None, keep), width, lead)
         value = layout.result(eq, digits, 1, keep)
         result = flow(value, width, pad)
-        if numbers is not None and result is not None:
-            whole = not (isinstance(value, Table) and value.shape)
-            return flatten(numbers + result), whole
+        if numbers is None or result is None:
+            return None
+        return flatten(numbers + result), not (isinstance(value, Table) and value.shape)
+
+    for r in (r for r in KEEP_ROWS if r <= most_rows):
+        found = most_detail(lambda c, r=r: written(Keep(r, c)) is not None, KEEP_COLS)  # type: ignore[misc]
+        if found is not None:
+            return written(Keep(r, found)) or ([], False)
     numbers_text = text(layout.numbers(eq, digits, 1, None, None))
     value = layout.result(eq, digits, 1, None)
     return [lead + numbers_text, pad + text(value)], not isinstance(value, Elided)
+
+
+def most_detail(fits: Callable[[int], bool], counts: Sequence[int]) -> int | None:
+    """The largest of `counts` (largest first) for which `fits` holds, by a binary search:
+    fewer rows or columns are never wider."""
+    low, high = 0, len(counts) - 1
+    if fits(counts[low]):
+        return counts[low]
+    if not fits(counts[high]):
+        return None
+    while high - low > 1:
+        mid = (low + high) // 2
+        if fits(counts[mid]):
+            high = mid
+        else:
+            low = mid
+    return counts[high]
 
 
 def flatten(blocks: Sequence[Block]) -> list[str]:

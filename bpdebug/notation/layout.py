@@ -80,13 +80,17 @@ class Keep(NamedTuple):
     cols: int
 
 
+KEEP_ROWS = (64, 32, 24, 16, 12, 8, 6, 4, 3, 2, 1)  # rows of a large matrix written, tried in turn
+KEEP_COLS = (24, 16, 12, 8, 6, 4, 3, 2, 1)  # and columns, tried at each number of rows
 DETAIL: tuple[Keep | None, ...] = (
-    *(Keep(16, c) for c in (12, 8, 6, 4, 3, 2)),
-    *(Keep(r, 2) for r in (8, 6, 4, 3, 2)),
-    Keep(2, 1),
-    Keep(1, 1),
-    None,  # every matrix by its shape
-)  # how much of each matrix a two-dimensional formula writes, tried in turn until it fits
+    *(Keep(r, c) for r in KEEP_ROWS for c in KEEP_COLS),
+    None,  # every matrix by its shape, the last resort
+)  # the detail a two-dimensional formula is written with: DETAIL[detail(r, c)]
+
+
+def detail(rows_at: int, cols_at: int) -> int:
+    """The index in DETAIL of KEEP_ROWS[rows_at] rows and KEEP_COLS[cols_at] columns."""
+    return rows_at * len(KEEP_COLS) + cols_at
 
 
 class Setting(NamedTuple):
@@ -138,7 +142,7 @@ def kept_count(n: int, most: int) -> int:
     return n if n <= most + 1 else most + 1
 
 
-def _kept(n: int, most: int) -> list[int | None]:
+def kept(n: int, most: int) -> list[int | None]:
     """The indices shown of n when at most `most` are: all, or the first and last halves
     around a None (left out). Leaving out a single row would save nothing."""
     if n <= most + 1:
@@ -149,7 +153,7 @@ def _kept(n: int, most: int) -> list[int | None]:
 
 def corners(rows: np.ndarray, digits: int | None, keep: Keep, shape: str) -> Table:
     """The first and last rows and columns of a matrix, ⋮ ⋯ ⋱ for the rest."""
-    r_kept, c_kept = _kept(rows.shape[0], keep.rows), _kept(rows.shape[1], keep.cols)
+    r_kept, c_kept = kept(rows.shape[0], keep.rows), kept(rows.shape[1], keep.cols)
     if len(r_kept) == rows.shape[0] and len(c_kept) == rows.shape[1]:
         shape = ""  # everything fits after all
     table: list[tuple[Mn | Dots, ...]] = []
@@ -203,7 +207,10 @@ def _operand(e: ex.Ref, ops: Ops, s: Setting) -> Laid:
         value = np.asarray(value)[..., s.example]
     laid = value_box(value, s.digits, s.max_entries, s.keep)
     if op.per_example and s.over_k and s.example is None and not laid.number:
-        return Laid(Subscript(laid.box, Mi("k")), ATOM)
+        box = laid.box
+        if isinstance(box, Table) and box.shape:  # ₍₃ₓ₆₎ₖ, never read as a shape 3×6k
+            box = box._replace(shape=f"({box.shape})")
+        return Laid(Subscript(box, Mi("k")), ATOM)
     return laid
 
 
@@ -340,7 +347,8 @@ def _lay_batch_mean(e: ex.BatchMean, ops: Ops, s: Setting) -> Laid:
         sign = [Mo("·")] if arg.number or s.numbers else []
         return Laid(Row((mean.box, *sign, arg.box)), PRODUCT)
     arg = lay(e.arg, ops, s._replace(over_k=True))
-    body = paren(arg.box) if arg.prec <= SUM else arg.box
+    signed = isinstance(e.arg, ex.Neg)  # Σₖ (−Σⱼ …), never read as Σₖ minus Σⱼ
+    body = paren(arg.box) if arg.prec <= SUM or signed else arg.box
     return Laid(Row((mean.box, Subscript(Mo("Σ"), Mi("k")), body)), PRODUCT)
 
 

@@ -51,7 +51,7 @@ def num(v: float, digits: int | None = DIGITS) -> str:
     return f"{f:.{digits}g}"
 
 
-_SHAPE_MARK = str.maketrans("0123456789×", "₀₁₂₃₄₅₆₇₈₉ₓ")
+_SHAPE_MARK = str.maketrans("0123456789×()", "₀₁₂₃₄₅₆₇₈₉ₓ₍₎")
 
 
 def shape_mark(shape: str) -> str:

@@ -16,7 +16,7 @@ _NUMBER = re.compile(NUMBER)
 _MATRIX = re.compile(rf"\[\s*{NUMBER}(?:\s*[,;]\s*{NUMBER})*\s*\]")
 _ELIDED = re.compile(r"⟨(\d+(?:×\d+)?)⟩")
 _CELL = rf"(?:{NUMBER}|[⋯⋮⋱])"
-_CORNERS = re.compile(rf"\[\s*{_CELL}(?:\s*[,;]\s*{_CELL})*\s*\]([₀-₉ₓ]+)")
+_CORNERS = re.compile(rf"\[\s*{_CELL}(?:\s*[,;]\s*{_CELL})*\s*\]([₀-₉ₓ₍₎]+)")
 OPERATORS = set("+−·⊙/=←,;><≤×Σ")
 
 
@@ -104,8 +104,8 @@ def whole_number(text: str, low: int, high: int, what: str = "a whole number") -
 
 # ---------------------------------------------------------------- reading two-dimensional text
 
-_SHAPE_MARK = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₓ", "0123456789×")
-_MARKS = set("₀₁₂₃₄₅₆₇₈₉ₓ")
+_SHAPE_MARK = str.maketrans("₀₁₂₃₄₅₆₇₈₉ₓ", "0123456789×", "₍₎")
+_MARKS = set("₀₁₂₃₄₅₆₇₈₉ₓ₍₎")
 _SCRIPTS = set("ᵀ⁰¹²³⁴⁵⁶⁷⁸⁹ₖⱼ")
 _DOTS = set("⋯⋮⋱")
 TALL_OPEN, TALL_CLOSE = set("⎛⎡"), set("⎞⎤")

@@ -16,6 +16,7 @@ from ..engine import Trace
 from ..notation import grid, text
 from ..notation import layout as lay
 from ..notation.boxes import Mo, Row
+from ..notation.grid import most_detail
 from .step_text import Line, Parts, step_parts
 
 
@@ -36,6 +37,7 @@ class _Written:
         self.parts, self.width = parts, width
         self._done: dict[tuple[int, object, str], list[Text] | None] = {}
         self._joined: Line | None = None
+        self._widths: dict[tuple[int, int], int] = {}
 
     def line(self, line: Line, level: int, which: str = "") -> list[Text] | None:
         """The line at `level`, as rows of the panel; None when it can't fit the width.
@@ -75,20 +77,36 @@ class _Written:
             out.append(t)
         return out
 
+    def too_wide(self, cols: int, numbers: bool) -> bool:
+        """Whether, with `cols` columns of each matrix, some line can't fit the width (the
+        result's own columns are chosen apart, so only the numbers count here)."""
+        line = self.parts.numbers
+        if not numbers or line is None:
+            return False
+        key = (id(line), cols)
+        if key not in self._widths:
+            self._widths[key] = line.least_width(cols)
+        return self._widths[key] > self.width
+
     def result(self, line: Line, level: int, which: str = "") -> list[Text] | None:
-        """A result at the most detail that fits the width in no more rows than it takes at
-        `level`: the value is what the panel is for, so it keeps more than the numbers."""
+        """A result with as many columns as fit the width, in the rows it takes at `level`:
+        the value is what the panel is for, so it keeps more than the numbers."""
         at_level = self.line(line, level, which)
-        if at_level is None:
-            return None
-        rows = len(at_level)
-        for more in range(level):
-            if line.least_rows(LEVELS[more]) > rows:
-                continue
-            lines = self.line(line, more, which)
-            if lines is not None and len(lines) <= rows:
-                return lines
-        return at_level
+        keep = LEVELS[level]
+        if at_level is None or keep is None:
+            return at_level
+        rows_at, rows = lay.KEEP_ROWS.index(keep.rows), len(at_level)
+
+        def fits(cols: int) -> bool:
+            if line.least_width(cols) > self.width:
+                return False
+            more = self.line(line, lay.detail(rows_at, lay.KEEP_COLS.index(cols)), which)
+            return more is not None and len(more) <= rows
+
+        cols = most_detail(fits, [c for c in lay.KEEP_COLS if c >= keep.cols])
+        if cols is None:
+            return at_level
+        return self.line(line, lay.detail(rows_at, lay.KEEP_COLS.index(cols)), which)
 
     def joined(self, level: int) -> list[Text] | None:
         """The numbers and the result in one formula, `= numbers = result`, broken where
@@ -125,6 +143,11 @@ def _one_that_fits(
                 return [Text(r.plain, style="bold yellow") for r in rows]
     last = forms[-1]
     return wrap(last) if isinstance(last, Text) else []
+
+
+def _at(rows_at: int) -> Callable[[int], int]:
+    """The level of KEEP_ROWS[rows_at] rows and a number of columns."""
+    return lambda cols: lay.detail(rows_at, lay.KEEP_COLS.index(cols))
 
 
 def _cached(
@@ -197,6 +220,8 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
         """The values at `level` in `room` rows: the numbers and the result apart, else in
         one formula (fewer rows when they fit side by side); None if neither fits."""
         keep = LEVELS[level]
+        if keep is not None and written.too_wide(keep.cols, numbers):
+            return None  # some matrix alone is wider than the panel: not worth writing
         least = sum(r.least_rows(keep) if isinstance(r, Line) else 1 for r in parts.result)
         if numbers and parts.numbers is not None:
             alone = parts.numbers.least_rows(keep)
@@ -214,45 +239,46 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
     bodies: dict[tuple[int, bool, bool], list[Text] | None] = {}
 
     def attempt(
-        levels: range, numbers: bool, with_formula: bool, extra: list[list[Text]], note_: bool
+        levels: str, numbers: bool, with_formula: bool, extra: list[list[Text]], note_: bool
     ) -> list[Text] | None:
-        """The most detailed level whose lines fit (a binary search: less detail is never
-        wider nor taller), or None."""
+        """The lines at the most detail that fits, or None. `levels`: "most" (every matrix
+        as far as it may be written), "elided" (the most rows whose matrices fit the room,
+        then the most columns that fit the width) or "shapes"."""
         fixed = 1 + len(formula) * with_formula + sum(map(len, extra)) + len(note) * note_
-
-        def ok(k: int) -> bool:
-            return body(levels[k], numbers, height - fixed) is not None
-
-        low, high = 0, len(levels) - 1
-        if ok(low):
-            high = low
-        elif not ok(high):
+        room = height - fixed
+        lines = None
+        if levels == "most":
+            lines = body(0, numbers, room)
+        elif levels == "shapes":
+            lines = body(len(LEVELS) - 1, numbers, room)
+        else:
+            for rows_at in range(len(lay.KEEP_ROWS)):
+                level = _at(rows_at)
+                cols = most_detail(
+                    lambda c, level=level: body(level(c), numbers, room) is not None,  # type: ignore[misc]
+                    lay.KEEP_COLS,
+                )
+                if cols is not None:
+                    lines = body(level(cols), numbers, room)
+                    break
+        if lines is None:
             return None
-        while low < high:
-            mid = (low + high) // 2
-            if ok(mid):
-                high = mid
-            else:
-                low = mid + 1
-        lines = body(levels[low], numbers, height - fixed) or []
         tail = [w for o in extra for w in o]
         return [header, *formula * with_formula, *lines, *tail, *note * note_]
 
-    elided = range(len(LEVELS) - 1)  # every level but shapes, the last resort
-    shapes = range(len(LEVELS) - 1, len(LEVELS))
     warnings = optional[: parts.warnings]
-    stages = [(range(1), True, True, optional, True)]
+    stages = [("most", True, True, optional, True)]
     for keep_optional in range(len(optional), parts.warnings - 1, -1):
         kept = optional[:keep_optional]
-        stages.append((elided, True, True, kept, False))
+        stages.append(("elided", True, True, kept, False))
         if keep_optional > parts.warnings:  # the formula gives way to an optional line
-            stages.append((elided, True, False, kept, False))  # (the tape shows it too)
+            stages.append(("elided", True, False, kept, False))  # (the tape shows it too)
     stages += [
-        (elided, False, True, warnings, False),
-        (elided, False, False, warnings, False),
-        (shapes, True, True, warnings, False),
-        (shapes, False, True, warnings, False),
-        (shapes, False, False, [], False),
+        ("elided", False, True, warnings, False),
+        ("elided", False, False, warnings, False),
+        ("shapes", True, True, warnings, False),
+        ("shapes", False, True, warnings, False),
+        ("shapes", False, False, [], False),
     ]
     for stage in stages:
         lines = attempt(*stage)

@@ -20,7 +20,7 @@ from ..engine.plan import KIND_TITLES
 from ..notation import DIGITS, INLINE_MAX, Equation, num, shape_text, text
 from ..notation import layout as lay
 from ..notation.boxes import Box, Mi, Row
-from ..notation.numbers import changed
+from ..notation.numbers import as_rows, changed
 from .phases import FALLBACK
 
 PHASE_MARK = {"forward": "▶ FORWARD", "backward": "◀ BACKWARD", "update": "⟳ UPDATE"}
@@ -34,6 +34,8 @@ class Line(NamedTuple):
     body: Callable[[lay.Keep | None], Box]
     bold: bool = False
     shapes: tuple[tuple[int, int], ...] = ()  # rows and columns of each matrix it writes
+    firsts: tuple[np.ndarray, ...] = ()  # and their first rows (views: nothing copied)
+    digits: int | None = DIGITS
 
     def least_rows(self, keep: lay.Keep | None) -> int:
         """Rows it needs at least at `keep`: its tallest matrix's, without writing it."""
@@ -49,15 +51,31 @@ class Line(NamedTuple):
             (lay.kept_count(n, keep.rows), lay.kept_count(m, keep.cols)) for n, m in self.shapes
         )
 
+    def least_width(self, cols: int) -> int:
+        """Cells it needs at least with `cols` columns of each matrix, without writing it:
+        its widest matrix's first row (a column is never narrower than its first entry)."""
+        most = 0
+        for (n, m), first in zip(self.shapes, self.firsts, strict=True):
+            if n * m == 1:
+                continue
+            kept = lay.kept(m, cols)
+            cells = sum(len(num(first[j], self.digits)) if j is not None else 1 for j in kept)
+            most = max(most, cells + 2 * (len(kept) - 1) + 2)
+        return len(self.lead) + most
+
 
 def _shapes(values: object) -> tuple[tuple[int, int], ...]:
     """The rows and columns each value is written with (a vector is a column)."""
-    out = []
-    for v in values:  # type: ignore[attr-defined]
-        if v is not lay.HIDDEN:
-            shape = np.shape(v)
-            out.append((shape[0] if shape else 1, shape[1] if len(shape) > 1 else 1))
-    return tuple(out)
+    return tuple((r.shape[0], r.shape[1]) for r in _matrices(values))
+
+
+def _firsts(values: object) -> tuple[np.ndarray, ...]:
+    return tuple(r[0] for r in _matrices(values))
+
+
+def _matrices(values: object) -> list[np.ndarray]:
+    """Each value as the matrix it is written as (a vector is a column)."""
+    return [as_rows(v) for v in values if v is not lay.HIDDEN]  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -77,12 +95,13 @@ class Parts:
 
 
 def _numbers_line(lead: str, eq: Equation, digits: int | None, example: int | None) -> Line:
-    shapes = _shapes(
+    values = [
         np.asarray(op.value)[..., example] if op.per_example and example is not None else op.value
         for op in eq.operands
         if op.value is not lay.HIDDEN
-    )
-    return Line(lead, lambda keep: lay.numbers(eq, digits, 1, example, keep), shapes=shapes)
+    ]
+    body = lambda keep: lay.numbers(eq, digits, 1, example, keep)  # noqa: E731
+    return Line(lead, body, False, _shapes(values), _firsts(values), digits)
 
 
 def _value_text(value: object, digits: int | None) -> str:
@@ -91,7 +110,7 @@ def _value_text(value: object, digits: int | None) -> str:
 
 def _result_line(value: object, digits: int | None, lead: str = "  = ") -> Line:
     body = lambda keep: lay.value_box(value, digits, 1, keep).box  # noqa: E731
-    return Line(lead, body, bold=True, shapes=_shapes([value]))
+    return Line(lead, body, True, _shapes([value]), _firsts([value]), digits)
 
 
 def _mean_line(mean: Equation, digits: int | None) -> Line:
@@ -99,7 +118,9 @@ def _mean_line(mean: Equation, digits: int | None) -> Line:
     lhs = text(lay.lay(mean.lhs, (), lay.Setting()).box)
     rhs = text(lay.numbers(mean, digits))
     body = lambda keep: lay.value_box(mean.value, digits, 1, keep).box  # noqa: E731
-    return Line(f"{lhs} = {rhs} = ", body, True, _shapes([mean.value]))
+    return Line(
+        f"{lhs} = {rhs} = ", body, True, _shapes([mean.value]), _firsts([mean.value]), digits
+    )
 
 
 def _headers(trace: Trace, step: Step, example: int | None, colour: str | None) -> list[Text]:
@@ -145,7 +166,7 @@ def _change_line(
     values = Text(f"  {word} {was}   Δ {moved}", style="bold yellow")
     box = Row((lay.value_box(before.value, digits, INLINE_MAX).box, Mi("   Δ ")), tight=True)
     box = Row((box, lay.value_box(delta, digits, INLINE_MAX).box), tight=True)
-    tall = Line(f"  {word} ", lambda keep: box, shapes=_shapes([delta]))
+    tall = Line(f"  {word} ", lambda keep: box, False, _shapes([delta]), _firsts([delta]), digits)
     pad = " " * (len(word) - 1)
     stacked = [
         Text(f"  {word} {was}", style="bold yellow"),
