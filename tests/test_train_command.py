@@ -223,7 +223,7 @@ def test_ctrl_c_stops_after_the_iteration_and_still_writes_valid_files(tmp_path:
     _, rows = read_csv(log)
     done = int(rows[-1][0])
     assert 0 < done < 10_000_000 and len(rows) == done + 1
-    assert rows[-1][-1] == "stopped: interrupted (interrupted (Ctrl-C))"
+    assert rows[-1][-1] == "stopped: interrupted (Ctrl-C)"
     assert f"{done:,} of 10,000,000 iterations" in text
     start = load_network(sample_path("wide"))
     assert identical(trained, train(start, done).network)  # exactly `done` whole iterations

@@ -109,7 +109,7 @@ def _stopped_by_signals(descent: Descent) -> Iterator[list[int]]:
 
     def stop(signum: int, frame: object) -> None:
         met.append(signum)
-        descent.interrupt(f"interrupted ({SIGNALS[signum]})")
+        descent.interrupt(SIGNALS[signum])  # the log says "stopped: interrupted (SIGTERM)"
         again = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
         signal.signal(signum, again)
 
@@ -208,7 +208,7 @@ def _report(args: argparse.Namespace, net: Network, run: Run, seconds: float) ->
     elif run.stopped in ("rising", "factor"):
         say(f"bpdebug train: stopped: the loss diverges ({run.reason}); --keep-going runs on")
     elif run.stopped:
-        say(f"bpdebug train: {run.reason} after {run.iterations:,} iterations")
+        say(f"bpdebug train: interrupted ({run.reason}) after {run.iterations:,} iterations")
 
 
 def _write_log(run: Run, name: str, target: Target) -> bool:
