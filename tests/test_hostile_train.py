@@ -238,7 +238,9 @@ def test_a_pipe_with_a_reader_gets_the_log(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux's /proc")
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
+)
 def test_a_signal_mid_run_still_writes_both_outputs(tmp_path: Path, signum: int) -> None:
     """SIGTERM used to kill `train` with nothing written. Now each signal ends training
     after the current iteration; both outputs are written, load back, and agree; the exit
