@@ -220,13 +220,15 @@ def run_graph(args: argparse.Namespace) -> int:
     from ..engine import build_trace
     from ..graph import GraphvizMissing, render, to_dot
 
+    out = Path(args.output) if args.output else None
+    if args.format == "png" and out is None:
+        raise UsageError("bpdebug graph: --format png needs --output FILE.png")
+    if out is not None:
+        _check_graph_output(out, args.force)
     trace = build_trace(load(args.net, limits_of(args)))
     if args.step is not None and args.step > len(trace):
         raise UsageError(f"bpdebug graph: --step: this network has steps 1 to {len(trace)}")
     dot = to_dot(trace, None if args.step is None else args.step - 1)
-    out = Path(args.output) if args.output else None
-    if args.format == "png" and out is None:
-        raise UsageError("bpdebug graph: --format png needs --output FILE.png")
     data: bytes | None = dot.encode()
     missing = ""
     if args.format != "dot":
@@ -253,6 +255,23 @@ def run_graph(args: argparse.Namespace) -> int:
         say(f"bpdebug graph: {missing}; wrote the DOT instead" + (f" to {out}" if out else ""))
         return 1
     return 0
+
+
+def _check_graph_output(out: Path, force: bool) -> None:
+    """Refused before any work, by what it is: a folder is never `--force`d into a file."""
+    from ..atomic import OutputError, check_output
+    from ..flow_log import printable
+
+    try:
+        folder = out.is_dir()
+    except OSError:  # a name the system refuses: check_output says why
+        folder = False
+    try:
+        if folder:
+            raise OutputError(f"{out} is a folder")
+        check_output(out, force)
+    except OutputError as exc:
+        raise UsageError(f"bpdebug graph: {printable(str(exc))}") from None
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
