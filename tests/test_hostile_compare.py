@@ -40,6 +40,8 @@ def summary(stdout: str) -> dict[str, list[str]]:
     """compare's table: each row's name and its two cells (columns two spaces apart)."""
     rows = [re.split(r"\s{2,}", line.strip()) for line in stdout.splitlines()[1:6]]
     return {row[0]: row[1:] for row in rows}
+
+
 DIGITS_400 = "1" * 400
 
 
@@ -58,7 +60,7 @@ DIGITS_400 = "1" * 400
         ("nan_it.csv", "iteration,loss\nnan,1\n", "whole numbers from 0 to 2**53"),
         ("back.csv", "iteration,loss\n0,1\n5,1\n3,1\n", "iterations must increase (row 3"),
         ("nul.csv", "iteration,loss\n0,1\x00\n", "line 2: '1\\x00' is not a number"),
-        ("field.csv", "iteration,loss\n0,\"" + "9" * 200_000 + '"\n', "not CSV: field larger"),
+        ("field.csv", 'iteration,loss\n0,"' + "9" * 200_000 + '"\n', "not CSV: field larger"),
         ("binary.csv", b"\xff\xfe\x00junk", "not UTF-8 text (byte 0)"),
         ("log.txt", GOOD, "a log is a .csv or .json file"),
         ("bad.json", "{rows: [", "not JSON: "),
