@@ -148,6 +148,9 @@ class RunsAShell:
 
 torch.save({{"l.weight": torch.ones(2, 3), "x": WritesAFile()}}, {writes!r})
 torch.save({{"l.weight": torch.ones(2, 3), "x": RunsAShell()}}, {shell!r})
+import pickle
+with open({plain!r}, "wb") as out:  # not torch's format: a bare pickle, protocol 5
+    pickle.dump({{"x": RunsAShell()}}, out)
 """
 
 
@@ -156,8 +159,8 @@ def test_a_pickle_that_would_run_code_is_refused_in_one_line(tmp_path: Path) -> 
     appears, and the refusal is one line (it was three: torch's warning, then its advice)."""
     pytest.importorskip("torch", reason="torch is not installed (an optional extra)")
     marker = tmp_path / "PWNED"
-    writes, shell = tmp_path / "writes.pt", tmp_path / "shell.pt"
-    code = EVIL.format(marker=str(marker), writes=str(writes), shell=str(shell))
+    writes, shell, plain = tmp_path / "writes.pt", tmp_path / "shell.pt", tmp_path / "plain.pt"
+    code = EVIL.format(marker=str(marker), writes=str(writes), shell=str(shell), plain=str(plain))
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
     assert not marker.exists()
     for evil, call in ((writes, "io.open"), (shell, "posix.system")):
@@ -167,6 +170,9 @@ def test_a_pickle_that_would_run_code_is_refused_in_one_line(tmp_path: Path) -> 
             "that runs code); only tensors are read (torch.load with weights_only=True)"
         )
         assert not marker.exists() and not (tmp_path / "n.toml").exists()
+    said = one_line(run(str(plain), "--activations", "sigmoid", "-o", str(tmp_path / "n.toml")))
+    assert said.startswith(f"bpdebug import-torch: {plain}: not PyTorch weights (a pickle ")
+    assert not marker.exists()  # (and torch's warning about its protocol is not printed)
 
 
 def test_a_pt_archive_that_unpacks_past_the_limit_is_refused_before_torch_reads_it(
