@@ -311,3 +311,29 @@ def test_a_long_run_without_a_log_does_not_grow() -> None:
         return int(proc.stdout)
 
     assert peak_kib(100_000) - peak_kib(1_000) < 8_000
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux's /proc")
+def test_a_signal_ignored_on_purpose_stays_ignored(tmp_path: Path) -> None:
+    """Under nohup SIGHUP is ignored, and must stay so: the closed terminal does not stop
+    the run; SIGTERM still does, and the log says which signal it was."""
+    log = tmp_path / "flow.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bpdebug", "train", "xor", "-n", "1e7", "--every", "1000"]
+        + ["--log", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    try:
+        _wait_for(lambda: _catches(proc.pid, signal.SIGTERM))
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        assert proc.poll() is None and not _catches(proc.pid, signal.SIGHUP)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert read_flow_log(log).ended == "stopped: interrupted (SIGTERM)"
