@@ -200,3 +200,17 @@ def test_a_million_rows_read_in_bounded_memory(tmp_path: Path) -> None:
     assert rows["iterations"] == ["2", "999,999"]
     assert rows["lowest loss"] == ["0.25 at 2", "1e-06 at 999,999"]
     assert peak_kib < 200_000, peak_kib
+
+
+def test_logs_of_different_networks_and_formats_compare(tmp_path: Path) -> None:
+    """Mismatched logs — a CSV of a 4-layer run against a JSON of a 2-layer one, with other
+    columns and other lengths — compare on what both have: iterations and losses."""
+    deep, xor = tmp_path / "deep.csv", tmp_path / "xor.json"
+    train = [sys.executable, "-m", "bpdebug", "train"]
+    subprocess.run([*train, "deep", "-n", "40", "--log", str(deep)], check=True, timeout=120)
+    subprocess.run([*train, "xor", "-n", "7", "--log", str(xor)], check=True, timeout=120)
+    proc = run(str(deep), str(xor), "--width", "60", "--height", "4")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert re.split(r"\s{2,}", proc.stdout.splitlines()[0].strip()) == ["A: deep", "B: xor"]
+    rows = summary(proc.stdout)
+    assert rows["iterations"] == ["40", "7"] and rows["ended"] == ["finite", "finite"]
