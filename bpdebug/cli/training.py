@@ -104,7 +104,8 @@ def _rules(args: argparse.Namespace) -> StopRules:
 @contextmanager
 def _stopped_by_signals(descent: Descent) -> Iterator[list[int]]:
     """Ctrl-C, SIGTERM and SIGHUP end training after the current iteration, and what was
-    asked is still written; the same signal again quits at once. Yields the signals met."""
+    asked is still written; the same signal again quits at once (unless it was ignored when
+    train started, as nohup ignores SIGHUP: then it stays so). Yields the signals met."""
     met: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
@@ -113,7 +114,10 @@ def _stopped_by_signals(descent: Descent) -> Iterator[list[int]]:
         again = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
         signal.signal(signum, again)
 
-    previous = {signum: signal.signal(signum, stop) for signum in SIGNALS}
+    ignored = [signum for signum in SIGNALS if signal.getsignal(signum) == signal.SIG_IGN]
+    previous = {  # one ignored on purpose (nohup, a background job) stays ignored
+        signum: signal.signal(signum, stop) for signum in SIGNALS if signum not in ignored
+    }
     try:
         yield met
     finally:
