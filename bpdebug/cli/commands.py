@@ -139,7 +139,7 @@ def run_import_torch(args: argparse.Namespace) -> int:
     weights = Path(source).suffix.lower() in WEIGHT_SUFFIXES
     name = printable(source.partition(":")[2] or Path(source.partition(":")[0]).stem)[:200]
     out = Path(args.output or f"{name.replace('/', '_')}.toml")  # here, never a folder above
-    _check_import_output(out, args.force)  # before any module runs or any file is read
+    _check_output_first("import-torch", out, args.force)  # before any module runs
     try:
         net = _imported(args, source, weights, name)
     except ImportTorchError as exc:
@@ -166,20 +166,6 @@ def run_import_torch(args: argparse.Namespace) -> int:
         ) from None
     print(printable(f"wrote {out}: {net!r}"))
     return 0
-
-
-def _check_import_output(out: Path, force: bool) -> None:
-    from ..atomic import OutputError, check_output
-    from ..flow_log import printable
-
-    try:
-        if out.is_dir():
-            raise OutputError(f"{out} is a folder")
-        check_output(out, force)
-    except OutputError as exc:
-        raise UsageError(f"bpdebug import-torch: {printable(str(exc))}") from None
-    except OSError as exc:
-        raise UsageError(f"bpdebug import-torch: {printable(str(out))}: {exc.strerror}") from None
 
 
 def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -> Network:
@@ -248,7 +234,7 @@ def run_graph(args: argparse.Namespace) -> int:
     if args.format == "png" and out is None:
         raise UsageError("bpdebug graph: --format png needs --output FILE.png")
     if out is not None:
-        _check_graph_output(out, args.force)
+        _check_output_first("graph", out, args.force)
     trace = build_trace(load(args.net, limits_of(args)))
     if args.step is not None and args.step > len(trace):
         raise UsageError(f"bpdebug graph: --step: this network has steps 1 to {len(trace)}")
@@ -281,8 +267,9 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_graph_output(out: Path, force: bool) -> None:
-    """Refused before any work, by what it is: a folder is never `--force`d into a file."""
+def _check_output_first(command: str, out: Path, force: bool) -> None:
+    """An output refused before any work, by what it is (a folder is never `--force`d into a
+    file), as one line of `bpdebug COMMAND`."""
     from ..atomic import OutputError, check_output
     from ..flow_log import printable
 
@@ -295,7 +282,7 @@ def _check_graph_output(out: Path, force: bool) -> None:
             raise OutputError(f"{out} is a folder")
         check_output(out, force)
     except OutputError as exc:
-        raise UsageError(f"bpdebug graph: {printable(str(exc))}") from None
+        raise UsageError(f"bpdebug {command}: {printable(str(exc))}") from None
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
