@@ -20,8 +20,9 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -61,14 +62,26 @@ def _rows(flow: Flow) -> list[list[int | float | None]]:
     return rows
 
 
+CHUNK = 65_536  # rows formatted at a time: a long log never holds every cell as a string
+
+
 def to_csv(flow: Flow, ended: str = "finite") -> str:
+    """Every number with every digit (repr: the shortest text that reads back as it), a
+    column at a time; `ended` on the last row only."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*columns(flow.delta.shape[1]), ENDED])
-    rows = _rows(flow)
-    for k, row in enumerate(rows):
-        cells = ["" if v is None else repr(v) for v in row]
-        writer.writerow([*cells, ended if k == len(rows) - 1 else ""])
+    for start in range(0, flow.rows, CHUNK):
+        part = flow.take(slice(start, start + CHUNK))
+        cells: list[list[str]] = [list(map(str, part.iteration.tolist()))]
+        cells.append(list(map(repr, part.loss.tolist())))
+        for q in QUANTITIES[:3]:
+            cells += [list(map(repr, column)) for column in getattr(part, q).T.tolist()]
+        cells += [["" if d < 0 else str(d) for d in column] for column in part.dead.T.tolist()]
+        endings = [""] * part.rows
+        if start + part.rows == flow.rows:
+            endings[-1] = ended
+        writer.writerows(zip(*cells, endings, strict=True))
     return out.getvalue()
 
 
@@ -110,44 +123,100 @@ class FlowLog(NamedTuple):
     ended: str = ""
 
 
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on (an escape code, a line end, a
+    bidi override) written as its Python escape instead (\\x1b, \\u202e): shown, not obeyed."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _at(path: Path) -> str:
+    return printable(str(path))
+
+
+MAX_ITERATION = 2**53  # every whole number up to here is exact in a float
+
+
 def read_flow_log(path: Path, max_bytes: int = DEFAULT_LIMITS.max_file_bytes) -> FlowLog:
-    """A CSV or JSON log that `train --log` wrote (or any with iteration and loss columns)."""
+    """A CSV or JSON log that `train --log` wrote (or any with iteration and loss columns).
+    Every name in it, and the file's own, comes back printable (FlowLogError's too)."""
     if path.suffix.lower() not in LOG_SUFFIXES:
-        raise FlowLogError(f"{path}: a log is a .csv or .json file")
+        raise FlowLogError(f"{_at(path)}: a log is a .csv or .json file")
     try:
-        text = read_bounded(path, max_bytes).decode("utf-8")
+        raw = read_bounded(path, max_bytes)
+        raw.decode("utf-8")  # checked whole here; read below a line at a time
     except FileNotFoundError:
-        raise FlowLogError(f"{path}: no such file") from None
+        raise FlowLogError(f"{_at(path)}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise FlowLogError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except (OSError, ValueError) as exc:
-        raise FlowLogError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise FlowLogError(f"{_at(path)}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise FlowLogError(f"{_at(path)}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        more = " (--max-file-bytes raises the limit)" if "bytes" in str(exc) else ""
+        raise FlowLogError(f"{_at(path)}: {exc}{more}") from None
     if path.suffix.lower() == ".json":
-        names, rows, ended = _json_table(path, text)
-    else:
-        names, rows, ended = _csv_table(path, text)
-    return _table(path, names, rows)._replace(ended=ended)
+        names, data, ended = _json_table(path, raw.decode("utf-8"))
+    else:  # as a stream of lines: a StringIO of the whole text would take four times its size
+        lines = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", newline="")
+        names, data, ended = _csv_table(path, lines)
+    return _table(path, names, data)._replace(ended=printable(ended[:200]))
 
 
-def _csv_table(path: Path, text: str) -> tuple[list[str], list[list[Any]], str]:
+class _Rows:
+    """Rows of numbers as they are read, kept as float arrays a block at a time (a list of a
+    million lists of floats would take ten times the memory)."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.blocks: list[np.ndarray] = [np.empty((0, width))]
+        self.rows: list[list[float]] = []
+
+    def add(self, row: list[float]) -> None:
+        self.rows.append(row)
+        if len(self.rows) == CHUNK:
+            self.blocks.append(np.array(self.rows, dtype=float))
+            self.rows = []
+
+    def array(self) -> np.ndarray:
+        if self.rows:
+            self.blocks.append(np.array(self.rows, dtype=float).reshape(-1, self.width))
+            self.rows = []
+        return np.concatenate(self.blocks)
+
+
+def _csv_table(path: Path, lines: Iterable[str]) -> tuple[list[str], np.ndarray, str]:
+    reader = csv.reader(lines)
     try:
-        table = list(csv.reader(io.StringIO(text)))
+        names = next(reader, None)
+        if names is None:
+            raise FlowLogError(f"{_at(path)}: empty: expected a header row (iteration,loss,…)")
+        at = names.index(ENDED) if ENDED in names else None  # text: the last row's
+        if at is not None:
+            names = names[:at] + names[at + 1 :]
+        rows, ended = _Rows(len(names)), ""
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(names) + (at is not None):
+                width = len(names) + (at is not None)
+                line = reader.line_num
+                raise FlowLogError(
+                    f"{_at(path)}: line {line} has {len(row)} cells, the header {width}"
+                )
+            if at is not None:
+                ended = row.pop(at).strip() or ended
+            rows.add(_numbers(path, reader.line_num, row))
     except csv.Error as exc:
-        raise FlowLogError(f"{path}: not CSV: {exc}") from None
-    if not table:
-        raise FlowLogError(f"{path}: empty: expected a header row (iteration,loss,…)")
-    names, rows = table[0], [r for r in table[1:] if r]
-    for n, row in enumerate(rows, start=2):
-        if len(row) != len(names):
-            raise FlowLogError(f"{path}: line {n} has {len(row)} cells, the header {len(names)}")
-    ended = ""
-    if ENDED in names:  # text, not a number: the last row's (older logs have no such column)
-        at = names.index(ENDED)
-        ended = next((r[at].strip() for r in reversed(rows) if r[at].strip()), "")
-        names = names[:at] + names[at + 1 :]
-        rows = [r[:at] + r[at + 1 :] for r in rows]
-    numbers = [[_number(path, n, cell) for cell in row] for n, row in enumerate(rows, 2)]
-    return names, numbers, ended[:200]
+        raise FlowLogError(f"{_at(path)}: not CSV: {printable(str(exc))[:80]}") from None
+    return [printable(n) for n in names], rows.array(), ended
+
+
+def _numbers(path: Path, line: int, row: list[str]) -> list[float]:
+    try:
+        return [float(cell) if cell else math.nan for cell in row]
+    except ValueError:
+        return [_number(path, line, cell) for cell in row]
 
 
 def _number(path: Path, line: int, cell: str) -> float:
@@ -156,43 +225,59 @@ def _number(path: Path, line: int, cell: str) -> float:
     try:
         return float(cell)
     except ValueError:
-        raise FlowLogError(f"{path}: line {line}: {cell[:40]!r} is not a number") from None
+        raise FlowLogError(f"{_at(path)}: line {line}: {cell[:40]!r} is not a number") from None
 
 
-def _json_table(path: Path, text: str) -> tuple[list[str], list[list[Any]], str]:
+def _json_table(path: Path, text: str) -> tuple[list[str], np.ndarray, str]:
     try:
         document = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise FlowLogError(f"{path}: not JSON: {str(exc)[:80]}") from None
+    except RecursionError:
+        raise FlowLogError(f"{_at(path)}: not JSON a log could be: nested too deeply") from None
+    except ValueError as exc:
+        raise FlowLogError(f"{_at(path)}: not JSON: {printable(str(exc))[:80]}") from None
     rows = document.get("rows") if isinstance(document, dict) else None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise FlowLogError(f'{path}: expected {{"rows": [{{"iteration": …, "loss": …}}, …]}}')
+        raise FlowLogError(f'{_at(path)}: expected {{"rows": [{{"iteration": …, "loss": …}}, …]}}')
     names = list(rows[0]) if rows else ["iteration", "loss"]
-    table = []
+    table = _Rows(len(names))
     for k, row in enumerate(rows):
-        cells = []
-        for name in names:
-            v = row.get(name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-                raise FlowLogError(f"{path}: rows[{k}].{name}: {str(v)[:40]!r} is not a number")
-            cells.append(math.nan if v is None else float(v))
-        table.append(cells)
+        table.add([_json_number(path, k, name, row.get(name)) for name in names])
     ended = document.get(ENDED)
-    return names, table, ended[:200] if isinstance(ended, str) else ""
+    return [printable(n) for n in names], table.array(), ended if isinstance(ended, str) else ""
 
 
-def _table(path: Path, names: list[str], rows: list[list[float]]) -> FlowLog:
+def _json_number(path: Path, k: int, name: str, v: object) -> float:
+    """A cell of a JSON log: a number (an integer beyond a float's range is ±inf, as the
+    same digits in a CSV log read), null for none."""
+    if v is None:
+        return math.nan
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise FlowLogError(
+            f"{_at(path)}: rows[{k}].{printable(name)[:40]}: {printable(str(v))[:40]!r} "
+            "is not a number"
+        )
+    try:
+        return float(v)
+    except OverflowError:  # a 400-digit integer
+        return math.inf if v > 0 else -math.inf
+
+
+def _table(path: Path, names: list[str], data: np.ndarray) -> FlowLog:
     for needed in ("iteration", "loss"):
         if needed not in names:
-            raise FlowLogError(f"{path}: no {needed!r} column (columns: {', '.join(names)[:80]})")
-    if not rows:
-        raise FlowLogError(f"{path}: no rows: the log records no iteration")
-    data = np.array(rows, dtype=float).reshape(len(rows), len(names))
+            listed = ", ".join(names)[:80]
+            raise FlowLogError(f"{_at(path)}: no {needed!r} column (columns: {listed})")
+    if not data.shape[0]:
+        raise FlowLogError(f"{_at(path)}: no rows: the log records no iteration")
     iteration = data[:, names.index("iteration")]
-    if not (np.isfinite(iteration).all() and (iteration == np.round(iteration)).all()):
-        raise FlowLogError(f"{path}: the iteration column must hold whole numbers")
+    whole = np.isfinite(iteration) & (iteration == np.round(iteration))
+    if not (whole & (iteration >= 0) & (iteration <= MAX_ITERATION)).all():
+        raise FlowLogError(
+            f"{_at(path)}: the iteration column must hold whole numbers from 0 to 2**53"
+        )
     if (np.diff(iteration) <= 0).any():
         k = int(np.argmax(np.diff(iteration) <= 0)) + 1
-        raise FlowLogError(f"{path}: iterations must increase (row {k + 1} does not)")
+        raise FlowLogError(f"{_at(path)}: iterations must increase (row {k + 1} does not)")
     others = {n: data[:, i] for i, n in enumerate(names) if n not in ("iteration", "loss")}
-    return FlowLog(path.stem, iteration.astype(np.int64), data[:, names.index("loss")], others)
+    loss = data[:, names.index("loss")]
+    return FlowLog(printable(path.stem), iteration.astype(np.int64), loss, others)

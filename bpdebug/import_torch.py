@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
+import os
 import re
-import struct
+import stat
 import sys
 import warnings
 from pathlib import Path
@@ -23,15 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import read_bounded
+from .atomic import kind_of
 from .engine import ACTIVATIONS, Layer, Network, read_only_array
+from .flow_log import printable
+from .safetensors_file import ImportTorchError as ImportTorchError  # (its errors are ours)
+from .safetensors_file import at, read_file
+from .safetensors_file import read_safetensors as read_safetensors
+from .validate import DEFAULT_LIMITS
 
 SUPPORTED = "Linear, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, Softplus (beta 1), Softmax (last)"
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth")
-
-
-class ImportTorchError(ValueError):
-    """One line: what could not be imported, and why."""
 
 
 # ---------------------------------------------------------------- a module (runs its code)
@@ -57,19 +58,29 @@ def load_model(spec: str) -> Any:
     except KeyboardInterrupt:
         raise
     except SystemExit as exc:
-        raise ImportTorchError(f"{target}: the module exited (SystemExit {exc.code})") from None
+        raise ImportTorchError(f"{at(target)}: the module exited (SystemExit {exc.code})") from None
     except BaseException as exc:  # the user's module failed: say how, in one line
         raise ImportTorchError(
-            f"{target}: importing it failed: {type(exc).__name__}: {exc}"[:300]
+            printable(f"{target}: importing it failed: {type(exc).__name__}: {exc}")[:300]
         ) from None
     if not hasattr(module, name):
-        raise ImportTorchError(f"{target}: has no attribute {name!r} (give FILE.py:NAME)")
+        raise ImportTorchError(f"{at(target)}: has no attribute {at(name)!r} (give FILE.py:NAME)")
     return getattr(module, name)
 
 
 def _module_from_file(path: Path) -> Any:
-    if not path.is_file():
-        raise ImportTorchError(f"{path}: no such file")
+    """The module of a .py file, run; only a regular file is (a named pipe would be waited
+    on for ever, a folder is no module), and none larger than a network file may be."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ImportTorchError(f"{at(path)}: no such file") from None
+    except OSError as exc:
+        raise ImportTorchError(f"{at(path)}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ImportTorchError(f"{at(path)} is {kind_of(st.st_mode)}, not a Python file")
+    if st.st_size > DEFAULT_LIMITS.max_file_bytes:
+        raise ImportTorchError(f"{at(path)}: {st.st_size:,} bytes is too large for a model file")
     private = f"_bpdebug_model_{abs(hash(str(path.resolve())))}"
     module_spec = importlib.util.spec_from_file_location(private, path)
     if module_spec is None or module_spec.loader is None:
@@ -112,7 +123,7 @@ def network_from_sequential(model: Any, loss: str, learning_rate: float, name: s
     modules = list(model)
     k = 0
     while k < len(modules):
-        linear = modules[k]
+        linear, index = modules[k], k
         if not isinstance(linear, nn.Linear):
             raise ImportTorchError(
                 f"layer {k} is {type(linear).__name__}: expected Linear here "
@@ -129,15 +140,21 @@ def network_from_sequential(model: Any, loss: str, learning_rate: float, name: s
         b = linear.bias.detach().cpu().double().numpy() if linear.bias is not None else None
         if W.size == 0:
             raise ImportTorchError(f"layer {k}: Linear({W.shape[1]}, {W.shape[0]}) has no weights")
-        layers.append(_layer(activation, alpha, W, b))
+        layers.append(_layer(activation, alpha, W, b, f"layer {index}"))
         k += 1
     if not layers:
         raise ImportTorchError("the model has no Linear layer")
     return _network(layers, loss, learning_rate, name)
 
 
-def _layer(activation: str, alpha: float, W: np.ndarray, b: np.ndarray | None) -> Layer:
-    """A layer; a Linear without bias gets zeros the update keeps (frozen)."""
+def _layer(
+    activation: str, alpha: float, W: np.ndarray, b: np.ndarray | None, where: str = ""
+) -> Layer:
+    """A layer; a Linear without bias gets zeros the update keeps (frozen). Weights that are
+    nan or inf are refused by name (`where`: the layer's prefix in the file)."""
+    for part, values in (("weight", W), ("bias", b)):
+        if values is not None and not np.isfinite(values).all():
+            raise ImportTorchError(f"{where or 'a layer'}.{part} holds nan or inf")
     kept = frozenset() if b is not None else frozenset({"b"})
     bias = b if b is not None else np.zeros(W.shape[0])
     return Layer(activation, read_only_array(W), read_only_array(bias), alpha, kept)
@@ -203,7 +220,7 @@ def network_from_weights(
     if not pairs:
         raise ImportTorchError("no Linear weights (2-D tensors named NAME.weight) in the file")
     if len(activations) != len(pairs):
-        names = ", ".join(p for p, _, _ in pairs)
+        names = at(", ".join(p for p, _, _ in pairs))[:200]
         raise ImportTorchError(
             f"--activations gives {len(activations)}, the file has {len(pairs)} Linear "
             f"layers ({names}): give one activation per layer"
@@ -211,73 +228,68 @@ def network_from_weights(
     layers = []
     for (prefix, W, b), (activation, alpha) in zip(pairs, activations, strict=True):
         if b is not None and b.shape != (W.shape[0],):
-            raise ImportTorchError(f"{prefix}.bias has shape {b.shape}; {prefix}.weight {W.shape}")
-        layers.append(_layer(activation, alpha, W.astype(np.float64), b))
+            raise ImportTorchError(
+                f"{at(prefix)}.bias has shape {b.shape}; {at(prefix)}.weight {W.shape}"
+            )
+        layers.append(_layer(activation, alpha, W.astype(np.float64), b, at(prefix)))
     return _network(layers, loss, learning_rate, name)
 
 
-SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2"}
-
-
-def read_safetensors(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
-    """The tensors of a .safetensors file (8-byte header size, a JSON header, the raw data):
-    read here, bounded by `max_bytes`, nothing executed."""
-    try:
-        raw = read_bounded(path, max_bytes)
-    except OSError as exc:
-        raise ImportTorchError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise ImportTorchError(f"{path}: {exc} (raise the limit with --max-file-bytes)") from None
-    if len(raw) < 8:
-        raise ImportTorchError(f"{path}: too short to be a safetensors file")
-    (size,) = struct.unpack("<Q", raw[:8])
-    try:
-        header = json.loads(raw[8 : 8 + size])
-    except (ValueError, UnicodeDecodeError):
-        raise ImportTorchError(f"{path}: not a safetensors file (its header is not JSON)") from None
-    if not isinstance(header, dict):
-        raise ImportTorchError(f"{path}: not a safetensors file")
-    data = memoryview(raw)[8 + size :]
-    tensors: dict[str, np.ndarray] = {}
-    for key, info in header.items():
-        if key == "__metadata__":
-            continue
-        tensors[key] = _safetensor(path, key, info, data)
-    return tensors
-
-
-def _safetensor(path: Path, key: str, info: Any, data: memoryview) -> np.ndarray:
-    try:
-        dtype, shape, (begin, end) = info["dtype"], tuple(info["shape"]), info["data_offsets"]
-    except (TypeError, KeyError, ValueError):
-        raise ImportTorchError(f"{path}: {key}: a malformed entry") from None
-    if dtype == "BF16":  # the top half of a float32
-        halves = np.frombuffer(data[begin:end], dtype="<u2").astype(np.uint32) << 16
-        flat = halves.view(np.float32)
-    elif dtype in SAFETENSORS_DTYPES:
-        flat = np.frombuffer(data[begin:end], dtype=SAFETENSORS_DTYPES[dtype])
-    else:
-        raise ImportTorchError(f"{path}: {key} holds {dtype} numbers; expected floats")
-    if flat.size != int(np.prod(shape)):
-        raise ImportTorchError(f"{path}: {key}: {flat.size} numbers for the shape {list(shape)}")
-    return flat.reshape(shape).astype(np.float64)
-
-
-def read_state_dict(path: Path) -> dict[str, np.ndarray]:
+def read_state_dict(path: Path, max_bytes: int) -> dict[str, np.ndarray]:
     """A .pt/.pth file saved with torch.save(model.state_dict()), loaded with
-    weights_only=True (no code runs); a checkpoint holding one under "state_dict" works too."""
+    weights_only=True (no code runs) from its bytes, read first as any file is (bounded, a
+    regular file only); a checkpoint holding one under "state_dict" works too. Its archive
+    may not unpack to more than `max_bytes`. A refusal is one line, torch's warnings none."""
+    import io
+    import pickle
+    import zipfile
+
     import torch
 
+    raw = read_file(path, max_bytes)
+    if raw[:2] == b"PK":
+        try:
+            unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            unpacked = 0  # torch.load says what is wrong with it
+        if unpacked > max_bytes:
+            raise ImportTorchError(
+                f"{at(path)}: unpacks to {unpacked:,} bytes (raise the limit with --max-file-bytes)"
+            )
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ImportTorchError(f"{path}: cannot be read as weights: {exc}"[:300]) from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ImportTorchError(f"{at(path)}: {_refusal(str(exc))}") from None
+    except EOFError:
+        raise ImportTorchError(f"{at(path)}: empty or cut short: not PyTorch weights") from None
+    except Exception as exc:  # torch's own errors are many kinds: one line, its first
+        first = printable(str(exc).strip().split("\n")[0])[:160]
+        raise ImportTorchError(f"{at(path)}: not PyTorch weights: {first}") from None
     if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
         loaded = loaded["state_dict"]
     if not isinstance(loaded, dict):
-        raise ImportTorchError(f"{path}: holds a {type(loaded).__name__}, not a state_dict")
-    return {
-        str(k): v.detach().cpu().double().numpy()
-        for k, v in loaded.items()
-        if isinstance(v, torch.Tensor) and v.is_floating_point()
-    }
+        raise ImportTorchError(f"{at(path)}: holds a {type(loaded).__name__}, not a state_dict")
+    out = {}
+    for k, v in loaded.items():
+        if isinstance(v, torch.Tensor) and v.is_floating_point():
+            try:
+                out[at(str(k))] = v.detach().cpu().double().numpy()
+            except (RuntimeError, TypeError):
+                raise ImportTorchError(f"{at(path)}: {at(str(k))} is not a plain tensor") from None
+    return out
+
+
+def _refusal(message: str) -> str:
+    """torch.load(weights_only=True)'s refusal (a dozen lines of advice) as one clause."""
+    called = re.search(r"GLOBAL ([\w.]+)", message)
+    if called:
+        return (
+            f"refused: loading it would call {called.group(1)} (a pickle that runs code); "
+            "only tensors are read (torch.load with weights_only=True)"
+        )
+    opcode = re.search(r"Unsupported operand (\d+)", message)
+    if opcode:
+        return f"not PyTorch weights (a pickle instruction weights_only refuses: {opcode.group(1)})"
+    return "refused by torch.load(weights_only=True): not PyTorch weights"

@@ -77,15 +77,39 @@ def plot(
     owners = np.zeros((height, width), dtype=np.int64)
     bits = np.zeros((height, width), dtype=np.int64)
     for k, s in enumerate(series):
-        y = np.log10(np.where(s.y > 0, s.y, np.nan)) if log else s.y.astype(float)
-        cols, rows = _pixels(s.x, y, (x0, x1), (y0, y1), dots_w, dots_h)
-        for c, (top, bottom) in zip(cols, rows, strict=True):
-            for r in range(top, bottom + 1):
-                bits[r // 4, c // 2] |= DOT_BITS[r % 4, c % 2]
-                owners[r // 4, c // 2] |= 1 << k
+        with np.errstate(all="ignore"):  # a value ≤ 0 on a log scale is not drawn
+            y = np.log10(np.where(s.y > 0, s.y, np.nan)) if log else s.y.astype(float)
+        cols, tops, bottoms = _pixels(s.x, y, (x0, x1), (y0, y1), dots_w, dots_h)
+        dots = _dots(cols, tops, bottoms, dots_w, dots_h)
+        cells = np.zeros((height, width), dtype=np.int64)
+        for r in range(4):
+            for c in range(2):
+                cells |= dots[r::4, c::2] * DOT_BITS[r, c]
+        bits |= cells
+        owners |= (cells != 0) * (1 << k)
     chars = ["".join(chr(BRAILLE + int(b)) for b in row) for row in bits]
     lo, hi = (10**y0, 10**y1) if log else (y0, y1)
     return Plot(chars, owners, lo, hi, x0, x1, log)
+
+
+def _dots(
+    cols: np.ndarray, tops: np.ndarray, bottoms: np.ndarray, dots_w: int, dots_h: int
+) -> np.ndarray:
+    """The dots set (rows × columns, 0 or 1): in each column `cols[i]`, rows `tops[i]` to
+    `bottoms[i]`, by counting where spans start and end (no loop over the spans)."""
+    edges = np.zeros((dots_h + 1, dots_w), dtype=np.int64)
+    np.add.at(edges, (tops, cols), 1)
+    np.add.at(edges, (bottoms + 1, cols), -1)
+    return (np.cumsum(edges, axis=0)[:dots_h] > 0).astype(np.int64)
+
+
+def _scaled(v: np.ndarray, low: float, high: float) -> np.ndarray:
+    """(v − low) / (high − low), also where the range itself overflows (−1e308 to 1e308)."""
+    if high <= low:
+        return np.full_like(v, 0.5, dtype=float)
+    if np.isfinite(high - low):
+        return (v - low) / (high - low)
+    return (v / 2 - low / 2) / (high / 2 - low / 2)
 
 
 def _pixels(
@@ -95,43 +119,50 @@ def _pixels(
     y_range: tuple[float, float],
     dots_w: int,
     dots_h: int,
-) -> tuple[list[int], list[tuple[int, int]]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per dot column the curve passes: the span of dot rows to set (top, bottom). Between
     two points columns apart the line runs through every column in between, and each column
     reaches the row where the curve left the one before: a line, never scattered dots (two
-    losses are a line from L₀ to L₁, not a dot and a bar)."""
+    losses are a line from L₀ to L₁, not a dot and a bar). A nan or inf breaks the curve:
+    every unbroken stretch (a run) is drawn so, all runs at once (a million points broken a
+    million times take no longer than one line)."""
     (x0, x1), (y0, y1) = x_range, y_range
     keep = np.isfinite(y) & np.isfinite(x)
-    fx = (x - x0) / (x1 - x0) * (dots_w - 1) if x1 > x0 else np.zeros_like(x, dtype=float)
-    ry = (y - y0) / (y1 - y0) if y1 > y0 else np.full_like(y, 0.5, dtype=float)
-    fy = (1 - ry) * (dots_h - 1)
-    cols: list[int] = []
-    spans: list[tuple[int, int]] = []
-    breaks = np.flatnonzero(~keep)
-    for run in np.split(np.arange(len(x)), breaks):
-        run = run[keep[run]]  # a stretch of finite points (the break itself dropped)
-        if run.size:
-            for col, top, bottom in zip(*_run_spans(fx[run], fy[run]), strict=True):
-                if 0 <= col < dots_w:
-                    cols.append(int(col))
-                    spans.append((max(0, int(top)), min(dots_h - 1, int(bottom))))
-    return cols, spans
-
-
-def _run_spans(fx: np.ndarray, fy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One unbroken stretch of points in dot coordinates: every column from its first point
-    to its last, with the top and bottom row the curve covers there."""
+    at = np.flatnonzero(keep)
+    empty = np.zeros(0, dtype=np.int64)
+    if not at.size:
+        return empty, empty, empty
+    with np.errstate(all="ignore"):
+        fx = _scaled(x.astype(float), x0, x1)[at] * (dots_w - 1) if x1 > x0 else 0 * at
+        fy = (1 - _scaled(y.astype(float), y0, y1)[at]) * (dots_h - 1)
+    fx, fy = np.asarray(fx, dtype=float), np.asarray(fy, dtype=float)
     c, r = np.rint(fx).astype(np.int64), np.rint(fy).astype(np.int64)
-    every = np.arange(c[0], c[-1] + 1)
-    through = np.rint(np.interp(every, fx, fy)).astype(np.int64)  # the line between points
+    run = np.cumsum(~keep)[at]  # points with the same count of breaks before them: one run
+    first = np.flatnonzero(np.diff(run, prepend=-1))  # each run's first point
+    last = np.append(first[1:] - 1, len(at) - 1)
+    which = np.cumsum(np.diff(run, prepend=run[0]) != 0)  # each point's run, 0, 1, …
+    lengths = c[last] - c[first] + 1  # the columns each run covers
+    start = np.cumsum(lengths) - lengths  # where each run's columns begin below
+    of = np.repeat(np.arange(first.size), lengths)
+    cols = c[first][of] + np.arange(int(lengths.sum())) - start[of]
+    along = np.clip(cols, fx[first][of], fx[last][of])  # inside its own run: no other's points
+    through = np.rint(np.interp(along, fx, fy)).astype(np.int64)  # the line between points
     top, bottom, leaves = through.copy(), through.copy(), through.copy()
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(c)) + 1])
-    ends = np.concatenate([starts[1:] - 1, [len(c) - 1]])
-    at = c[starts] - c[0]  # the columns that hold points: their own rows
-    top[at], bottom[at] = np.minimum.reduceat(r, starts), np.maximum.reduceat(r, starts)
-    leaves[at] = r[ends]
-    top[1:], bottom[1:] = np.minimum(top[1:], leaves[:-1]), np.maximum(bottom[1:], leaves[:-1])
-    return every, top, bottom
+    group = np.ones(len(at), dtype=bool)  # the points of a run that share a column
+    group[1:] = (which[1:] != which[:-1]) | (c[1:] != c[:-1])
+    starts = np.flatnonzero(group)
+    ends = np.append(starts[1:] - 1, len(at) - 1)
+    held = start[which[starts]] + c[starts] - c[first][which[starts]]  # their own rows
+    top[held], bottom[held] = np.minimum.reduceat(r, starts), np.maximum.reduceat(r, starts)
+    leaves[held] = r[ends]
+    inner = np.ones(cols.size, dtype=bool)
+    inner[start] = False  # a run's first column: nothing before it to reach back to
+    before = np.roll(leaves, 1)
+    top = np.where(inner, np.minimum(top, before), top)
+    bottom = np.where(inner, np.maximum(bottom, before), bottom)
+    top, bottom = np.maximum(top, 0), np.minimum(bottom, dots_h - 1)
+    inside = (cols >= 0) & (cols < dots_w) & (top <= bottom)
+    return cols[inside], top[inside], bottom[inside]
 
 
 def column_of(x: float, p: Plot, width: int) -> int:

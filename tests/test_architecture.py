@@ -25,6 +25,7 @@ ROOMS = {
     "recovery": "files",
     "samples": "files",
     "import_torch": "files",
+    "safetensors_file": "files",
     "progress": "files",
     "allocator": "files",
     "flow_log": "files",

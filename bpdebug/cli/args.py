@@ -222,6 +222,18 @@ def _tolerance_flag(p: argparse.ArgumentParser, when: str = "") -> None:
     )
 
 
+MAX_ITERATIONS = 10_000_000  # train -n: a typo's 10¹² is refused, not run for a lifetime
+MAX_LOG_ROWS = 100_000  # a --log of this many rows stays under compare's default file limit
+
+
+def _above_one(text: str) -> float:
+    """A --stop-above factor: a finite number above 1 (the loss passing F times its first)."""
+    value = positive_float(text)
+    if not value > 1:
+        raise argparse.ArgumentTypeError(f"must be a number above 1, got {text}")
+    return value
+
+
 def _train_flags(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Run gradient descent for many iterations, headless. Stops at the first non-finite "
@@ -241,6 +253,21 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
         "--learning-rate", type=positive_float, metavar="ETA", help="instead of the file's"
     )
     p.add_argument("--force", action="store_true", help="replace existing --output/--log files")
+    bounds = p.add_argument_group("bounds (checked before training starts)")
+    bounds.add_argument(
+        "--max-iterations",
+        type=positive_int,
+        default=MAX_ITERATIONS,
+        metavar="N",
+        help=f"most iterations -n may ask for (default {MAX_ITERATIONS:,})",
+    )
+    bounds.add_argument(
+        "--max-log-rows",
+        type=positive_int,
+        default=MAX_LOG_ROWS,
+        metavar="N",
+        help=f"most rows --log may hold (default {MAX_LOG_ROWS:,}; --every K thins it)",
+    )
     stops = p.add_argument_group("stopping on divergence (a nan or inf always stops)")
     stops.add_argument(
         "--stop-rising",
@@ -250,7 +277,7 @@ def _train_flags(p: argparse.ArgumentParser) -> None:
     )
     stops.add_argument(
         "--stop-above",
-        type=positive_float,
+        type=_above_one,
         metavar="F",
         help="when the loss passes F times its first value (default 10)",
     )

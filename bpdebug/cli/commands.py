@@ -167,36 +167,40 @@ def _graph_beside(trace: Trace, out: Path, fmt: str, force: bool) -> str:
 def run_import_torch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..flow_log import printable
     from ..import_torch import WEIGHT_SUFFIXES, ImportTorchError
     from ..netfile import save_network
 
     source = args.model
     weights = Path(source).suffix.lower() in WEIGHT_SUFFIXES
-    name = (source.partition(":")[2] or Path(source.partition(":")[0]).stem)[:200]
+    name = printable(source.partition(":")[2] or Path(source.partition(":")[0]).stem)[:200]
+    out = Path(args.output or f"{name.replace('/', '_')}.toml")  # here, never a folder above
+    _check_output_first("import-torch", out, args.force)  # before any module runs
     try:
         net = _imported(args, source, weights, name)
     except ImportTorchError as exc:
         raise UsageError(f"bpdebug import-torch: {exc}") from None
-    out = Path(args.output or f"{name}.toml")
     what = "the weights in" if weights else "the model in"
     try:
         save_network(
             net,
             out,
             overwrite=args.force,
-            comment=f"Imported by bpdebug import-torch from {what} {source}.\n"
+            comment=f"Imported by bpdebug import-torch from {what} {printable(source)}.\n"
             "data is a placeholder (one example of zeros): put your own x and y here.",
             limits=limits_of(args),
         )
     except FileExistsError:
-        raise UsageError(f"bpdebug import-torch: {out} already exists (use --force)") from None
+        raise UsageError(
+            f"bpdebug import-torch: {printable(str(out))} already exists (use --force)"
+        ) from None
     except NetworkFileError as exc:  # what would be written would not load back
         raise UsageError(f"bpdebug import-torch: not written: {exc.key}: {exc.problem}") from None
     except (OSError, ValueError) as exc:
         raise UsageError(
-            f"bpdebug import-torch: {out}: {getattr(exc, 'strerror', None) or exc}"
+            printable(f"bpdebug import-torch: {out}: {getattr(exc, 'strerror', None) or exc}")
         ) from None
-    print(f"wrote {out}: {net!r}")
+    print(printable(f"wrote {out}: {net!r}"))
     return 0
 
 
@@ -204,6 +208,7 @@ def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -
     """The network `source` describes: weights (no code runs) or a module (its code runs)."""
     from pathlib import Path
 
+    from ..flow_log import printable
     from ..import_torch import (
         ImportTorchError,
         load_model,
@@ -234,9 +239,14 @@ def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -
         if path.suffix.lower() == ".safetensors":
             tensors, ordered = read_safetensors(path, limits_of(args).max_file_bytes), False
         else:
-            tensors, ordered = read_state_dict(path), True
+            tensors, ordered = read_state_dict(path, limits_of(args).max_file_bytes), True
         loss = args.loss or ("cross_entropy" if activations[-1][0] == "softmax" else "mse")
-        return network_from_weights(tensors, activations, loss, args.learning_rate, name, ordered)
+        try:
+            return network_from_weights(
+                tensors, activations, loss, args.learning_rate, name, ordered
+            )
+        except ImportTorchError as exc:  # what the file holds: said with the file's name
+            raise ImportTorchError(f"{printable(source)}: {exc}") from None
     if args.activations:
         raise ImportTorchError("--activations is for weights files; a model has its own")
     model = load_model(source)
@@ -256,13 +266,15 @@ def run_graph(args: argparse.Namespace) -> int:
     from ..engine import build_trace
     from ..graph import GraphvizMissing, render, to_dot
 
+    out = Path(args.output) if args.output else None
+    if args.format == "png" and out is None:
+        raise UsageError("bpdebug graph: --format png needs --output FILE.png")
+    if out is not None:
+        _check_output_first("graph", out, args.force)
     trace = build_trace(load(args.net, limits_of(args)))
     if args.step is not None and args.step > len(trace):
         raise UsageError(f"bpdebug graph: --step: this network has steps 1 to {len(trace)}")
     dot = to_dot(trace, None if args.step is None else args.step - 1)
-    out = Path(args.output) if args.output else None
-    if args.format == "png" and out is None:
-        raise UsageError("bpdebug graph: --format png needs --output FILE.png")
     data: bytes | None = dot.encode()
     missing = ""
     if args.format != "dot":
@@ -289,6 +301,24 @@ def run_graph(args: argparse.Namespace) -> int:
         say(f"bpdebug graph: {missing}; wrote the DOT instead" + (f" to {out}" if out else ""))
         return 1
     return 0
+
+
+def _check_output_first(command: str, out: Path, force: bool) -> None:
+    """An output refused before any work, by what it is (a folder is never `--force`d into a
+    file), as one line of `bpdebug COMMAND`."""
+    from ..atomic import OutputError, check_output
+    from ..flow_log import printable
+
+    try:
+        folder = out.is_dir()
+    except OSError:  # a name the system refuses: check_output says why
+        folder = False
+    try:
+        if folder:
+            raise OutputError(f"{out} is a folder")
+        check_output(out, force)
+    except OutputError as exc:
+        raise UsageError(f"bpdebug {command}: {printable(str(exc))}") from None
 
 
 def run_snapshot(args: argparse.Namespace) -> int:

@@ -1,9 +1,13 @@
 """`bpdebug train` and `bpdebug compare`: many iterations headless, and two runs side by side.
 
 train: progress on a terminal only; loss before → after on stdout; exit 1 when training stops
-on a non-finite value or divergence (the diagnosis on stderr), 130 after Ctrl-C. Whatever was
-asked (--output, --log) is written atomically even then, and never over an existing file
-without --force (checked before training starts, so a long run is not wasted).
+on a non-finite value or divergence (the diagnosis on stderr), or when an output could not be
+written; 128 + the signal's number after Ctrl-C (130), SIGTERM (143) or SIGHUP (129). Every
+argument and every output is checked before training starts (a long run is not wasted on a
+log that could never be written); whatever was asked (--output, --log) is then written, each
+on its own and atomically, even after a signal, and never over an existing file without
+--force. What is recorded is bounded: --max-iterations, --max-log-rows, and no flow kept
+beyond a few rows when no log is asked.
 """
 
 from __future__ import annotations
@@ -13,38 +17,77 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..atomic import OutputError, exists, write_output
+from ..atomic import OutputError
 from ..flow_log import LOG_SUFFIXES, FlowLogError, flow_log_text, how_it_ended, read_flow_log
-from ..netfile import MagnitudeError, NetworkFileError, save_network
+from ..netfile import MagnitudeError, NetworkFileError, network_text
 from ..notation import num
 from .args import UsageError, limits_of
 from .commands import load, say
+from .outputs import Target, ready, shown
 
 if TYPE_CHECKING:
+    from ..engine import Network
     from ..engine.training import Descent, Run, StopRules
 
 NET_SUFFIXES = (".toml", ".json")
+SIGNALS: dict[int, str] = {
+    signal.SIGINT: "Ctrl-C",
+    signal.SIGTERM: "SIGTERM",
+    signal.SIGHUP: "SIGHUP",
+}
+UNLOGGED_ROWS = 64  # the flow kept when no --log asks for it (nothing reads it)
 
 
-def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse before training what could not be written after it."""
+def _check_arguments(args: argparse.Namespace) -> None:
+    """What no run could make right, refused before anything is loaded or trained."""
+    from ..engine.network import MAX_LEARNING_RATE
+
+    if args.iterations > args.max_iterations:
+        raise UsageError(
+            f"bpdebug train: -n {args.iterations:,} is more than {args.max_iterations:,} "
+            "iterations; --max-iterations raises the limit"
+        )
+    eta = args.learning_rate
+    if eta is not None and not 0 < eta <= MAX_LEARNING_RATE:
+        raise UsageError(
+            f"bpdebug train: --learning-rate must be above 0 and at most {MAX_LEARNING_RATE:g} "
+            f"(as a file's learning_rate), got {eta:g}"
+        )
+    rows = -(-(args.iterations + 1) // args.every) + 1  # every K-th from 0, and the last
+    if args.log and rows > args.max_log_rows:
+        every = -(-(args.iterations + 1) // max(args.max_log_rows - 1, 1))
+        raise UsageError(
+            f"bpdebug train: --log would hold {rows:,} rows, more than {args.max_log_rows:,}: "
+            f"give --every {every} (a row every {every:,} iterations) or raise --max-log-rows"
+        )
+
+
+def _check_outputs(args: argparse.Namespace) -> dict[str, Target]:
+    """Each output asked for, checked as one (see outputs.ready) before training."""
     asked = [(args.output, NET_SUFFIXES, "--output"), (args.log, LOG_SUFFIXES, "--log")]
     for name, suffixes, flag in asked:
+        if name and Path(name).suffix.lower() not in suffixes:
+            raise UsageError(
+                f"bpdebug train: {flag} {shown(name)}: must end in {' or '.join(suffixes)}"
+            )
+    if args.output and args.log and Path(args.output).resolve() == Path(args.log).resolve():
+        raise UsageError("bpdebug train: --output and --log name the same file")
+    targets: dict[str, Target] = {}
+    for name, _, flag in asked:
         if not name:
             continue
         path = Path(name)
-        if path.suffix.lower() not in suffixes:
-            raise UsageError(f"bpdebug train: {flag} {name}: must end in {' or '.join(suffixes)}")
-        if exists(path) and not args.force:
-            raise UsageError(f"bpdebug train: {name} already exists (use --force to replace it)")
-        if not path.parent.is_dir():
-            raise UsageError(f"bpdebug train: {name}: the folder {path.parent} does not exist")
-    if args.output and args.log and Path(args.output).resolve() == Path(args.log).resolve():
-        raise UsageError("bpdebug train: --output and --log name the same file")
+        try:
+            targets[flag] = ready(path, args.force)
+        except OutputError as exc:
+            for target in targets.values():
+                target.close()
+            raise UsageError(f"bpdebug train: {flag}: {exc}") from None
+    return targets
 
 
 def _rules(args: argparse.Namespace) -> StopRules:
@@ -59,19 +102,27 @@ def _rules(args: argparse.Namespace) -> StopRules:
 
 
 @contextmanager
-def _stop_on_ctrl_c(descent: Descent) -> Iterator[None]:
-    """The first Ctrl-C ends training after the current iteration (what was asked is still
-    written); a second one quits at once."""
+def _stopped_by_signals(descent: Descent) -> Iterator[list[int]]:
+    """Ctrl-C, SIGTERM and SIGHUP end training after the current iteration, and what was
+    asked is still written; the same signal again quits at once (unless it was ignored when
+    train started, as nohup ignores SIGHUP: then it stays so). Yields the signals met."""
+    met: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
-        descent.interrupt("interrupted (Ctrl-C)")
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        met.append(signum)
+        descent.interrupt(SIGNALS[signum])  # the log says "stopped: interrupted (SIGTERM)"
+        again = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+        signal.signal(signum, again)
 
-    previous = signal.signal(signal.SIGINT, stop)
+    ignored = [signum for signum in SIGNALS if signal.getsignal(signum) == signal.SIG_IGN]
+    previous = {  # one ignored on purpose (nohup, a background job) stays ignored
+        signum: signal.signal(signum, stop) for signum in SIGNALS if signum not in ignored
+    }
     try:
-        yield
+        yield met
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
@@ -94,17 +145,17 @@ def _progress(total: int) -> Iterator[Callable[[Descent], bool]]:
         auto_refresh=False,
     )
     task = bar.add_task("training", total=total, rate="…", loss="…")
-    started, shown = time.perf_counter(), 0.0
+    started, shown_at = time.perf_counter(), 0.0
 
     def update(descent: Descent) -> bool:
-        nonlocal shown
+        nonlocal shown_at
         now = time.perf_counter()
-        if now - shown >= 0.1 or descent.done >= total:
+        if now - shown_at >= 0.1 or descent.done >= total:
             rate = descent.done / max(now - started, 1e-9)
             loss = num(descent.losses[-1]) if descent.losses else "…"
             bar.update(task, completed=descent.done, rate=f"{rate:,.0f}", loss=loss)
             bar.refresh()
-            shown = now
+            shown_at = now
         return True
 
     with bar:
@@ -114,18 +165,37 @@ def _progress(total: int) -> Iterator[Callable[[Descent], bool]]:
 def run_train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from ..engine import build_trace
     from ..engine.training import Descent
 
-    _check_outputs(args)
-    net = load(args.net, limits_of(args))
-    if args.learning_rate is not None:
-        net = replace(net, learning_rate=args.learning_rate)
-    descent = Descent(net, _rules(args), args.every)
-    started = time.perf_counter()
-    with _stop_on_ctrl_c(descent), _progress(args.iterations) as progress:
-        run = descent.run_all(args.iterations, progress)
-    seconds = time.perf_counter() - started
+    _check_arguments(args)
+    with ExitStack() as stack:
+        targets = _check_outputs(args)
+        for target in targets.values():
+            stack.callback(target.close)
+        net = load(args.net, limits_of(args))
+        if args.learning_rate is not None:
+            net = replace(net, learning_rate=args.learning_rate)
+        logged = "--log" in targets
+        cap = None if logged else UNLOGGED_ROWS
+        descent = Descent(net, _rules(args), args.every, cap, all_losses=False)
+        signals = stack.enter_context(_stopped_by_signals(descent))
+        started = time.perf_counter()
+        with _progress(args.iterations) as progress:
+            run = descent.run_all(args.iterations, progress)
+        _report(args, net, run, time.perf_counter() - started)
+        written = [  # each on its own: a log that fails never costs the network
+            _write_network(args, run, targets["--output"]) if "--output" in targets else True,
+            _write_log(run, net.name, targets["--log"]) if logged else True,
+        ]
+    if signals:
+        return 128 + signals[0]
+    return 1 if run.stopped or not all(written) else 0
+
+
+def _report(args: argparse.Namespace, net: Network, run: Run, seconds: float) -> None:
+    """The loss before → after on stdout; why training stopped early, if it did, on stderr."""
+    from ..engine import build_trace
+
     rate = f"{run.iterations / seconds:,.0f} it/s" if seconds > 0 else ""
     ran = f"{run.iterations:,}"
     if run.iterations != args.iterations:
@@ -142,53 +212,55 @@ def run_train(args: argparse.Namespace) -> int:
     elif run.stopped in ("rising", "factor"):
         say(f"bpdebug train: stopped: the loss diverges ({run.reason}); --keep-going runs on")
     elif run.stopped:
-        say(f"bpdebug train: {run.reason} after {run.iterations:,} iterations")
-    written = _write_log(args, run, net.name) and _write_network(args, run)
-    if run.stopped == "interrupted":
-        return 130
-    return 1 if run.stopped or not written else 0
+        say(f"bpdebug train: interrupted ({run.reason}) after {run.iterations:,} iterations")
 
 
-def _write_log(args: argparse.Namespace, run: Run, name: str) -> bool:
-    if not args.log:
-        return True
-    path = Path(args.log)
+def _write_log(run: Run, name: str, target: Target) -> bool:
     ended = how_it_ended(run.stopped, run.reason)
-    text = flow_log_text(path, run.flow, name, run.network.learning_rate, ended)
+    text = flow_log_text(target.path, run.flow, name, run.network.learning_rate, ended)
     try:
-        write_output(path, text, args.force)
+        target.write(text)
     except OutputError as exc:
-        say(f"bpdebug train: not written: {exc}")
+        say(f"bpdebug train: --log not written: {exc}")
         return False
-    print(f"wrote {path}: {run.flow.rows:,} rows")
+    print(f"wrote {shown(target.path)}: {run.flow.rows:,} rows")
     return True
 
 
-def _write_network(args: argparse.Namespace, run: Run) -> bool:
-    if not args.output:
-        return True
-    path = Path(args.output)
+def _write_network(args: argparse.Namespace, run: Run, target: Target) -> bool:
+    """The trained network, as the loader would read it back; where it cannot be written
+    after all (a disk that filled up, a magnitude beyond the limit), kept in a recovery file
+    so that the run is not lost."""
+    path = target.path
     comment = (
         f"Trained by bpdebug train: {run.iterations:,} iterations from "
         f"{args.net} (L {run.losses[0]:.6g} → {run.losses[-1]:.6g})."
     )
     try:
-        save_network(run.network, path, args.force, comment, limits_of(args))
+        target.write(network_text(run.network, path, comment, limits_of(args)))
     except MagnitudeError as exc:
-        say(
-            f"bpdebug train: {path} not written: {exc.key}: {exc.value:.3g} is beyond the "
-            f"magnitude limit {exc.limit:g}; rerun with {exc.flag} to write it "
-            "(and load it with the same flag)"
+        problem = (
+            f"{exc.key}: {exc.value:.3g} is beyond the magnitude limit {exc.limit:g}; rerun "
+            f"with {exc.flag} to write it (and load it with the same flag)"
         )
-        return False
-    except FileExistsError:
-        say(f"bpdebug train: {path} already exists (use --force to replace it)")
-        return False
-    except (NetworkFileError, OSError, ValueError) as exc:
-        say(f"bpdebug train: {path} not written: {getattr(exc, 'strerror', None) or exc}")
-        return False
-    print(f"wrote {path}")
-    return True
+    except (OutputError, NetworkFileError, ValueError) as exc:
+        problem = str(exc)
+    else:
+        print(f"wrote {shown(path)}")
+        return True
+    say(f"bpdebug train: {shown(path)} not written: {problem}{_kept(run.network)}")
+    return False
+
+
+def _kept(net: Network) -> str:
+    """The network put in a recovery file (as the app keeps unsaved work): where, or ''."""
+    from ..recovery import write_recovery
+
+    try:
+        path = write_recovery(net, "bpdebug train could not write its --output")
+    except (OSError, ValueError):
+        return ""
+    return f"; the trained network is kept in {shown(path)}"
 
 
 def run_compare(args: argparse.Namespace) -> int:

@@ -73,6 +73,7 @@ class StopRules:
 
 
 DIVERGING = StopRules(rising=10, factor=10.0)  # the app's default: say so, don't run on
+KEPT_LOSSES = 1024  # without all_losses: trimmed back to three once this many are held
 
 
 class Run(NamedTuple):
@@ -84,10 +85,11 @@ class Run(NamedTuple):
     # final_row, or when it stopped there)
     stopped: str  # "" (ran them all), "nonfinite", "rising", "factor" or "interrupted"
     reason: str  # what stopped it, in a line ('' when nothing did)
+    dropped: int = 0  # losses left out of `losses` after L₀ (Descent's all_losses=False)
 
     @property
     def iterations(self) -> int:
-        return len(self.losses) - 1
+        return len(self.losses) - 1 + self.dropped
 
 
 class Descent:
@@ -96,13 +98,20 @@ class Descent:
     The parameters live in one private, writable vector that the working network's W and b
     are views of; an iteration writes θ + (−η·g) into the gradient's buffer (bit for bit the
     trace's update), checks it is finite, and copies it over θ. `every`, `cap`: how the flow
-    is recorded (see Recorder).
+    is recorded (see Recorder). Without `all_losses` only L₀ and the latest losses are kept
+    (what the stop rules read): memory stays flat over any number of iterations.
     """
 
     def __init__(
-        self, net: Network, rules: StopRules = StopRules(), every: int = 1, cap: int | None = None
+        self,
+        net: Network,
+        rules: StopRules = StopRules(),
+        every: int = 1,
+        cap: int | None = None,
+        all_losses: bool = True,
     ) -> None:
         self._start, self.rules = net, rules
+        self._all_losses, self._dropped = all_losses, 0
         self._layout = layout_of(net.layers)
         self._theta = parameters(net).copy()  # ours to change
         self._own = unflatten(self._theta, self._layout)  # views: W⁽ˡ⁾ is self._own[l - 1][0]
@@ -135,8 +144,13 @@ class Descent:
         self.done = 0  # updates applied
         self._rises = 0
 
+    @property
+    def _k(self) -> int:
+        """The iteration whose loss was recorded last."""
+        return self._dropped + len(self.losses) - 1
+
     def _record(self, value: float, grad: Array, probe: Probe, force: bool = False) -> None:
-        k = len(self.losses) - 1
+        k = self._k
         if not (force or self.recorder.wants(k)):
             return
         theta, relu = self._theta, self._relu
@@ -152,6 +166,9 @@ class Descent:
         probe = Probe([], {})
         value, grad = flat_gradients(self._work, self._layout, probe)
         self.losses.append(value)
+        if not self._all_losses and len(self.losses) > KEPT_LOSSES:
+            self._dropped += len(self.losses) - 3
+            del self.losses[1:-2]  # L₀ and the last two: all that the stop rules read
         return value, grad, probe
 
     def run(self, iterations: int) -> int:
@@ -174,7 +191,7 @@ class Descent:
                 if self._kept is not None:  # frozen entries stay bit for bit, even if g is nan
                     np.copyto(new, self._theta, where=self._kept)
                 if not math.isfinite(float(new.sum())) and not np.isfinite(new).all():
-                    k = len(self.losses) - 1
+                    k = self._k
                     self.stopped = "nonfinite"
                     self.reason = f"iteration {k}: the update makes a parameter nan or inf"
                     self._ensure_last_row(value, probe)
@@ -253,7 +270,7 @@ class Descent:
 
     def _ensure_last_row(self, value: float, probe: Probe) -> None:
         """The iteration training stops at keeps its row even where the spacing skipped it."""
-        k = len(self.losses) - 1
+        k = self._k
         if self.recorder.wants(k):
             return
         with np.errstate(all="ignore"):  # its gradient again: the buffer now holds the update
@@ -262,7 +279,7 @@ class Descent:
 
     def _should_stop(self, value: float) -> bool:
         """Whether the loss just recorded stops training here (before its update)."""
-        k = len(self.losses) - 1
+        k = self._k
         if not math.isfinite(value):
             self.stopped, self.reason = "nonfinite", f"iteration {k}: the loss is {value}"
             return True
@@ -323,7 +340,8 @@ class Descent:
                 else:
                     self.losses.append(loss_of(self._work))
         flow = self.recorder.flow()
-        return Run(self.network(), list(self.losses), flow, self.stopped, self.reason)
+        losses = list(self.losses)
+        return Run(self.network(), losses, flow, self.stopped, self.reason, self._dropped)
 
 
 def train(
