@@ -12,7 +12,7 @@ Every decision about how a formula looks is made here, once for every surface:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -20,7 +20,6 @@ from . import expr as ex
 from .boxes import (
     Apply,
     Box,
-    Dots,
     Elided,
     Fenced,
     Fraction,
@@ -33,6 +32,14 @@ from .boxes import (
     Table,
     Text,
 )
+from .detail import DETAIL as DETAIL  # re-exported: callers write layout.DETAIL
+from .detail import KEEP_COLS as KEEP_COLS
+from .detail import KEEP_ROWS as KEEP_ROWS
+from .detail import Keep as Keep
+from .detail import corners as corners
+from .detail import detail as detail
+from .detail import kept as kept
+from .detail import kept_count as kept_count
 from .numbers import DIGITS, as_rows, num, shape_text
 
 INLINE_MAX = 8  # a value with more entries is written by its shape unless asked otherwise
@@ -70,27 +77,6 @@ class Equation(NamedTuple):
     rhs: ex.Expr
     operands: tuple[Bound, ...]
     value: object
-
-
-class Keep(NamedTuple):
-    """How much of a large matrix to write: at most `rows` rows and `cols` columns, the
-    first and the last ones, with ⋮ and ⋯ for those left out."""
-
-    rows: int
-    cols: int
-
-
-KEEP_ROWS = (64, 32, 24, 16, 12, 8, 6, 4, 3, 2, 1)  # rows of a large matrix written, tried in turn
-KEEP_COLS = (24, 16, 12, 8, 6, 4, 3, 2, 1)  # and columns, tried at each number of rows
-DETAIL: tuple[Keep | None, ...] = (
-    *(Keep(r, c) for r in KEEP_ROWS for c in KEEP_COLS),
-    None,  # every matrix by its shape, the last resort
-)  # the detail a two-dimensional formula is written with: DETAIL[detail(r, c)]
-
-
-def detail(rows_at: int, cols_at: int) -> int:
-    """The index in DETAIL of KEEP_ROWS[rows_at] rows and KEEP_COLS[cols_at] columns."""
-    return rows_at * len(KEEP_COLS) + cols_at
 
 
 class Setting(NamedTuple):
@@ -137,36 +123,6 @@ def value_box(
     return Laid(corners(rows, digits, keep, shape), ATOM)
 
 
-def kept_count(n: int, most: int) -> int:
-    """How many of n rows (or columns) `corners` writes when at most `most` may be."""
-    return n if n <= most + 1 else most + 1
-
-
-def kept(n: int, most: int) -> list[int | None]:
-    """The indices shown of n when at most `most` are: all, or the first and last halves
-    around a None (left out). Leaving out a single row would save nothing."""
-    if n <= most + 1:
-        return list(range(n))
-    first = (most + 1) // 2
-    return [*range(first), None, *range(n - (most - first), n)]
-
-
-def corners(rows: np.ndarray, digits: int | None, keep: Keep, shape: str) -> Table:
-    """The first and last rows and columns of a matrix, ⋮ ⋯ ⋱ for the rest."""
-    r_kept, c_kept = kept(rows.shape[0], keep.rows), kept(rows.shape[1], keep.cols)
-    if len(r_kept) == rows.shape[0] and len(c_kept) == rows.shape[1]:
-        shape = ""  # everything fits after all
-    table: list[tuple[Mn | Dots, ...]] = []
-    for i in r_kept:
-        if i is None:
-            table.append(tuple(Dots("⋮" if j is not None else "⋱") for j in c_kept))
-        else:
-            table.append(
-                tuple(Mn(num(rows[i, j], digits)) if j is not None else Dots("⋯") for j in c_kept)
-            )
-    return Table(tuple(table), shape)
-
-
 def _const(c: ex.Const, ops: Ops, s: Setting) -> Laid:
     if c.name and not s.numbers:
         return Laid(Mi(c.name), ATOM)
@@ -189,14 +145,27 @@ def _right(l: Laid) -> Box:
     return paren(l.box) if l.negative else l.box
 
 
+def for_example(symbol: ex.Expr, k: str) -> ex.Expr | None:
+    """A per-example symbol for example k, the index on the quantity itself: z⁽¹⁾ₖ,
+    ∂L/∂a⁽²⁾ₖ, σ′(z⁽¹⁾ₖ); None when it has no one place for it."""
+    if isinstance(symbol, ex.Sym):
+        return symbol._replace(sub=k)
+    if isinstance(symbol, ex.Grad) and isinstance(symbol.wrt, ex.Sym):
+        return symbol._replace(wrt=symbol.wrt._replace(sub=k))
+    if isinstance(symbol, ex.Call) and isinstance(symbol.arg, ex.Sym):
+        return symbol._replace(arg=symbol.arg._replace(sub=k))
+    return None
+
+
 def _operand(e: ex.Ref, ops: Ops, s: Setting) -> Laid:
     op = ops[e.k]
     index = str(s.example) if s.example is not None else "k" if s.over_k else None
     if not s.numbers:
         symbol = op.symbol
         if op.per_example and index is not None:
-            if isinstance(symbol, ex.Sym):
-                return Laid(_sym(symbol._replace(sub=index)), ATOM)
+            own = for_example(symbol, index)
+            if own is not None:
+                return lay(own, ops, s)
             inner = lay(symbol, ops, s)
             return Laid(Subscript(paren(inner.box), Mi(index)), ATOM)
         return lay(symbol, ops, s)
@@ -280,16 +249,30 @@ def _lay_product(e: ex.MatMul | ex.Had, ops: Ops, s: Setting) -> Laid:
 
 
 def _lay_div(e: ex.Div, ops: Ops, s: Setting) -> Laid:
-    """Elementwise division: a fraction in the symbolic formula (−y/a) and between two
-    numbers; with arrays of numbers a matrix is never set over another: [..] ⊘ [..], entry
-    by entry, or [..] / (1 − 0.9) by a number."""
+    """Elementwise division: a fraction between numbers or scalars; of arrays, symbols or
+    numbers, never one matrix set over another: −y ⊘ a⁽²⁾, [..] ⊘ [..] entry by entry, or
+    [..] / (1 − 0.9) by a number."""
     top, bottom = lay(e.num, ops, s), lay(e.den, ops, s)
-    if not s.numbers or (top.scalar and bottom.scalar):
+    arrays = _holds_array(e.num, ops) or _holds_array(e.den, ops)
+    if (not s.numbers and not arrays) or (top.scalar and bottom.scalar):
         return Laid(Fraction(top.box, bottom.box, "div"), PRODUCT, scalar=top.scalar)
     tbox = paren(top.box) if top.prec < PRODUCT else top.box
     wrap = bottom.negative or (bottom.prec <= PRODUCT and not bottom.number)
     bbox = paren(bottom.box) if wrap else bottom.box
-    return Laid(Row((tbox, Mo("/" if bottom.scalar else "⊘"), bbox)), PRODUCT)
+    by_number = bottom.scalar or (not s.numbers and not _holds_array(e.den, ops))
+    return Laid(Row((tbox, Mo("/" if by_number else "⊘"), bbox)), PRODUCT)
+
+
+def _holds_array(e: ex.Expr, ops: Ops) -> bool:
+    """Whether an operand of `e` holds more than one number: its value says, or, in a
+    formula without values (the plan's), whether it has a column per example (a, y, z …)."""
+    if isinstance(e, ex.Ref):
+        value = ops[e.k].value
+        if value is None or value is HIDDEN:
+            return ops[e.k].per_example
+        return bool(np.size(cast(Any, value)) > 1)
+    children = [c for c in e if isinstance(c, ex.NODES)]
+    return any(_holds_array(cast(ex.Expr, c), ops) for c in children)
 
 
 def _lay_transpose(e: ex.T, ops: Ops, s: Setting) -> Laid:

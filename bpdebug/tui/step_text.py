@@ -223,6 +223,8 @@ def step_parts(
         shape = shape_text(np.asarray(own.value).shape)
         if mean is not None:
             result.append(_mean_line(mean, digits))
+        elif step.per_example:  # the formula for this example: δ⁽¹⁾₂ = ∂L/∂a⁽¹⁾₂ ⊙ σ′(z⁽¹⁾)₂
+            formula = Text(text(lay.symbolic(own, example)), style="bold")
     optional: list[Text | tuple[Text | Line | list[Text], ...]] = []
     change = _change_line(step, before, digits, since) if before is not None else None
     if step.index in trace.nonfinite_steps:
