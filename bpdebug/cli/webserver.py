@@ -73,6 +73,9 @@ class TabSession(AppService):
         await self.end(None, signal.SIGTERM, signal.SIGKILL)
         if self._task is not None:
             await self._task
+        # asyncio's Process has no close of its own: left to the garbage collector, its
+        # transport closes itself after the event loop has (a traceback as the server exits).
+        self._process._transport.close()  # type: ignore[attr-defined]
 
     async def end(self, *signals: signal.Signals | None) -> None:
         """Each of `signals` in turn (None: only wait), GRACE seconds apart, until the
@@ -89,11 +92,20 @@ class TabSession(AppService):
                     )
                 with contextlib.suppress(ProcessLookupError):
                     process.send_signal(sig)
-            try:
-                await asyncio.wait_for(process.wait(), None if sig == signal.SIGKILL else GRACE)
+            if await exited(process, GRACE if sig != signal.SIGKILL else None):
                 return
-            except TimeoutError:
-                continue
+
+
+async def exited(process: Any, within: float | None) -> bool:
+    """Whether `process` exits within `within` seconds (None: however long it takes).
+    Its return code is read, not awaited with wait(), which also waits for the pipes to
+    close: the server's end of standard input stays open until the end."""
+    deadline = None if within is None else asyncio.get_running_loop().time() + within
+    while process.returncode is None:
+        if deadline is not None and asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 class ClassroomServer(Server):
