@@ -6,6 +6,7 @@ through pyte, a terminal emulator, so a test reads the screen a student would se
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -129,19 +130,15 @@ class Server:
 
     def kill(self) -> None:
         """The server and whatever is left of its process group (its sessions)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait()
 
 
 class Tab:
     """One browser tab: its websocket, the screen it shows, the downloads it was sent."""
 
-    def __init__(
-        self, server: Server, size: tuple[int, int] = (100, 32), claim: str = ""
-    ) -> None:
+    def __init__(self, server: Server, size: tuple[int, int] = (100, 32), claim: str = "") -> None:
         """`claim`: the size the tab tells the server, if not its own (as WxH)."""
         self.server, self.size, self.claim = server, size, claim or "{}x{}".format(*size)
         self.screen = pyte.Screen(*size)

@@ -18,7 +18,6 @@ from served import Server, Tab, aiohttp, cpu_seconds, in_group
 
 from bpdebug.netfile import load_network
 from bpdebug.recovery import LIMITS
-from bpdebug.samples import sample_path
 
 ENDED_WITHIN = 8.0  # seconds: a quitting session needs its start-up, not the server's GRACE (5 s)
 

@@ -234,7 +234,9 @@ class ClassroomServer(Server):
             return
         kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
         if kind == "stdin" and isinstance(data, str):
-            await session.send_bytes(data.encode("utf-8", "replace"))  # lone surrogates too
+            keys = data.encode("utf-8", "ignore")  # a lone surrogate is no key
+            if keys:  # an empty packet would throw the session's reading out of step
+                await session.send_bytes(keys)
         elif kind == "resize" and isinstance(data, dict):
             width, height = data.get("width"), data.get("height")
             if type(width) is int and type(height) is int:
