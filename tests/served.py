@@ -71,6 +71,19 @@ def in_group(pgid: int) -> set[int]:
     return found
 
 
+def serving(folder: Path) -> set[int]:
+    """The live sessions serving `folder` (`--served-from FOLDER`), wherever they are."""
+    wanted = b"\0--served-from\0" + bytes(folder) + b"\0"
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and wanted in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except OSError:
+            continue
+    return {pid for pid in found if alive(pid)}
+
+
 def cpu_seconds(pid: int) -> float:
     """The CPU time `pid` has used (user and system), 0 once it is gone."""
     try:
@@ -92,7 +105,7 @@ class Server:
     """`bpdebug serve ARGS --port P` started in `folder`; `stop()` is Ctrl+C."""
 
     def __init__(self, folder: Path, *args: str) -> None:
-        self.port = free_port()
+        self.folder, self.port = folder.resolve(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "BPDEBUG_RECOVERY_DIR": str(folder / ".recovery")}
         self.proc = subprocess.Popen(
@@ -129,9 +142,13 @@ class Server:
         return self.proc.returncode, self.first_line + out, err
 
     def kill(self) -> None:
-        """The server and whatever is left of its process group (its sessions)."""
+        """The server and whatever is left of its sessions (its process group's, and any
+        that left it)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        for pid in serving(self.folder):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.proc.wait()
 
 

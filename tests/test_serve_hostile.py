@@ -11,7 +11,7 @@ import re
 import signal
 from pathlib import Path
 
-from served import Server, Tab, in_group
+from served import Server, Tab, in_group, serving
 
 from bpdebug.tui.served_driver import MAX_SIZE, capped
 
@@ -38,7 +38,8 @@ GARBAGE: list[str | bytes] = [
 
 
 def session_pids(server: Server) -> set[int]:
-    return in_group(server.proc.pid) - {server.proc.pid}
+    """The server's sessions: its process group's, and any serving its folder elsewhere."""
+    return in_group(server.proc.pid) - {server.proc.pid} | serving(server.folder)
 
 
 async def test_garbage_frames_are_ignored_and_the_session_goes_on(tmp_path: Path) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from browser import run as run_chromium
-from served import Server, Tab, aiohttp, cpu_seconds, in_group
+from served import Server, Tab, aiohttp, cpu_seconds, in_group, serving
 
 from bpdebug.netfile import load_network
 from bpdebug.recovery import LIMITS
@@ -23,7 +25,8 @@ ENDED_WITHIN = 8.0  # seconds: a quitting session needs its start-up, not the se
 
 
 def sessions(server: Server) -> set[int]:
-    return in_group(server.proc.pid) - {server.proc.pid}
+    """The server's sessions: its process group's, and any serving its folder elsewhere."""
+    return in_group(server.proc.pid) - {server.proc.pid} | serving(server.folder)
 
 
 async def none_left(server: Server, within: float = ENDED_WITHIN) -> None:
@@ -43,7 +46,7 @@ def stopped_cleanly(server: Server, sig: int = signal.SIGINT) -> str:
     code, out, err = server.stop(sig=sig)
     assert code == 0, err
     assert out.splitlines()[-1] == "Stopped: every session has ended."
-    assert not in_group(server.proc.pid)
+    assert not in_group(server.proc.pid) and not serving(server.folder)
     assert "did not end" not in out + err, out + err  # no session needed a signal or a kill
     assert "Traceback" not in out + err, err
     return out + err
@@ -165,3 +168,21 @@ async def test_a_tab_left_idle_is_ended_and_told_why(tmp_path: Path) -> None:
         stopped_cleanly(server)
     finally:
         server.kill()
+
+
+def test_a_session_asked_to_end_that_never_does_exits_anyway() -> None:
+    """The last guard: an app that never carries out the end (its main thread spinning, as
+    the sessions of issue 25 did) still exits, GRACE seconds after it was asked."""
+    code = (
+        "from bpdebug.tui import served_driver as d\n"
+        "d.GRACE = 0.5\n"
+        "class Stuck:\n"
+        "    def call_after_refresh(self, how): pass  # never done\n"
+        "driver = d.ServedDriver.__new__(d.ServedDriver)  # no terminal, no event loop\n"
+        "driver._app, driver.ending = Stuck(), False\n"
+        "driver.end(lambda: None)\n"
+        "while True: pass\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 1
+    assert proc.stderr == "bpdebug: the served session did not end when asked; exiting\n"
