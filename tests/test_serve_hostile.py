@@ -159,7 +159,7 @@ async def test_ten_tabs_at_once_each_with_its_own_session(tmp_path: Path) -> Non
             assert "1 change" not in tabs[1].text()
         finally:
             await asyncio.gather(*(tab.__aexit__() for tab in tabs))
-        for _ in range(150):  # every tab went: every session ends
+        for _ in range(300):  # every tab went: every session ends
             if not session_pids(server):
                 break
             await asyncio.sleep(0.1)

@@ -5,9 +5,10 @@ Server's routes and page, and its AppService's packets to and from a session's p
 No session outlives its tab. Each tab's bpdebug is the server's child (started without a
 shell, so signals reach it, and in the server's process group) with bpdebug's driver
 (tui/served_driver.py). It ends when its tab goes, at any point of the handshake (asked
-to quit; SIGTERM, then SIGKILL, GRACE seconds apart if it does not), when its tab has sent
-nothing for the idle timeout (the same), and when the server stops (SIGTERM, which keeps
-unsaved work in a recovery file, then SIGKILL); the server waits for every one.
+to quit; SIGTERM QUIT_GRACE seconds later if it has not, SIGKILL GRACE seconds after that),
+when its tab has sent nothing for the idle timeout (the same), and when the server stops
+(SIGTERM, which keeps unsaved work in a recovery file, then SIGKILL); the server waits for
+every one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from textual_serve.server import Server, to_int
 
 PAGE = Path(__file__).parent / "page"  # our app_index.html: the tab's title, no outside fonts
 DRIVER = "bpdebug.tui.served_driver:ServedDriver"
-GRACE = 5.0  # seconds a session is given at each step of ending it
+QUIT_GRACE = 10.0  # seconds a session whose tab went has to quit (its start-up included)
+GRACE = 5.0  # seconds from SIGTERM to SIGKILL
 MAX_FRAME = 64 * 1024  # bytes in one message from a tab (keys, a paste, a resize)
 ENDED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
 
@@ -68,18 +70,21 @@ class TabSession(AppService):
         if self._process is None or self.stopped:
             return
         self.stopped = True
-        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
-        await self.send_meta({"type": "quit"})
-        await self.end(None, signal.SIGTERM, signal.SIGKILL)
-        if self._task is not None:
-            await self._task
-        # asyncio's Process has no close of its own: left to the garbage collector, its
-        # transport closes itself after the event loop has (a traceback as the server exits).
-        self._process._transport.close()  # type: ignore[attr-defined]
+        try:
+            await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+            await self.send_meta({"type": "quit"})
+            await self.end(None, signal.SIGTERM, signal.SIGKILL)
+            if self._task is not None:
+                await self._task
+        finally:  # also when the server, stopping, cancels this (its sessions ended first)
+            # asyncio's Process has no close of its own: left to the garbage collector, its
+            # transport closes itself after the event loop has (a traceback at the exit).
+            self._process._transport.close()  # type: ignore[attr-defined]
 
     async def end(self, *signals: signal.Signals | None) -> None:
-        """Each of `signals` in turn (None: only wait), GRACE seconds apart, until the
-        process has exited; a signal beyond the first is logged (it should not be needed)."""
+        """Each of `signals` in turn (None: wait QUIT_GRACE for it to quit; SIGTERM: wait
+        GRACE) until the process has exited; a signal beyond the first is logged (it should
+        not be needed)."""
         process = self._process
         if process is None:
             return
@@ -87,12 +92,13 @@ class TabSession(AppService):
             if sig is not None and process.returncode is None:
                 if step:
                     logging.warning(
-                        f"bpdebug serve: a session (process {process.pid}) did not end within "
-                        f"{GRACE:g} s: sending {sig.name}"
+                        f"bpdebug serve: a session (process {process.pid}) did not end when "
+                        f"asked: sending {sig.name}"
                     )
                 with contextlib.suppress(ProcessLookupError):
                     process.send_signal(sig)
-            if await exited(process, GRACE if sig != signal.SIGKILL else None):
+            waits = {None: QUIT_GRACE, signal.SIGTERM: GRACE, signal.SIGKILL: None}
+            if await exited(process, waits[sig]):
                 return
 
 
