@@ -24,14 +24,14 @@ def folder_with_net(tmp_path: Path, name: str = "two_layer") -> Path:
 
 
 def bpdebugs(server: Server) -> set[int]:
-    """The tabs' bpdebug processes (textual-serve starts each through a shell)."""
+    """The tabs' bpdebug processes (the server's children, started without a shell)."""
     found = set()
     for pid in descendants(server.proc.pid):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"--served-from" in cmdline:  # the shell has the command as one argument
+        if b"--served-from" in cmdline:
             found.add(pid)
     return found
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import shutil
 import signal
 from pathlib import Path
 
+import pytest
 from served import Server, Tab, in_group, serving
 
+from bpdebug.samples import sample_path
 from bpdebug.tui.served_driver import MAX_SIZE, capped
 
 GARBAGE: list[str | bytes] = [
@@ -122,6 +126,7 @@ CLIMBS = [
     "/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
     "//etc/passwd",
     "/ws/../../etc/passwd",
+    "/" + "A" * 100_000,  # a request line far over aiohttp's 8 KiB
 ]
 
 
@@ -168,3 +173,25 @@ async def test_ten_tabs_at_once_each_with_its_own_session(tmp_path: Path) -> Non
     finally:
         server.kill()
     assert code == 0 and "did not end" not in out + err, out + err
+
+
+@pytest.mark.parametrize("outside", ["../secret.toml", "link-out.toml", "/etc/passwd"])
+async def test_o_in_a_tab_opens_nothing_outside_the_shared_folder(
+    tmp_path: Path, outside: str
+) -> None:
+    shared = tmp_path / "class"
+    shared.mkdir()
+    shutil.copy(sample_path("wide"), tmp_path / "secret.toml")
+    os.symlink(tmp_path / "secret.toml", shared / "link-out.toml")
+    server = Server(shared, "xor")
+    try:
+        async with Tab(server) as tab:
+            await tab.wait_for("step 1 of")
+            await tab.press("o")
+            await tab.wait_for("xor")  # the dialog lists the samples
+            await tab.type(outside)
+            await tab.press("enter")
+            screen = await tab.wait_for("outside the folder this server shares (class/)")
+            assert "XOR" in screen.splitlines()[0]  # the tab's network is still xor
+    finally:
+        server.kill()
