@@ -7,7 +7,9 @@ session left behind is a process of that group, and one that spins shows in its 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -191,3 +193,49 @@ def test_a_session_asked_to_end_that_never_does_exits_anyway() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 1
     assert proc.stderr == "bpdebug: the served session did not end when asked; exiting\n"
+
+
+def packet(kind: bytes, payload: bytes) -> bytes:
+    """A packet as textual-serve sends it to a session: type, 4-byte size, payload."""
+    return kind + len(payload).to_bytes(4, "big") + payload
+
+
+def read_until(fd: int, wanted: bytes, timeout: float = 30) -> bytes:
+    got, deadline = b"", time.monotonic() + timeout
+    while wanted not in got and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.2)[0]:
+            got += os.read(fd, 1 << 16)
+    assert wanted in got, f"never sent {wanted!r}"
+    return got
+
+
+def test_a_session_whose_output_is_gone_hangs_up(tmp_path: Path) -> None:
+    """A session writing to a server that went (a broken pipe, before it notices its input
+    closed) ends as a hung-up terminal session does, its work kept: no crash dialog."""
+    recovery = tmp_path / ".recovery"
+    env = {
+        **os.environ,
+        "TEXTUAL_DRIVER": "bpdebug.tui.served_driver:ServedDriver",
+        "BPDEBUG_RECOVERY_DIR": str(recovery),
+    }
+    argv = [sys.executable, "-m", "bpdebug", "two_layer", "--served-from", str(tmp_path)]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    session = subprocess.Popen(argv, env=env, **pipes)  # type: ignore[call-overload]
+    try:
+        assert session.stdin is not None and session.stdout is not None
+        read_until(session.stdout.fileno(), b"step 1 of 20")
+        session.stdin.write(packet(b"D", b"+"))  # an edit: W⁽¹⁾[0,0] 0.15 → 0.25
+        session.stdin.flush()
+        read_until(session.stdout.fileno(), b"1 change")
+        session.stdout.close()  # the server's end of the session's output is gone
+        resize = json.dumps({"type": "resize", "width": 90, "height": 30}).encode()
+        session.stdin.write(packet(b"M", resize))  # a new frame to write: a broken pipe
+        session.stdin.flush()
+        code = session.wait(timeout=20)
+        err = session.stderr.read().decode() if session.stderr else ""
+    finally:
+        session.kill()
+    assert code == 128 + signal.SIGHUP, err
+    assert err.startswith("bpdebug: ended by SIGHUP\n"), err
+    [kept] = recovery.iterdir()
+    assert load_network(kept, LIMITS).layers[0].W[0, 0] == pytest.approx(0.25)

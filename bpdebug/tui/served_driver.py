@@ -8,13 +8,13 @@
   queued between repaints; the shutdown holds repaints back for good, so each resize lays the
   screen out again and queues the other, the screen's message loop never waits, and nothing
   else (signals included) ever runs again: the process spun at 100% CPU until killed.
-- A session whose server has gone (standard input closed) ends by itself, as a terminal
-  session does when its terminal hangs up: SIGHUP, which keeps unsaved work in a recovery
-  file (tui/safety.py).
+- A session whose server has gone (standard input closed, or standard output a broken pipe)
+  ends by itself, as a terminal session does when its terminal hangs up: SIGHUP, which keeps
+  unsaved work in a recovery file (tui/safety.py).
 - A last guard: a session asked to end that still runs GRACE seconds later exits anyway.
 
-Written for Textual 8.2's WebDriver (its on_meta and run_input_thread, and `_app`, which
-every driver uses).
+Written for Textual 8.2's WebDriver (its on_meta, run_input_thread and writes, and `_app`,
+which every driver uses).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from textual.drivers.web_driver import WebDriver
@@ -77,6 +77,27 @@ class ServedDriver(WebDriver):
             self.end(self._app.exit)
         else:
             super().on_meta(packet_type, payload)
+
+    def write(self, data: str) -> None:
+        with self.unless_the_server_went():
+            super().write(data)
+
+    def write_meta(self, data: dict[str, object]) -> None:
+        with self.unless_the_server_went():
+            super().write_meta(data)
+
+    def write_binary_encoded(self, data: tuple[str | bytes, ...]) -> None:
+        with self.unless_the_server_went():
+            super().write_binary_encoded(data)
+
+    @contextlib.contextmanager
+    def unless_the_server_went(self) -> Iterator[None]:
+        """A write to a server that has gone (a broken pipe) is no error of the app's (it
+        opened the crash dialog): the session hangs up."""
+        try:
+            yield
+        except BrokenPipeError:
+            self.end(hang_up)
 
     def run_input_thread(self) -> None:
         super().run_input_thread()
