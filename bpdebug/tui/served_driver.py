@@ -30,7 +30,7 @@ from typing import Any
 from textual.drivers.web_driver import WebDriver
 
 MAX_SIZE = (500, 200)  # columns, rows: 100,000 cells, ~1.6× a 4K screen of 16-pixel text
-GRACE = 10.0  # seconds from a request to end to the last guard
+GRACE = 20.0  # seconds from a request to end to the last guard (the server signals at 10)
 
 
 def capped(width: object, height: object) -> tuple[int, int] | None:
