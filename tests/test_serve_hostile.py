@@ -130,20 +130,32 @@ CLIMBS = [
 ]
 
 
+async def answer(port: int, path: str, headers: str = "") -> str:
+    """The server's answer to GET `path`, sent as written (a client library would tidy the
+    dots away first)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"GET {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n"
+    writer.write(head.encode())
+    await writer.drain()
+    got = (await asyncio.wait_for(reader.read(), 10)).decode(errors="replace")
+    writer.close()
+    return got
+
+
 async def test_no_path_climbs_out_of_the_servers_routes(tmp_path: Path) -> None:
-    """Sent as written (a client library would tidy the dots away first)."""
     server = Server(tmp_path, "xor")
     try:
         for path in CLIMBS:
-            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-            await writer.drain()
-            answer = (await asyncio.wait_for(reader.read(), 10)).decode(errors="replace")
-            writer.close()
-            assert int(answer.split()[1]) in (400, 403, 404), (path, answer[:200])
-            assert "root:" not in answer
+            got = await answer(server.port, path)
+            assert int(got.split()[1]) in (400, 403, 404), (path, got[:200])
+            assert "root:" not in got
+        for headers in ["", "Upgrade: websocket\r\nConnection: Upgrade\r\n"]:
+            got = await answer(server.port, "/ws", headers)  # no websocket handshake
+            assert int(got.split()[1]) == 400, got[:200]
+        code, out, err = await asyncio.to_thread(server.stop)
     finally:
         server.kill()
+    assert code == 0 and "Traceback" not in out + err, out + err
 
 
 async def test_ten_tabs_at_once_each_with_its_own_session(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
@@ -41,6 +42,13 @@ def spoken(seconds: float) -> str:
             count = seconds // size
             return f"{count:g} {unit}" + "s" * (count != 1)
     return f"{seconds:g} second" + "s" * (seconds != 1)
+
+
+def no_bad_requests(record: logging.LogRecord) -> bool:
+    """aiohttp logs a malformed request (a 100 KB line, a broken header) with a traceback;
+    the client has had its 400, and the server's terminal needs nothing from it."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, HttpProcessingError)
 
 
 class TabSession(AppService):
@@ -138,6 +146,7 @@ class ClassroomServer(Server):
 
     def initialize_logging(self) -> None:
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
+        logging.getLogger("aiohttp.server").addFilter(no_bad_requests)
 
     async def on_startup(self, app: Any) -> None:
         """Quiet: the banner is printed once the port is open (serve)."""
@@ -184,6 +193,10 @@ class ClassroomServer(Server):
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_FRAME)
         width = to_int(request.query.get("width", "80"), 80)  # the session caps the size
         height = to_int(request.query.get("height", "24"), 24)
+        try:  # a request that is no websocket handshake: aiohttp answers 400
+            await websocket.prepare(request)
+        except ConnectionError:
+            raise web.HTTPBadRequest(text="the tab went during its handshake") from None
         tab = asyncio.current_task()
         assert tab is not None
         self.tabs.add(tab)
@@ -196,7 +209,6 @@ class ClassroomServer(Server):
             debug=self.debug,
         )
         try:
-            await websocket.prepare(request)
             self.sessions.add(session)
             await session.start(width, height)
             await self.relay(websocket, session)
