@@ -93,10 +93,10 @@ async def test_the_page_says_why_an_idle_session_ended(tmp_path: Path) -> None:
     try:
         async with Chromium(tmp_path / "profile", tmp_path, (1000, 700)) as browser:
             await browser.send("Page.navigate", session=browser.page, url=server.url + "/")
-            why = "document.getElementById('why').textContent"
+            why = "document.getElementById('why')?.textContent ?? ''"
 
-            async def told() -> bool:
-                return "nothing was typed" in await browser.evaluate(why)
+            async def told() -> bool:  # (None while the page is still loading)
+                return "nothing was typed" in (await browser.evaluate(why) or "")
 
             await until(told, what="the ended notice's reason")
             assert await browser.evaluate(why) == (
