@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import re
 
+from textual.widgets import OptionList
+
 from bpdebug.netfile import load_network
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
+from bpdebug.tui.quiz import Quiz, parse_kinds
+from bpdebug.tui.screens import ChainScreen
+from bpdebug.tui.snapshot import screen_text
 from bpdebug.tui.widgets import NetworkDiagram
 
 
@@ -49,3 +54,107 @@ async def test_the_network_panel_keeps_the_updated_weights_after_their_update() 
                 assert new_w2.search(picture) and not old_w2.search(picture), (step, picture)
             else:
                 assert old_w2.search(picture), (step, picture)
+
+
+# ---------------------------------------------------------------- 2. the w view
+
+
+def chain_lines(app: BPDebugApp) -> list[str]:
+    options = app.screen.query_one(OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_the_w_view_follows_another_example_with_comma_and_full_stop() -> None:
+    """xor, step 14, `w`: listed for example 0; `.` lists example 1's paths (its factors
+    carry its subscript, the units their brackets: ∂L₁/∂a⁽²⁾₁[0] · σ′(z⁽²⁾₁[0]) · … · x₁[0]),
+    `,` goes back, `,` again wraps to example 3; leaving the dialog, the app follows the
+    example it was left on."""
+    app = app_for("xor")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await go_to(pilot, 14)
+        await pilot.press("w")
+        screen = app.screen
+        assert isinstance(screen, ChainScreen) and screen.chain.example == 0
+        assert "example 0 of 4 (, and . choose another)" in str(screen.query_one("#about").render())
+        await pilot.press("full_stop")
+        assert screen.chain.example == 1
+        assert "example 1 of 4" in str(screen.query_one("#about").render())
+        lines = chain_lines(app)
+        assert lines[0].startswith(
+            "path 1 (units 0→0): ∂L₁/∂a⁽²⁾₁[0] · σ′(z⁽²⁾₁[0]) · W⁽²⁾[0,0] · σ′(z⁽¹⁾₁[0]) · x₁[0] = "
+        )
+        assert any(
+            line.startswith("example 1: Σ over the paths = ∂L₁/∂W⁽¹⁾[0,0]") for line in lines
+        )
+        x1 = float(app.network.x[0, 1])
+        assert lines[5].strip().startswith(f"x₁[0] = {x1:g}")
+        await pilot.press("comma", "comma")
+        assert screen.chain.example == 3
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChainScreen) and app.example == 3
+
+
+async def test_the_w_view_writes_units_in_brackets_and_negative_terms_with_a_minus() -> None:
+    """xor, step 14, `w` on W⁽¹⁾[0,0]: the batch mean reads (1/4) · (0 + 0 + 0.0178402 −
+    0.0181904), no `+ -`; no factor writes a unit as a subscript (every subscript is an
+    example's, before a bracket or a /)."""
+    app = app_for("xor")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await go_to(pilot, 14)
+        await pilot.press("w")
+        lines = chain_lines(app)
+        mean = next(line for line in lines if line.startswith("batch mean: "))
+        assert "(1/4) · (0 + 0 + 0.0178402 − 0.0181904) = -8.75402e-05" in mean
+        assert "+ -" not in "\n".join(lines)
+        for line in lines:
+            assert not re.search(r"[₀-₉](?![₀-₉\[/])", line), line
+
+
+async def test_the_w_view_and_the_hand_out_name_factors_alike() -> None:
+    """two_layer W⁽¹⁾[0,0] (one example): each path's factors on screen are the factor
+    names of `explain --why W1[0,0]`, path for path."""
+    from bpdebug.engine.params import ParamRef
+    from bpdebug.notation.text import text
+    from bpdebug.why import derivations
+
+    app = app_for("two_layer")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await go_to(pilot, 14)
+        await pilot.press("w")
+        on_screen = [
+            line.split(": ", 1)[1].rsplit(" = ", 1)[0]
+            for line in chain_lines(app)
+            if line.startswith("path ")
+        ]
+    trace = app.trace
+    (d,) = derivations(trace, [ParamRef("W", 1, 0, 0)], 6)[trace.find("dW", 1).index]
+    displays = [text(b.display) for b in d.blocks if b.display is not None]
+    handout = [line.split(" = ")[0] for line in displays if line.startswith("∂L/∂a⁽²⁾")]
+    assert len(on_screen) == 2 and sorted(on_screen) == sorted(handout)
+    assert "∂L/∂a⁽²⁾[0] · σ′(z⁽²⁾[0]) · W⁽²⁾[0,0] · σ′(z⁽¹⁾[0]) · x[0]" in on_screen
+
+
+async def test_the_w_view_in_a_quiz_shows_a_gradient_it_does_not_ask_and_never_writes_qq() -> None:
+    """`bpdebug quiz xor --kinds delta`, step 14, `w`: the title is `Why is ∂L/∂W⁽¹⁾[0,0] =
+    -8.75402e-05?` (the values panel shows it), the products and shares ?; with --kinds dW
+    the gradient is asked: `Why is ∂L/∂W⁽¹⁾[0,0] what it is?`. Never `??`."""
+    for kinds, title in (
+        ("delta", "Why is ∂L/∂W⁽¹⁾[0,0] = -8.75402e-05?"),
+        ("dW", "Why is ∂L/∂W⁽¹⁾[0,0] what it is?"),
+    ):
+        app = make_app(load_network(sample_path("xor")), quiz=Quiz(parse_kinds(kinds)))
+        async with app.run_test(size=(120, 36)) as pilot:
+            await go_to(pilot, 14)
+            await pilot.press("w")
+            box = app.screen.query_one(".box")
+            assert str(box.border_title) == title
+            text_ = screen_text(app)
+            assert "??" not in text_ and title in text_
+            lines = chain_lines(app)
+            assert next(line for line in lines if line.startswith("example 0: ")).count("?") >= 2
+            mean = next(line for line in lines if line.startswith("batch mean: "))
+            if kinds == "delta":
+                assert mean.endswith("= -8.75402e-05   ✓ step 14 is -8.75402e-05")
+            else:
+                assert mean.endswith("= ?   ✓ step 14 is ?")

@@ -365,8 +365,26 @@ class BPDebugApp(
         used = {step.index, self.trace.find("delta", ref.layer).index}
         used |= {f.step for path in chain.paths for f in path.factors if f.step is not None}
         secret = bool(used & self.veiled)  # a product or sum would give an asked value away
-        dialog = screens.ChainScreen(chain, symbol, step.index, self.digits, self.veiled, secret)
-        self.push_screen(dialog, self.go_if_chosen)
+        # the gradient is on the values panel from its step on; before, it could give a factor
+        hidden = step.index in self.veiled or (secret and self.cursor < step.index)
+        dialog = screens.ChainScreen(
+            chain,
+            symbol,
+            step.index,
+            self.digits,
+            self.veiled,
+            secret,
+            hidden,
+            lambda k: chain_for(self.trace, ref, k),
+        )
+        self.push_screen(dialog, lambda chosen: self.after_why(dialog, chosen))
+
+    def after_why(self, dialog: screens.ChainScreen, chosen: int | None) -> None:
+        """Follow the example the dialog was left on, if , or . chose another; then go to
+        the step chosen (enter on a factor)."""
+        if self.network.batch_size > 1 and dialog.chain.example != (self.example or 0):
+            self.follow_example(dialog.chain.example)
+        self.go_if_chosen(chosen)
 
     def action_help(self) -> None:
         self.push_screen(screens.HelpScreen(keys_for(self.downloads)))

@@ -85,7 +85,8 @@ KEYS: list[Binding] = [
         "why",
         "Why",
         show=False,
-        tooltip="why this gradient: the chain rule along every path (a W or b)",
+        tooltip="why this gradient: the chain rule along every path (a W or b); "
+        "in a batch , and . list another example's paths",
     ),
     Binding(
         "f",
