@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from textual.widgets import OptionList
 
 from bpdebug.netfile import load_network
+from bpdebug.notation import num
+from bpdebug.notation.numbers import cell_width
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.quiz import Quiz, parse_kinds
 from bpdebug.tui.screens import ChainScreen
 from bpdebug.tui.snapshot import screen_text
-from bpdebug.tui.widgets import NetworkDiagram
+from bpdebug.tui.widgets import NetworkDiagram, ValuesView
 
 
 def app_for(name: str) -> BPDebugApp:
@@ -158,3 +164,62 @@ async def test_the_w_view_in_a_quiz_shows_a_gradient_it_does_not_ask_and_never_w
                 assert mean.endswith("= -8.75402e-05   ✓ step 14 is -8.75402e-05")
             else:
                 assert mean.endswith("= ?   ✓ step 14 is ?")
+
+
+# ---------------------------------------------------------------- 3. the values panel
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"), [((80, 24), "cols 0–2 of 16 →"), ((120, 36), "cols 0–4 of 16 →")]
+)
+async def test_the_values_panel_fits_as_many_columns_as_the_numbers_allow(
+    size: tuple[int, int], shown: str
+) -> None:
+    """wide, step 13 (δ⁽¹⁾, 32×16): its numbers are at most 11 characters; each column is
+    13 (the number, the ▸ marker, a space), not 18, so 80×24 shows 3 columns and 120×36 5."""
+    app = app_for("wide")
+    async with app.run_test(size=size) as pilot:
+        await go_to(pilot, 13)
+        values = app.query_one(ValuesView)
+        result = values.blocks[0]
+        longest = max(len(num(float(v))) for v in np.asarray(result.matrix).flat)
+        assert longest == 11 and result.cell == longest + 2
+        assert shown in screen_text(app)
+
+
+@settings(max_examples=300, deadline=None)
+@example(15.8, 0, False, False, None, None)  # repr turns scientific at 1e16, %g at 10**d
+@example(6.2, 0, False, True, None, 6)
+@example(-4.2, 1, True, False, None, 6)  # '0.000…' beside '1.2e-05'
+@example(-99.5, 2, False, False, None, 6)  # 'e-100'
+@given(
+    exponent=st.floats(-320, 307),
+    seed=st.integers(0, 2**32 - 1),
+    zeros=st.booleans(),
+    positive=st.booleans(),
+    special=st.sampled_from([None, np.nan, np.inf, -np.inf]),
+    digits=st.sampled_from([6, None, 3]),
+)
+def test_a_large_matrix_s_column_width_holds_every_entry_and_no_more_than_d_plus_7(
+    exponent: float,
+    seed: int,
+    zeros: bool,
+    positive: bool,
+    special: float | None,
+    digits: int | None,
+) -> None:
+    """cell_width of a matrix of more than 64 entries, read from its range, is never less
+    than the widest entry written (at 6 digits, 3, or every digit), and never more than
+    d + 7 (sign, point, e-100)."""
+    rng = np.random.default_rng(seed)
+    m = rng.normal(size=(9, 12)) * 10.0**exponent
+    if zeros:
+        m[rng.random(m.shape) < 0.4] = 0.0
+    if positive:
+        m = np.abs(m)
+    if special is not None:
+        m[3, 4] = special
+    widest = max(len(num(float(v), digits)) for v in m.flat)
+    width = cell_width(m, digits)
+    assert widest <= width <= max((digits or 17) + 7, 4)
+    assert cell_width(np.ascontiguousarray(m.T), digits) == width  # the layout does not matter

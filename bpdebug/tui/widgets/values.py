@@ -72,8 +72,8 @@ def make_block(
     m = as_rows(value)
     if m.size <= 64:  # exact: as wide as the widest entry is written
         widest = max((len(entry_text(float(v), role, digits)) for v in m.flat), default=1)
-    else:  # a bound that holds for any float, its sign, "!" and "+" included
-        widest = cell_width(m, digits) + 2
+    else:  # a bound read from the entries' range, with a Δ's "+", "-inf!" and "-1.2e-05"
+        widest = max(cell_width(m, digits) + (role == "delta"), 5, 8 * (role == "error"))
     cell = max(widest, len(str(m.shape[1] - 1)) + 1, 4) + 2
     return Block(title, role, m, param, per_example, cell)
 
