@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from textual.widgets import OptionList
+from textual.widgets import Button, OptionList
 
 from bpdebug.netfile import load_network
 from bpdebug.notation import num
@@ -17,9 +17,9 @@ from bpdebug.notation.numbers import cell_width
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.quiz import Quiz, parse_kinds
-from bpdebug.tui.screens import ChainScreen
+from bpdebug.tui.screens import AnswerScreen, ChainScreen, ScoreScreen
 from bpdebug.tui.snapshot import screen_text
-from bpdebug.tui.widgets import NetworkDiagram, ValuesView
+from bpdebug.tui.widgets import LossPlot, NetworkDiagram, ValuesView
 
 
 def app_for(name: str) -> BPDebugApp:
@@ -223,3 +223,88 @@ def test_a_large_matrix_s_column_width_holds_every_entry_and_no_more_than_d_plus
     width = cell_width(m, digits)
     assert widest <= width <= max((digits or 17) + 7, 4)
     assert cell_width(np.ascontiguousarray(m.T), digits) == width  # the layout does not matter
+
+
+# ---------------------------------------------------------------- 4. quiz dialogs
+
+
+async def _score_box(size: tuple[int, int], notifications: bool) -> tuple[object, str]:
+    app = make_app(load_network(sample_path("two_layer")), quiz=Quiz(parse_kinds("all")))
+    async with app.run_test(size=size, notifications=notifications) as pilot:
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert isinstance(screen, ScoreScreen)
+        box = screen.query_one(".box")
+        box.scroll_home(animate=False)  # reading the tables from the top: the buttons stay
+        await pilot.pause()
+        for button in screen.query(Button):
+            assert box.region.contains_region(button.region) and button.region.height == 3
+            assert app.screen.region.contains_region(button.region)
+        return box.region, screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+async def test_the_score_dialog_keeps_its_size_and_its_buttons_in_view(
+    size: tuple[int, int],
+) -> None:
+    """`bpdebug quiz two_layer`, `end`: the score opens as the notice 'L (step 5) counts as
+    shown' is raised; the dialog has the size it has with no notification at all, and its
+    Export and Close buttons are whole on screen, also with the box scrolled to its top (a
+    box taller than the screen scrolls its tables, not its buttons)."""
+    box, text_ = await _score_box(size, notifications=True)
+    assert "Export markdown (x)" in text_ and "Close" in text_
+    assert (await _score_box(size, notifications=False))[0] == box
+
+
+async def test_at_the_last_step_the_loss_panel_shows_the_loss_the_title_shows() -> None:
+    """quiz two_layer, `end`: L counts as shown (L′'s step writes it); the title says
+    L = 0.298371 and so does the loss panel's foot, not `L = ?`."""
+    app = make_app(load_network(sample_path("two_layer")), quiz=Quiz(parse_kinds("all")))
+    async with app.run_test(size=(120, 36)) as pilot:
+        plot = app.query_one(LossPlot)
+        await go_to(pilot, 19)
+        assert str(plot.border_subtitle) == "L = ?" and "L = ?" in app.status
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "L = 0.298371" in app.status
+        assert "?" not in str(plot.border_subtitle) and "0.298371" in str(plot.border_subtitle)
+
+
+async def _wrong_then_hints(kinds: str, hints: int) -> tuple[str, str]:
+    """xor step 13 (δ⁽¹⁾, 3×4), a wrong answer, then `hints` presses of Hint."""
+    app = make_app(load_network(sample_path("xor")), quiz=Quiz(parse_kinds(kinds)))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await go_to(pilot, 13)
+        await pilot.press("a", *"1,1,1,1;1,1,1,1;1,1,1,1", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AnswerScreen)
+        for _ in range(hints):
+            screen.query_one("#hint-button", Button).press()
+            await pilot.pause()
+        return screen_text(app), str(screen.query_one("#hints").render())
+
+
+async def test_a_hint_is_written_inside_the_answer_dialog() -> None:
+    """xor, quiz on δ, step 13, a wrong answer: Hint writes the formula in the dialog
+    (which covers the step panel), Hint again the formula with its numbers (∂L/∂a⁽¹⁾ ⊙
+    σ′(z⁽¹⁾), as matrices); never 'Shown in the step panel'."""
+    text_, _ = await _wrong_then_hints("delta", 1)
+    assert "Hint 1, the formula: δ⁽¹⁾ = ∂L/∂a⁽¹⁾ ⊙ σ′(z⁽¹⁾)" in text_
+    assert "Hint 2, " not in text_ and "Shown in the step panel" not in text_
+    text_, hints = await _wrong_then_hints("delta", 2)
+    assert "Hint 2, the formula with its numbers:" in hints
+    assert "┌ -0.0848758   0.0779521   0.0713769  -0.0747604 ┐" in hints  # ∂L/∂a⁽¹⁾, row 0
+    assert "⊙ │ 0.223917  0.246999  0.240261  0.235574 │" in hints  # σ′(z⁽¹⁾), row 1
+    assert "Shown in the step panel" not in text_
+
+
+async def test_a_hint_in_the_dialog_writes_an_asked_operand_as_a_question_mark() -> None:
+    """The same with every step asked: ∂L/∂a⁽¹⁾ and σ′(z⁽¹⁾) are still asked, so the hint's
+    numbers are `? ⊙ ?`, none of their digits."""
+    text_, hints = await _wrong_then_hints("all", 2)
+    assert "Hint 2, the formula with its numbers:\n  ? ⊙ ?" in hints
+    assert "0.0848758" not in text_ and "0.223917" not in text_

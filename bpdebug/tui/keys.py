@@ -85,8 +85,7 @@ KEYS: list[Binding] = [
         "why",
         "Why",
         show=False,
-        tooltip="why this gradient: the chain rule along every path (a W or b); "
-        "in a batch , and . list another example's paths",
+        tooltip="why this gradient: the chain rule on every path (, . examples)",
     ),
     Binding(
         "f",
