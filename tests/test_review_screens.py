@@ -16,6 +16,7 @@ from bpdebug.notation import num
 from bpdebug.notation.numbers import cell_width
 from bpdebug.samples import sample_path
 from bpdebug.tui.app import BPDebugApp, make_app
+from bpdebug.tui.graph_picture import value_lines
 from bpdebug.tui.quiz import Quiz, parse_kinds
 from bpdebug.tui.screens import AnswerScreen, ChainScreen, ScoreScreen
 from bpdebug.tui.snapshot import screen_text
@@ -308,3 +309,41 @@ async def test_a_hint_in_the_dialog_writes_an_asked_operand_as_a_question_mark()
     text_, hints = await _wrong_then_hints("all", 2)
     assert "Hint 2, the formula with its numbers:\n  ? ⊙ ?" in hints
     assert "0.0848758" not in text_ and "0.223917" not in text_
+
+
+# ---------------------------------------------------------------- 5. graph view and f
+
+
+def test_a_graph_node_s_norm_is_never_glued_to_it() -> None:
+    """x of xor (2×4, ‖x‖ = 2) in an 11-wide node: `‖·‖ = 2`, not `‖·‖2` (the 2-norm's
+    symbol); a norm too long for the `=` keeps a space: `‖·‖ 2.46236`."""
+    x = np.array([[0, 0, 1, 1], [0, 1, 0, 1]], dtype=float)
+    assert value_lines(x, 11, 6) == ["2×4 entries", "‖·‖ = 2"]
+    z = np.full((3, 4), 2.46236 / np.sqrt(12))
+    assert value_lines(z, 11, 6) == ["3×4 entries", "‖·‖ 2.46236"]
+    for scale in (1e-9, 0.5, 3.0, 7e5, -2e-7):
+        norm_line = value_lines(np.full((3, 4), scale), 11, 6)[1]
+        assert re.match(r"‖·‖ (= )?\S", norm_line), norm_line
+
+
+async def test_the_graph_view_writes_x_s_norm_with_an_equals_sign() -> None:
+    """xor, `m`, 120×36: the x node reads `2×4 entries` over `‖·‖ = 2`."""
+    app = app_for("xor")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        text_ = screen_text(app)
+        assert "│  ‖·‖ = 2  │" in text_ and "‖·‖2" not in text_
+
+
+async def test_the_gradient_check_comes_right_after_the_result() -> None:
+    """two_layer, `f`, step 9 (∂L/∂W⁽²⁾) at 120×36: the values panel shows the result, then
+    ĝ and the relative errors, then the operands; the errors are on screen without
+    scrolling."""
+    app = app_for("two_layer")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f")
+        await go_to(pilot, 9)
+        roles = [b.role for b in app.query_one(ValuesView).blocks]
+        assert roles[:3] == ["result", "numeric", "error"] and roles[3] == "read"
+        assert "relative error |g − ĝ|" in screen_text(app)

@@ -199,7 +199,7 @@ class ChainScreen(Dialog[int | None]):
         """List the next (previous) example's paths, round the batch."""
         m = self.chain.batch
         if m == 1 or self.example_chain is None:
-            self.notify("This network's batch has one example: there is no other to follow")
+            self.app.bell()  # one example: there is no other to list
             return
         self.chain = self.example_chain((self.chain.example + delta) % m)
         self.query_one("#about", Plain).update(self.about())

@@ -253,12 +253,16 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         since: str = "before the edit",
         veiled: frozenset[int] = frozenset(),
     ) -> None:
-        """`veiled`: the steps a quiz still asks for, whose values are written ? (this
-        step's own among them: its operands only, and no check beside it)."""
+        """`extra` (the gradient check's ĝ and errors) right after the result and its
+        history, before the operands; `veiled`: the steps a quiz still asks for, whose
+        values are written ? (this step's own among them: its operands only, and no check
+        beside it)."""
         blocks = blocks_for(step, before, digits, since, veiled)
         if step.index in veiled:
             extra = ()
-        self.blocks = blocks + list(extra)
+        operands = (k for k, b in enumerate(blocks) if b.role in ("read", "hidden"))
+        result = next(operands, len(blocks))
+        self.blocks = blocks[:result] + list(extra) + blocks[result:]
         self.selected, self.digits, self.example = selected, digits, example
         self.starts = []
         y = 0
