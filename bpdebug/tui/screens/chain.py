@@ -99,8 +99,8 @@ def chain_options(
         ok = "✓" if _close(chain.mean, chain.gradient) else "✗"
         lines.append(
             Option(
-                f"batch mean: {symbol} = (1/{m}) Σₖ ∂Lₖ/{name} = (1/{m}) · ({terms}{more}) "
-                f"= {g_(chain.mean)}   {ok} step {grad_step + 1} is "
+                f"batch mean: {symbol} = (1/{m}) Σₖ ∂Lₖ/{name}\n"  # the sum on its own line
+                f"  = (1/{m}) · ({terms}{more}) = {g_(chain.mean)}   {ok} step {grad_step + 1} is "
                 f"{g_(chain.gradient)}",
                 id=f"s{grad_step}",
             )
