@@ -4,7 +4,8 @@ with its numbers, the sum checked against the trace's ∂L/∂W entry.
 The paths and their factors come from the chain view's engine (engine/chain.py, the app's
 `w`); this module writes them as a hand-out says them: what we want to know, the local
 derivatives along a path, each path's product, their sum, and, below the output layer, the
-same sum grouped as the backward pass computes it (∂L/∂a⁽ˡ⁾ᵢ · σ′(z⁽ˡ⁾ᵢ) · a⁽ˡ⁻¹⁾ⱼ).
+same sum grouped as the backward pass computes it (∂L/∂a⁽ˡ⁾[i] · σ′(z⁽ˡ⁾[i]) · a⁽ˡ⁻¹⁾[j]).
+A unit is a bracketed entry, as the app's `w` names it (the subscript is the example's there).
 """
 
 from __future__ import annotations
@@ -68,12 +69,17 @@ def _grad(of: Box, wrt: Box) -> Box:
     return Fraction(Row((Mi("∂"), of), tight=True), Row((Mi("∂"), wrt), tight=True), "grad")
 
 
+def _unit(base: str, layer: int | None, i: int) -> Box:
+    """a⁽²⁾[0]: unit i of a layer's vector (x[1] for the input)."""
+    return Row((symbol(base, layer), Text(f"[{i}]")), tight=True)
+
+
 def _theta(ref: ParamRef) -> Box:
     """W⁽²⁾[0,1] or b⁽¹⁾[0], as the app names them."""
     l = ref.layer or 1
     if ref.tensor == "W":
         return entry_of(symbol("W", l), ref.i, ref.j)
-    return Row((symbol("b", l), Text(f"[{ref.i}]")), tight=True)
+    return _unit("b", l, ref.i)
 
 
 def _elementwise(trace: Trace) -> bool:
@@ -85,26 +91,27 @@ def _elementwise(trace: Trace) -> bool:
 
 
 def _factors(trace: Trace, ref: ParamRef, path: Path) -> list[tuple[Box, Box]]:
-    """Each factor of a path as (its local derivative, its name): ∂a⁽²⁾₀/∂z⁽²⁾₀ is σ′(z⁽²⁾₀),
+    """Each factor of a path as (its local derivative, its name): ∂a⁽²⁾[0]/∂z⁽²⁾[0] is
+    σ′(z⁽²⁾[0]),
     in the order engine/chain.py multiplies them."""
     l, L = ref.layer or 1, trace.network.depth
     u = path.units[-1]
     out: list[tuple[Box, Box]] = []
-    a_L, z_L = symbol("a", L, str(u)), symbol("z", L, str(u))
+    a_L, z_L = _unit("a", L, u), _unit("z", L, u)
     if _elementwise(trace):
         out.append((_grad(Mi("L"), a_L), _grad(Mi("L"), a_L)))
         out.append((_grad(a_L, z_L), Apply(Mi("σ′"), z_L)))
     else:  # one factor δ⁽ᴸ⁾ (softmax, a fused loss)
-        out.append((_grad(Mi("L"), z_L), symbol("δ", L, str(u))))
+        out.append((_grad(Mi("L"), z_L), _unit("δ", L, u)))
     for layer in range(L, l, -1):
         upper, lower = path.units[layer - l], path.units[layer - l - 1]
-        z_up = symbol("z", layer, str(upper))
-        a_low, z_low = symbol("a", layer - 1, str(lower)), symbol("z", layer - 1, str(lower))
+        z_up = _unit("z", layer, upper)
+        a_low, z_low = _unit("a", layer - 1, lower), _unit("z", layer - 1, lower)
         out.append((_grad(z_up, a_low), entry_of(symbol("W", layer), upper, lower)))
         out.append((_grad(a_low, z_low), Apply(Mi("σ′"), z_low)))
     if ref.tensor == "W":
-        carried = symbol("x", None, str(ref.j)) if l == 1 else symbol("a", l - 1, str(ref.j))
-        out.append((_grad(symbol("z", l, str(ref.i)), _theta(ref)), carried))
+        carried = _unit("x", None, ref.j) if l == 1 else _unit("a", l - 1, ref.j)
+        out.append((_grad(_unit("z", l, ref.i), _theta(ref)), carried))
     return out
 
 
@@ -123,8 +130,8 @@ def _product(values: list[float]) -> ex.Expr:
 
 
 def _through(path: Path, l: int) -> Box:
-    """The units a path passes after layer l: a⁽²⁾₁ (, a⁽³⁾₀ …)."""
-    boxes = [symbol("a", l + 1 + k, str(u)) for k, u in enumerate(path.units[1:])]
+    """The units a path passes after layer l: a⁽²⁾[1] (, a⁽³⁾[0] …)."""
+    boxes = [_unit("a", l + 1 + k, u) for k, u in enumerate(path.units[1:])]
     return Row(tuple(_comma(boxes)))
 
 
@@ -139,7 +146,7 @@ def derivation(trace: Trace, ref: ParamRef, digits: int | None) -> Derivation:
     """`ref`'s gradient, path by path, for the first example; then the batch's mean."""
     chain = chain_for(trace, ref, example=0)
     l = ref.layer or 1
-    theta, z = _theta(ref), symbol("z", l, str(ref.i))
+    theta, z = _theta(ref), _unit("z", l, ref.i)
     kind = "dW" if ref.tensor == "W" else "db"
     step = trace.find(kind, l)
     grad = _grad(Mi("L"), theta)
@@ -160,7 +167,7 @@ def derivation(trace: Trace, ref: ParamRef, digits: int | None) -> Derivation:
 
 def _wanted(trace: Trace, ref: ParamRef, chain: Chain, theta: Box, z: Box) -> Prose:
     l = ref.layer or 1
-    carried = symbol("x", None, str(ref.j)) if l == 1 else symbol("a", l - 1, str(ref.j))
+    carried = _unit("x", None, ref.j) if l == 1 else _unit("a", l - 1, ref.j)
     how = (
         Prose(" multiplies ", carried, " on its way into ", z)
         if ref.tensor == "W"
@@ -228,11 +235,11 @@ def _grouped(
     l, i, j = ref.layer or 1, ref.i, ref.j
     dL_da, dact = trace.find("dL_da", l), trace.find("dact", l)
     factors = [
-        (_grad(Mi("L"), symbol("a", l, str(i))), np.asarray(dL_da.value)[i, 0]),
-        (Apply(Mi("σ′"), symbol("z", l, str(i))), np.asarray(dact.value)[i, 0]),
+        (_grad(Mi("L"), _unit("a", l, i)), np.asarray(dL_da.value)[i, 0]),
+        (Apply(Mi("σ′"), _unit("z", l, i)), np.asarray(dact.value)[i, 0]),
     ]
     if ref.tensor == "W":
-        carried = symbol("x", None, str(j)) if l == 1 else symbol("a", l - 1, str(j))
+        carried = _unit("x", None, j) if l == 1 else _unit("a", l - 1, j)
         a = trace.network.x if l == 1 else trace.find("a", l - 1).value
         factors.append((carried, np.asarray(a)[j, 0]))
     values = [float(v) for _, v in factors]
@@ -252,7 +259,7 @@ def _grouped(
             Prose(
                 "Every path ends with the same factors at layer ",
                 f"{l}, so the sum is what the backward pass computes: ",
-                _grad(Mi("L"), symbol("a", l, str(i))),
+                _grad(Mi("L"), _unit("a", l, i)),
                 f" (step "
                 f"{dL_da.index + 1}) is the sum over the paths of their factors above layer {l}, "
                 "as Mazur groups them:",

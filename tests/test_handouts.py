@@ -71,7 +71,7 @@ def test_a_veiled_step_is_a_blank_and_later_numbers_write_a_question_mark() -> N
 
 def test_a_veiled_gradient_takes_its_derivation_and_its_sentences_numbers_with_it() -> None:
     """δ⁽²⁾ veiled: no sentence writes one of its digits, and the derivation of W⁽²⁾[0,0],
-    whose check writes δ⁽²⁾₀ · a⁽¹⁾₀, is left out (W⁽¹⁾[0,0]'s paths write none of them and
+    whose check writes δ⁽²⁾[0] · a⁽¹⁾[0], is left out (W⁽¹⁾[0,0]'s paths write none of them and
     stay). (∂L/∂b⁽²⁾, not asked, is δ⁽²⁾ itself: the quiz marks δ⁽²⁾ shown when it shows it.)"""
     trace = _trace("two_layer")
     delta = trace.find("delta", 2)
@@ -352,20 +352,20 @@ def _shown(values: tuple[float, ...]) -> str:
 def test_why_on_two_layer_reproduces_mazurs_derivations_factor_by_factor(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """∂L/∂w5 = ∂L/∂a⁽²⁾₀ · σ′(z⁽²⁾₀) · a⁽¹⁾₀ = 0.741365 · 0.186816 · 0.59327 = 0.082167 and
-    ∂L/∂w1 = ∂L/∂a⁽¹⁾₀ · σ′(z⁽¹⁾₀) · x₀ = 0.0363503 · 0.241301 · 0.05 = 0.000438568, his
+    """∂L/∂w5 = ∂L/∂a⁽²⁾[0] · σ′(z⁽²⁾[0]) · a⁽¹⁾[0] = 0.741365 · 0.186816 · 0.59327 = 0.082167 and
+    ∂L/∂w1 = ∂L/∂a⁽¹⁾[0] · σ′(z⁽¹⁾[0]) · x[0] = 0.0363503 · 0.241301 · 0.05 = 0.000438568, his
     published numbers (to 9 digits) at the 6 digits shown; each of w1's two paths too."""
     w5 = _displays(_why("two_layer", ParamRef("W", 2, 0, 0)))
-    assert w5[1] == f"∂L/∂a⁽²⁾₀ · σ′(z⁽²⁾₀) · a⁽¹⁾₀ = {_shown(MAZUR_W5)}"
+    assert w5[1] == f"∂L/∂a⁽²⁾[0] · σ′(z⁽²⁾[0]) · a⁽¹⁾[0] = {_shown(MAZUR_W5)}"
     w1 = _displays(_why("two_layer", ParamRef("W", 1, 0, 0)))
-    assert w1[-1] == f"∂L/∂W⁽¹⁾[0,0] = ∂L/∂a⁽¹⁾₀ · σ′(z⁽¹⁾₀) · x₀ = {_shown(MAZUR_W1)}"
+    assert w1[-1] == f"∂L/∂W⁽¹⁾[0,0] = ∂L/∂a⁽¹⁾[0] · σ′(z⁽¹⁾[0]) · x[0] = {_shown(MAZUR_W1)}"
     # his ∂E_o1/∂out_h1 = 0.138498562 · 0.40 and ∂E_o2/∂out_h1 = −0.019049119, then · σ′ · i1
     paths = [line for line in w1 if line.startswith("∂L/∂a⁽²⁾")]
     assert paths == [
-        "∂L/∂a⁽²⁾₀ · σ′(z⁽²⁾₀) · W⁽²⁾[0,0] · σ′(z⁽¹⁾₀) · x₀ = 0.741365 · 0.186816 · 0.4 · 0.241301 "
-        "· 0.05 = 0.000668396",
-        "∂L/∂a⁽²⁾₁ · σ′(z⁽²⁾₁) · W⁽²⁾[1,0] · σ′(z⁽¹⁾₀) · x₀ = -0.217072 · 0.17551 · 0.5 · 0.241301 "
-        "· 0.05 = -0.000229828",
+        "∂L/∂a⁽²⁾[0] · σ′(z⁽²⁾[0]) · W⁽²⁾[0,0] · σ′(z⁽¹⁾[0]) · x[0] = "
+        "0.741365 · 0.186816 · 0.4 · 0.241301 · 0.05 = 0.000668396",
+        "∂L/∂a⁽²⁾[1] · σ′(z⁽²⁾[1]) · W⁽²⁾[1,0] · σ′(z⁽¹⁾[0]) · x[0] = "
+        "-0.217072 · 0.17551 · 0.5 · 0.241301 · 0.05 = -0.000229828",
     ]
     assert w1[-2] == "0.000668396 + (-0.000229828) = 0.000438568"
     assert main(["explain", "two_layer", "--why", "W2[0,0]", "--why", "W1[0,0]"]) == 0

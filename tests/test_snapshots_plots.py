@@ -188,13 +188,24 @@ async def test_the_key_bar_keeps_help_and_quit(size: tuple[int, int]) -> None:
 # ---------------------------------------------------------------- toasts
 
 
+async def _box_without_notifications(size: tuple[int, int], key: str) -> Region:
+    app = app_for("two_layer")
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(key)
+        await pilot.pause(0.1)
+        return app.screen.query_one(".box").region
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
 @pytest.mark.parametrize("key", ["T", "o", "question_mark", "G"])
 async def test_a_toast_never_covers_a_dialog_or_the_edit_bar(
     size: tuple[int, int], key: str
 ) -> None:
-    """`d` says "Numbers: every digit" in a toast; the dialog opened then is laid out in the
-    room the toast leaves, and neither covers the edit bar or the key bar."""
+    """`d` says "Numbers: every digit" in a toast, above the edit bar and the key bar; the
+    dialog opened then keeps its size (the box it has with no notification at all) and has
+    no toast; that toast, and a notification raised while it is open, wait (however long it
+    stays open) and are shown, each for its full time, on the debugger's screen once the
+    dialog closes."""
     app = app_for("two_layer")
     async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.press("d")
@@ -206,13 +217,17 @@ async def test_a_toast_never_covers_a_dialog_or_the_edit_bar(
         await pilot.press(key)
         await pilot.pause(0.1)
         dialog = app.screen
-        assert dialog is not main
-        toasts = [t.region for t in dialog.query(Toast)]
-        box = dialog.query_one(".box").region
-        assert toasts, "the toast shows on the dialog's screen too"
-        for toast in toasts:
-            assert not toast.overlaps(box) and not toast.overlaps(edit)
-            assert not toast.overlaps(keys)
+        assert dialog is not main and not dialog.query(Toast)
+        assert dialog.query_one(".box").region == await _box_without_notifications(size, key)
+        app.notify("raised while the dialog is open", timeout=0.5)
+        await pilot.pause(0.7)  # open longer than the toast would last: it waits
+        assert not dialog.query(Toast)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.screen is main
+        said = [str(t.render()) for t in main.query(Toast)]
+        assert any("raised while the dialog is open" in text for text in said), said
+        assert any("Numbers: every digit" in text for text in said), said  # shown again
 
 
 # ---------------------------------------------------------------- the open dialog

@@ -9,6 +9,10 @@ the loss. For one example k, each path contributes
 example k sum to ∂Lₖ/∂θ = δ⁽ˡ⁾ₖ[i] · a⁽ˡ⁻¹⁾ₖ[j]. The batch's gradient is the mean of the
 examples' sums: ∂L/∂θ = (1/m) Σₖ ∂Lₖ/∂θ, the trace's ∂L/∂W entry. Where the output has no
 elementwise split (softmax, or a fused loss), the first two factors are δ⁽ᴸ⁾ itself.
+
+Factors are named as the hand-outs (why.py) name them: a unit is a bracketed entry,
+σ′(z⁽²⁾[0]), x[1]; in a batch the example is the subscript, as the step panel writes a
+followed example (δ⁽²⁾₁): ∂L₁/∂a⁽²⁾₁[0], σ′(z⁽²⁾₁[0]).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ MAX_ENUMERATED = 20_000  # beyond this many paths, only the total is given (it i
 
 @dataclass(frozen=True)
 class Factor:
-    symbol: str  # e.g. "σ′(z⁽²⁾)₁" or "W⁽²⁾[0,1]"
+    symbol: str  # e.g. "σ′(z⁽²⁾[1])", "σ′(z⁽²⁾₃[1])" for example 3 of a batch, "W⁽²⁾[0,1]"
     value: float  # for the chosen example
     step: int | None  # the step that computed it (None for a parameter or the data)
 
@@ -115,28 +119,32 @@ def _path(
     def take(symbol: str, value: object, step: int | None) -> None:
         factors.append(Factor(symbol, float(value), step))  # type: ignore[arg-type]
 
+    ex = subscript(k) if trace.network.batch_size > 1 else ""  # the example, in a batch
+
+    def entry(name: str, layer: int | None, unit: int) -> str:
+        """a⁽ˡ⁾[i], or a⁽ˡ⁾ₖ[i] in a batch: unit i of the example's column."""
+        return f"{name}{sup(layer) if layer is not None else ''}{ex}[{unit}]"
+
     u = units[-1]
     if elementwise:
         dL_da, dact = trace.find("dL_da", L), trace.find("dact", L)
-        take(f"∂L/∂a{sup(L)}{subscript(u)}", np.asarray(dL_da.value)[u, k], dL_da.index)
-        take(f"σ′(z{sup(L)}){subscript(u)}", np.asarray(dact.value)[u, k], dact.index)
+        take(f"∂L{ex}/∂{entry('a', L, u)}", np.asarray(dL_da.value)[u, k], dL_da.index)
+        take(f"σ′({entry('z', L, u)})", np.asarray(dact.value)[u, k], dact.index)
     else:
         delta = trace.find("delta", L)
-        take(f"δ{sup(L)}{subscript(u)}", np.asarray(delta.value)[u, k], delta.index)
+        take(entry("δ", L, u), np.asarray(delta.value)[u, k], delta.index)
     for layer in range(L, l, -1):  # from layer `layer` back to layer − 1
         upper, lower = units[layer - l], units[layer - l - 1]
         W = trace.network.layers[layer - 1].W
         take(f"W{sup(layer)}[{upper},{lower}]", W[upper, lower], None)
         dact = trace.find("dact", layer - 1)
-        take(
-            f"σ′(z{sup(layer - 1)}){subscript(lower)}", np.asarray(dact.value)[lower, k], dact.index
-        )
+        take(f"σ′({entry('z', layer - 1, lower)})", np.asarray(dact.value)[lower, k], dact.index)
     if ref.tensor == "W":
         if l == 1:
-            take(f"x{subscript(ref.j)}", np.asarray(trace.network.x)[ref.j, k], None)
+            take(entry("x", None, ref.j), np.asarray(trace.network.x)[ref.j, k], None)
         else:
             a = trace.find("a", l - 1)
-            take(f"a{sup(l - 1)}{subscript(ref.j)}", np.asarray(a.value)[ref.j, k], a.index)
+            take(entry("a", l - 1, ref.j), np.asarray(a.value)[ref.j, k], a.index)
     product = 1.0
     for f in factors:
         product *= f.value

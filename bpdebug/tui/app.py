@@ -36,10 +36,11 @@ from .outbox import Folder
 from .quiz import Quiz
 from .quizzing import QuizActions
 from .safety import SafetyNet
+from .screens.dialog import Dialog
 from .selection import follow, weight_to_explain
 from .session import Session
 from .stops import StopActions
-from .textual_private import Guarded
+from .textual_private import Guarded, take_notifications
 from .training import TrainActions
 from .widgets import (
     EditBar,
@@ -66,6 +67,9 @@ PHASE_COLOURS = {  # theme variables: (on dark themes, on light ones)
 class MainScreen(Guarded, Screen):  # type: ignore[type-arg]
     """The debugger's screen; its handlers' errors reach the crash dialog too."""
 
+    def on_screen_resume(self) -> None:
+        self.app.show_held()  # type: ignore[attr-defined]
+
 
 class BPDebugApp(
     QuizActions, TrainActions, StopActions, EditActions, FileActions, SafetyNet, Guarded, App[None]
@@ -89,6 +93,7 @@ class BPDebugApp(
         self.ready = False
         self.session = Session(network)
         self.selected = ParamRef("W", 1, 0, 0)  # the parameter e, + and − change
+        self.held: list[tuple[str, str, SeverityLevel, float | None]] = []  # see notify
         self.nudge = 0.1
         self.checking = False  # show finite differences beside ∂L/∂W and ∂L/∂b
         self._report: tuple[Trace, CheckReport] | None = None
@@ -150,8 +155,26 @@ class BPDebugApp(
         markup: bool = False,
     ) -> None:
         """A notification shown as written: messages carry names from files and typed
-        text, never meant as markup (Textual's default reads [ ] as markup)."""
+        text, never meant as markup (Textual's default reads [ ] as markup). While a dialog
+        is open it waits (a dialog has no toasts, so none covers it or squeezes it) and is
+        shown when the debugger's screen is back."""
+        if self.screen_stack and isinstance(self.screen_stack[-1], Dialog):
+            self.held.append((message, title, severity, timeout))
+            return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def hold_toasts(self, shown_too: bool = True) -> None:
+        """As a dialog opens, the toasts on screen (which it would cover) wait with what is
+        notified while it is open; `shown_too` False: only those raised as it opened."""
+        taken = take_notifications(self, shown_too)
+        self.held[:0] = [(n.message, n.title, n.severity, n.timeout) for n in taken]
+
+    def show_held(self) -> None:
+        """The debugger's screen is back: what waited, each toast for its full time."""
+        self.hold_toasts(shown_too=False)  # raised as the dialog opened, and never shown
+        held, self.held = self.held, []
+        for message, title, severity, timeout in held:
+            self.notify(message, title=title, severity=severity, timeout=timeout)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A notification, unless the same one is still on screen (a key held down)."""
@@ -227,6 +250,8 @@ class BPDebugApp(
         followed = self.example if self.example is not None else 0
         digits, example = self.digits, self.example
         veiled = self.veil(example)
+        if self.loss_hidden() != self.plot_hides_loss:  # L is shown now (L′'s step writes it)
+            self.show_losses()
         hints = self.quiz_hints(step)  # None unless a quiz hides this step's value
         diagram = self.query_one(NetworkDiagram)
         diagram.show(self.trace, step, 6 if tall else 3, followed, digits, veiled)
@@ -365,8 +390,26 @@ class BPDebugApp(
         used = {step.index, self.trace.find("delta", ref.layer).index}
         used |= {f.step for path in chain.paths for f in path.factors if f.step is not None}
         secret = bool(used & self.veiled)  # a product or sum would give an asked value away
-        dialog = screens.ChainScreen(chain, symbol, step.index, self.digits, self.veiled, secret)
-        self.push_screen(dialog, self.go_if_chosen)
+        # the gradient is on the values panel from its step on; before, it could give a factor
+        hidden = step.index in self.veiled or (secret and self.cursor < step.index)
+        dialog = screens.ChainScreen(
+            chain,
+            symbol,
+            step.index,
+            self.digits,
+            self.veiled,
+            secret,
+            hidden,
+            lambda k: chain_for(self.trace, ref, k),
+        )
+        self.push_screen(dialog, lambda chosen: self.after_why(dialog, chosen))
+
+    def after_why(self, dialog: screens.ChainScreen, chosen: int | None) -> None:
+        """Follow the example the dialog was left on, if , or . chose another; then go to
+        the step chosen (enter on a factor)."""
+        if self.network.batch_size > 1 and dialog.chain.example != (self.example or 0):
+            self.follow_example(dialog.chain.example)
+        self.go_if_chosen(chosen)
 
     def action_help(self) -> None:
         self.push_screen(screens.HelpScreen(keys_for(self.downloads)))

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..engine import Step, Trace
 from ..graph import COLOURS, focus, graph_of, node_values, short_num, text_label
-from ..notation import DIGITS, shape_text
+from ..notation import DIGITS, num, shape_text
 from ..notation.layout import HIDDEN
 from ..notation.numbers import sup
 from .network_picture import Line
@@ -86,7 +86,8 @@ def _centred(text: str, width: int) -> str:
 
 def value_lines(value: object, width: int, digits: int | None, rows: int = VALUE_ROWS) -> list[str]:
     """A node's value in `rows` lines of `width`: one entry a line when they fit, else the
-    shape on one line and the norm on the next; each number at `digits` or cut with …"""
+    shape on one line and the norm on the next (`‖·‖ = 2`, or `‖·‖ 2.46236` where the = has
+    no room: never `‖·‖2`, which reads as the 2-norm); each number at `digits` or cut with …"""
     if value is HIDDEN:
         return ["?"]
     a = np.asarray(value, dtype=float)
@@ -95,11 +96,10 @@ def value_lines(value: object, width: int, digits: int | None, rows: int = VALUE
     shape = shape_text(a.shape)
     what = f"{shape} entries" if len(shape) + 8 <= width else shape
     norm = float(np.linalg.norm(a))
-    spaced = short_num(norm, digits, width - 4)
-    lead = spaced.split("e")[0].replace("-", "").replace(".", "").replace("…", "").lstrip("0")
-    if len(lead) < 2:  # cut to one digit: the space goes to a second digit
-        return [what, f"‖·‖{short_num(norm, digits, width - 3)}"]
-    return [what, f"‖·‖ {spaced}"]
+    whole = num(norm, digits)
+    if len(whole) + 6 <= width:
+        return [what, f"‖·‖ = {whole}"]
+    return [what, f"‖·‖ {short_num(norm, digits, width - 4)}"]
 
 
 def caption(trace: Trace, step: Step, short: bool = False) -> str:

@@ -85,7 +85,7 @@ KEYS: list[Binding] = [
         "why",
         "Why",
         show=False,
-        tooltip="why this gradient: the chain rule along every path (a W or b)",
+        tooltip="why this gradient: the chain rule on every path (, . examples)",
     ),
     Binding(
         "f",

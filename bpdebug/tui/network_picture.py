@@ -162,10 +162,16 @@ def column_shows(
 
 
 def edge_shows(trace: Trace, step: Step, l: int, veiled: frozenset[int] = frozenset()) -> Shown:
-    """The weights into layer l: W⁽ˡ⁾, or ∂L/∂W⁽ˡ⁾ or the new W⁽ˡ⁾ at the steps computing them."""
+    """The weights into layer l: W⁽ˡ⁾, ∂L/∂W⁽ˡ⁾ at the step computing it, and the new W⁽ˡ⁾
+    from its update on (the parameter's value then, as the bias column shows ← b⁽ˡ⁾)."""
     if step.layer == l and step.kind in ("dW", "W_new"):
         value = np.asarray(step.value, dtype=float)
         return Shown(_label(step.symbol, step.kind), value, step.index, step.index in veiled)
+    update = trace.plan.where.get(("W_new", l))
+    if update is not None and update < step.index:
+        value = np.asarray(trace.value(update), dtype=float)
+        label = _label(trace.plan.steps[update].symbol, "W_new")
+        return Shown(label, value, update, update in veiled)
     return Shown(f"W{sup(l)}", np.asarray(trace.network.layers[l - 1].W), None)
 
 

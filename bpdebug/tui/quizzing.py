@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         cursor: int
         iteration: int
         example: int | None
+        digits: int | None
 
         def say(self, message: str, severity: SeverityLevel = "information") -> None: ...
         def show_step(self, keep_scroll: bool = False) -> None: ...
@@ -219,7 +220,9 @@ class QuizActions(_App):
             self.say(f"{step.symbol} is {how}: its value is on screen")
             return
         self.push_screen(
-            screens.AnswerScreen(self.quiz, self.trace, self.iteration, step),
+            screens.AnswerScreen(
+                self.quiz, self.trace, self.iteration, step, self.veiled, self.digits
+            ),
             lambda _: self.refresh_quiz(),
         )
 

@@ -8,6 +8,9 @@ one file to check (the tests cover each behaviour):
   scrollbar that did not change)
 - character_to_key: textual.keys._character_to_key (snapshot --keys)
 - screen_strips: Screen._compositor (snapshot --text)
+- WithoutToasts, take_notifications: Screen._extend_compose, App._notifications and the
+  toasts' widgets (a dialog has no toasts; what is notified meanwhile, and what was showing
+  as it opened, waits for the debugger's screen)
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from typing import Any
 from textual.geometry import Size
 from textual.keys import _character_to_key
 from textual.message import Message
+from textual.notifications import Notification
 from textual.scroll_view import ScrollView
+from textual.widgets._toast import Toast, ToastHolder, ToastRack
 
 
 class Guarded:
@@ -86,3 +91,28 @@ def set_virtual_size(view: ScrollView, size: Size) -> None:
         view.horizontal_scrollbar.window_size = width - view.scrollbar_size_vertical
     view.scroll_x = view.validate_scroll_x(view.scroll_x)
     view.scroll_y = view.validate_scroll_y(view.scroll_y)
+
+
+class WithoutToasts:
+    """A screen with no toast rack (Screen._extend_compose adds one to every screen): no
+    toast is laid over it or squeezes it; a notification raised while it is on top waits
+    (`take_notifications`)."""
+
+    def _extend_compose(self, widgets: list[Any]) -> None:
+        super()._extend_compose(widgets)  # type: ignore[misc]
+        widgets[:] = [w for w in widgets if not isinstance(w, ToastRack)]
+
+
+def take_notifications(app: Any, shown_too: bool) -> list[Notification]:
+    """Notifications taken out of App._notifications, to be raised again later for their
+    full time: those no screen shows as a toast (raised as a screen without toasts opened)
+    and, with `shown_too`, those shown too, whose toasts are removed."""
+    toasts = [t for s in app.screen_stack for t in s.query(Toast)]
+    shown = {t._notification.identity for t in toasts}
+    taken = [n for n in app._notifications if shown_too or n.identity not in shown]
+    for n in taken:
+        del app._notifications[n]
+    if shown_too:
+        for t in toasts:
+            (t.parent if isinstance(t.parent, ToastHolder) else t).remove()
+    return taken

@@ -43,6 +43,8 @@ else:
 
 
 class TrainActions(_App):
+    plot_hides_loss = False  # whether the loss plot was last drawn without a quiz's L
+
     def leave_iteration(self) -> None:
         """Before training on: this iteration's unanswered steps count as shown (its update
         becomes the network, its loss joins the plot), saying how many."""
@@ -72,7 +74,7 @@ class TrainActions(_App):
     def show_losses(self) -> None:
         """The loss plot; a loss a quiz still asks for is neither drawn nor written."""
         plot = self.query_one(LossPlot)
-        hidden = self.loss_hidden()
+        hidden = self.plot_hides_loss = self.loss_hidden()
         losses = self.losses[:-1] if hidden else self.losses
         plot.show(losses, self.iteration, self.session.pinned, self.network.name, self.digits)
         if hidden:

@@ -1,5 +1,8 @@
 """The base of every dialog: a ModalScreen that can be dismissed once, and only from the top,
-and whose handlers' unexpected errors open the crash dialog (`Guarded`).
+whose handlers' unexpected errors open the crash dialog (`Guarded`), and which has no toasts
+(`WithoutToasts`): a dialog keeps its size and nothing covers it; the toasts showing as one
+opens and what is notified while it is open are shown, each for its full time, when the
+debugger's screen is back (App.notify).
 
 Textual's `dismiss` pops whatever screen is on top and calls the result callback each time it
 is called. Two quick keys (escape twice, enter then escape) can both reach a dialog before it
@@ -15,21 +18,17 @@ from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from ..textual_private import Guarded
+from ..textual_private import Guarded, WithoutToasts
 
 ResultType = TypeVar("ResultType")
 
 
-class Dialog(Guarded, ModalScreen[ResultType]):
+class Dialog(WithoutToasts, Guarded, ModalScreen[ResultType]):
     """Every dialog is a box in the middle of the screen; a dialog's own CSS sets only what
     differs (its width, its border's colour)."""
 
     DEFAULT_CSS = """
     Dialog { align: center middle; }
-    /* Toasts docked in the dialog's own layer: the box is centred in the room they leave,
-       so a notification never covers a dialog (Textual's own layer would lay it over it);
-       like the debugger's, they stay above its edit bar and key bar */
-    Dialog > ToastRack { layer: default; margin-bottom: 2; }
     Dialog > .box {
         width: 70; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
@@ -37,11 +36,17 @@ class Dialog(Guarded, ModalScreen[ResultType]):
     }
     Dialog #error { color: $text-error; }
     Dialog OptionList { height: auto; }
-    Dialog .buttons { height: auto; margin-top: 1; }
+    /* the buttons stay in view at the foot of a box too tall for the screen: the rest scrolls */
+    Dialog .buttons { height: auto; margin-top: 1; dock: bottom; }
     Dialog Button { margin-right: 1; }
     """
 
     _dismissed = False
+
+    def on_mount(self) -> None:
+        hold = getattr(self.app, "hold_toasts", None)  # the debugger's: see App.notify
+        if hold is not None:
+            hold()
 
     def dismiss(self, result: Any = None) -> AwaitComplete:
         if self._dismissed or self.app.screen is not self:

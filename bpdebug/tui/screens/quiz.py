@@ -14,6 +14,9 @@ from textual.widgets import Button, Input
 
 from ...engine import Step, Trace
 from ...engine.quiz import TOLERANCE
+from ...notation import DIGITS, text
+from ...notation import layout as lay
+from ...notation.grid import flatten, flow
 from ..quiz import HINTS, Quiz, parse_kinds, score_table, summary_markdown
 from .dialog import Dialog, Plain
 
@@ -83,20 +86,47 @@ class AnswerInput(Input):
         self.post_message(self.TooLong())
 
 
+HINT_LINES = 10  # the most lines the formula with its numbers takes in the dialog
+
+
+def numbers_lines(step: Step, veiled: frozenset[int], digits: int | None, width: int) -> list[str]:
+    """The step's formula with its numbers, in two dimensions at the most detail that fits
+    `width` and HINT_LINES, an asked operand ?; never the result."""
+    eq = step.equation(veiled)
+    for keep in lay.DETAIL:
+        blocks = flow(lay.numbers(eq, digits, 1, None, keep), width, "  ")
+        if blocks is not None and len(lines := flatten(blocks)) <= HINT_LINES:
+            return lines
+    return ["  " + text(lay.numbers(eq, digits, 1, None, None))]
+
+
 class AnswerScreen(Dialog[bool]):
     """Type the step's value (or one entry); wrong answers say which mistake gives them and
-    open the hints. Returns whether the step is now answered."""
+    open the hints, written in the dialog (it covers the step panel). Returns whether the
+    step is now answered."""
 
     BINDINGS = [Binding("escape", "close", "Close")]
     DEFAULT_CSS = """
     AnswerScreen > .box { width: 80; }
     AnswerScreen #feedback { margin-top: 1; }
     AnswerScreen #hint { color: $text-muted; }
+    AnswerScreen #hints { margin-top: 1; }
+    AnswerScreen #hints.-empty { display: none; }
     """
 
-    def __init__(self, quiz: Quiz, trace: Trace, iteration: int, step: Step) -> None:
+    def __init__(
+        self,
+        quiz: Quiz,
+        trace: Trace,
+        iteration: int,
+        step: Step,
+        veiled: frozenset[int] = frozenset(),
+        digits: int | None = DIGITS,
+    ) -> None:
+        """`veiled`: the steps the quiz hides now (a hint writes their values ?)."""
         super().__init__()
         self.quiz, self.trace, self.iteration, self.step = quiz, trace, iteration, step
+        self.veiled, self.digits = veiled, digits
 
     def compose(self) -> ComposeResult:
         step = self.step
@@ -107,6 +137,8 @@ class AnswerScreen(Dialog[bool]):
                 id="answer", placeholder=self._example(), max_length=answer_length(step)
             )
             yield Plain("", id="feedback")
+            hints = self._hints()
+            yield Plain(hints, id="hints").set_class(not hints, "-empty")
             yield Plain(self._hint_text(), id="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Check", id="check", variant="primary")
@@ -139,8 +171,18 @@ class AnswerScreen(Dialog[bool]):
             return "Hints open after a wrong answer."
         if r.hints >= len(HINTS):
             return "The value is shown in the step panel."
-        shown = f"Shown in the step panel: {', '.join(HINTS[: r.hints])}. " if r.hints else ""
-        return f"{shown}Hint shows {HINTS[r.hints]}."
+        return f"Hint {r.hints + 1} shows {HINTS[r.hints]}."
+
+    def _hints(self) -> str:
+        """The hints climbed so far, written out: 1 the formula, 2 its numbers."""
+        r = self.quiz.records.get((self.iteration, self.step.index))
+        climbed = r.hints if r is not None else 0
+        lines = [f"Hint 1, {HINTS[0]}: {self.step.formula}"] if climbed >= 1 else []
+        if climbed >= 2:
+            width = max(min(76, self.app.size.width - 6), 20)
+            lines.append(f"Hint 2, {HINTS[1]}:")
+            lines += numbers_lines(self.step, self.veiled, self.digits, width)
+        return "\n".join(lines)
 
     @on(AnswerInput.TooLong)
     def too_long(self) -> None:
@@ -171,6 +213,10 @@ class AnswerScreen(Dialog[bool]):
     @on(Button.Pressed, "#hint-button")
     def hint(self) -> None:
         said = self.quiz.hint(self.iteration, self.step)
+        hints = self._hints()
+        shown = self.query_one("#hints", Plain)
+        shown.update(hints)
+        shown.set_class(not hints, "-empty")
         self.query_one("#hint", Plain).update(f"{said}. {self._hint_text()}")
         if self.quiz.records[(self.iteration, self.step.index)].revealed:
             self.dismiss(True)

@@ -72,8 +72,8 @@ def make_block(
     m = as_rows(value)
     if m.size <= 64:  # exact: as wide as the widest entry is written
         widest = max((len(entry_text(float(v), role, digits)) for v in m.flat), default=1)
-    else:  # a bound that holds for any float, its sign, "!" and "+" included
-        widest = cell_width(m, digits) + 2
+    else:  # a bound read from the entries' range, with a Δ's "+", "-inf!" and "-1.2e-05"
+        widest = max(cell_width(m, digits) + (role == "delta"), 5, 8 * (role == "error"))
     cell = max(widest, len(str(m.shape[1] - 1)) + 1, 4) + 2
     return Block(title, role, m, param, per_example, cell)
 
@@ -253,12 +253,16 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         since: str = "before the edit",
         veiled: frozenset[int] = frozenset(),
     ) -> None:
-        """`veiled`: the steps a quiz still asks for, whose values are written ? (this
-        step's own among them: its operands only, and no check beside it)."""
+        """`extra` (the gradient check's ĝ and errors) right after the result and its
+        history, before the operands; `veiled`: the steps a quiz still asks for, whose
+        values are written ? (this step's own among them: its operands only, and no check
+        beside it)."""
         blocks = blocks_for(step, before, digits, since, veiled)
         if step.index in veiled:
             extra = ()
-        self.blocks = blocks + list(extra)
+        operands = (k for k, b in enumerate(blocks) if b.role in ("read", "hidden"))
+        result = next(operands, len(blocks))
+        self.blocks = blocks[:result] + list(extra) + blocks[result:]
         self.selected, self.digits, self.example = selected, digits, example
         self.starts = []
         y = 0
