@@ -23,6 +23,7 @@ from .engine import Network, Step, Trace
 from .engine.backprop import fused
 from .notation import DIGITS, num, shape_text, sup
 from .notation.layout import HIDDEN
+from .notation.mathml import NAMES
 
 COLOURS = {
     "input": "#a5d8ff",
@@ -72,19 +73,19 @@ def graph_of(net: Network) -> Graph:
 
 def activation_edges(net: Network, l: int) -> tuple[str, str]:
     """The labels of layer l's edges z → a and back, as its tape steps write them: tanh(·)
-    and ∂a(1)/∂z(1)=tanh′(z(1)) (identity's slope is its constant, 1); softmax has no
+    and ∂a(1)/∂z(1)=tanh′(z(1)), ReLU(·) (identity's slope: its constant 1); softmax has no
     elementwise slope: back through it goes the Jacobian, (J(2))ᵀ ∂L/∂a(2), which the fused
     softmax + cross-entropy writes as what it is, a(2) − y."""
     layer = net.layers[l - 1]
     act = layer.act
+    name = NAMES.get(act.symbol, act.symbol)  # as the hand-outs' formulas name it: ReLU
     if not act.elementwise:
         jacobian = f"(J({l}))ᵀ ∂L/∂a({l})"
-        return f"{act.symbol}(.)", f"{jacobian}=a({l}) − y" if fused(
-            layer, net.loss_fn
-        ) else jacobian
+        fused_form = f"{jacobian}=a({l}) − y"
+        return f"{name}(.)", fused_form if fused(layer, net.loss_fn) else jacobian
     if "z" not in act.derivative:  # a constant: one line
-        return f"{act.symbol}(.)", f"∂a({l})/∂z({l}) = {act.derivative}"
-    return f"{act.symbol}(.)", f"∂a({l})/∂z({l})={act.symbol}'(z({l}))"
+        return f"{name}(.)", f"∂a({l})/∂z({l}) = {act.derivative}"
+    return f"{name}(.)", f"∂a({l})/∂z({l})={name}'(z({l}))"
 
 
 @lru_cache(maxsize=16)

@@ -153,16 +153,17 @@ def test_a_three_layer_net_has_the_same_structure_per_layer() -> None:
         ),
         (
             "deep",
-            ["relu(·)", "tanh(·)", "relu(·)", "identity(·)"],
-            ["relu′", "tanh′", "relu′", "1"],
+            ["ReLU(·)", "tanh(·)", "ReLU(·)", "identity(·)"],
+            ["ReLU′", "tanh′", "ReLU′", "1"],
         ),
-        ("leaky_bce", ["leaky_relu(·)", "σ(·)"], ["leaky_relu′", "σ′"]),
+        ("leaky_bce", ["LeakyReLU(·)", "σ(·)"], ["LeakyReLU′", "σ′"]),
     ],
 )
 def test_each_activation_edge_is_labelled_with_its_layers_activation(
     name: str, forward: list[str], backward: list[str]
 ) -> None:
-    """Layer by layer the edge z → a names its own activation, and the edge back its slope
+    """Layer by layer the edge z → a names its own activation (as the hand-outs' formulas
+    name it: ReLU), and the edge back its slope
     (softmax, which has none elementwise: the Jacobian product its tape step computes, fused
     with the cross-entropy to a − y), in the DOT as Graphviz reads it and in the app's
     caption; softmax_classifier's picture is not two_layer's."""
