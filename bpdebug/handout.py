@@ -73,9 +73,9 @@ def given(net: Network, digits: int | None) -> list[tuple[str, Box]]:
     add("lr", net.learning_rate, "learning rate")
     for l, layer in enumerate(net.layers, start=1):
         act = ACTIVATIONS[layer.activation].words
-        kept = f"; kept by the update ({', '.join(sorted(layer.frozen))})" if layer.frozen else ""
-        add(f"W{l}", layer.W, f"layer {l}, {act}{kept}")
-        add(f"b{l}", layer.b)
+        kept = "frozen: the update keeps it"
+        add(f"W{l}", layer.W, f"layer {l}, {act}" + (f"; {kept}" if "W" in layer.frozen else ""))
+        add(f"b{l}", layer.b, kept if "b" in layer.frozen else "")
     return rows
 
 
