@@ -1,6 +1,6 @@
 """bpdebug's benchmarks: every figure next to a baseline measured in the same run, as a ratio.
 
-    python benchmarks/run.py            # all of them (about a minute on 2 cores)
+    python benchmarks/run.py            # all of them (about two minutes on 2 cores)
     python benchmarks/run.py --quick    # fewer repeats
     python benchmarks/run.py --write    # also rewrite RESULTS.md (the table, then NOTES.md)
 
@@ -350,6 +350,26 @@ def served_frames(presses: int) -> list[Row]:
     ]
 
 
+def serve_churn(tabs: int) -> list[Row]:
+    """Tabs gone mid-handshake against one server: none may leave a session behind, and the
+    server's memory stays flat (benchmarks/serve_churn.py)."""
+    import serve_churn
+
+    f = serve_churn.measure(tabs)
+    left = f["left"] + f["escalated"] + f["after_stop"]  # any of them misses the target
+    return [
+        (
+            f"served: server RSS after {tabs} more tabs gone mid-handshake "
+            f"({f['left']:.0f} sessions left, {f['escalated']:.0f} signalled)",
+            f["rss_last"] / 1024,
+            "MiB",
+            f["rss_first"] / 1024,
+            f["rss_last"] / f["rss_first"] if not left else float("inf"),
+            "≤ 1.05× after 10 tabs, none left",
+        )
+    ]
+
+
 # ---------------------------------------------------------------- engine
 
 
@@ -525,6 +545,7 @@ def main() -> None:
     )
     rows += frames(presses)
     rows += served_frames(presses)
+    rows += serve_churn(20 if args.quick else 50)
     rows += engine(repeat)
     rows += memory()
     from bounded import bounded  # noqa: E402

@@ -6,6 +6,7 @@ through pyte, a terminal emulator, so a test reads the screen a student would se
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -56,6 +57,42 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def in_group(pgid: int) -> set[int]:
+    """The live processes of process group `pgid` (the server's: it leads its own)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def serving(folder: Path) -> set[int]:
+    """The live sessions serving `folder` (`--served-from FOLDER`), wherever they are."""
+    wanted = b"\0--served-from\0" + bytes(folder) + b"\0"
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and wanted in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except OSError:
+            continue
+    return {pid for pid in found if alive(pid)}
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time `pid` has used (user and system), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -68,7 +105,7 @@ class Server:
     """`bpdebug serve ARGS --port P` started in `folder`; `stop()` is Ctrl+C."""
 
     def __init__(self, folder: Path, *args: str) -> None:
-        self.port = free_port()
+        self.folder, self.port = folder.resolve(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "BPDEBUG_RECOVERY_DIR": str(folder / ".recovery")}
         self.proc = subprocess.Popen(
@@ -97,26 +134,35 @@ class Server:
             time.sleep(0.05)
         raise AssertionError(f"nothing listens on port {self.port}")
 
-    def stop(self, timeout: float = 20) -> tuple[int, str, str]:
-        """Ctrl+C, as the person who started it would; the exit code and what it printed."""
-        self.proc.send_signal(signal.SIGINT)
+    def stop(self, timeout: float = 20, sig: int = signal.SIGINT) -> tuple[int, str, str]:
+        """Ctrl+C (or `sig`), as the person who started it would; the exit code and what it
+        printed."""
+        self.proc.send_signal(sig)
         out, err = self.proc.communicate(timeout=timeout)
         return self.proc.returncode, self.first_line + out, err
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
+        """The server and whatever is left of its sessions (its process group's, and any
+        that left it)."""
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        for pid in serving(self.folder):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.wait()
 
 
 class Tab:
     """One browser tab: its websocket, the screen it shows, the downloads it was sent."""
 
-    def __init__(self, server: Server, size: tuple[int, int] = (100, 32)) -> None:
-        self.server, self.size = server, size
+    def __init__(self, server: Server, size: tuple[int, int] = (100, 32), claim: str = "") -> None:
+        """`claim`: the size the tab tells the server, if not its own (as WxH)."""
+        self.server, self.size, self.claim = server, size, claim or "{}x{}".format(*size)
         self.screen = pyte.Screen(*size)
         self.stream = pyte.ByteStream(self.screen)
         self.updates = 0  # binary frames received
+        self.received = 0  # bytes of them
+        self.closed_why = ""
         self.downloads: asyncio.Queue[tuple[str, bytes, str]] = asyncio.Queue()
 
     async def __aenter__(self) -> Tab:
@@ -124,7 +170,7 @@ class Tab:
         async with self.http.get(self.server.url + "/") as page:
             assert page.status == 200
             self.page = await page.text()
-        w, h = self.size
+        w, h = (int(n) for n in self.claim.split("x"))
         self.ws = await self.http.ws_connect(f"{self.server.url}/ws?width={w}&height={h}")
         await self.ws.send_json(["resize", {"width": w, "height": h}])
         self.reader = asyncio.create_task(self.read())
@@ -137,10 +183,16 @@ class Tab:
         await self.http.close()
 
     async def read(self) -> None:
-        async for message in self.ws:
+        while True:
+            message = await self.ws.receive()
+            if message.type == aiohttp.WSMsgType.CLOSE:
+                self.closed_why = message.extra  # the reason the server gave
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                return
             if message.type == aiohttp.WSMsgType.BINARY:
                 self.stream.feed(message.data)
                 self.updates += 1
+                self.received += len(message.data)
             elif message.type == aiohttp.WSMsgType.TEXT:
                 kind, *rest = json.loads(message.data)
                 if kind == "deliver_file_start":

@@ -86,3 +86,23 @@ async def test_a_browser_steps_the_debugger_and_downloads_the_edit(tmp_path: Pat
     terminal = await saved_in_a_terminal(net, ["n", "n", "n", "plus"], tmp_path)
     assert target.read_bytes() == terminal
     assert load_network(target).layers[1].W[0, 0] == 0.5
+
+
+async def test_the_page_says_why_an_idle_session_ended(tmp_path: Path) -> None:
+    server = Server(tmp_path, "xor", "--idle-timeout", "3s")
+    try:
+        async with Chromium(tmp_path / "profile", tmp_path, (1000, 700)) as browser:
+            await browser.send("Page.navigate", session=browser.page, url=server.url + "/")
+            why = "document.getElementById('why')?.textContent ?? ''"
+
+            async def told() -> bool:  # (None while the page is still loading)
+                return "nothing was typed" in (await browser.evaluate(why) or "")
+
+            await until(told, what="the ended notice's reason")
+            assert await browser.evaluate(why) == (
+                "This session has ended: nothing was typed or clicked for 3 seconds."
+            )
+            shown = "getComputedStyle(document.querySelector('.ended')).display"
+            assert await browser.evaluate(shown) == "flex"  # the notice is on screen
+    finally:
+        server.kill()

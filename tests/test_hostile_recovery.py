@@ -62,7 +62,12 @@ def start(folder: Path) -> dict[str, object]:
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "BPDEBUG_RECOVERY_DIR": str(folder)},
+        env={  # no recovery file of this machine's own is looked at
+            **os.environ,
+            "BPDEBUG_RECOVERY_DIR": str(folder),
+            "XDG_STATE_HOME": str(folder / "state"),
+            "HOME": str(folder / "home"),
+        },
         preexec_fn=cap_memory,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -141,6 +146,7 @@ def test_sigterm_with_the_recovery_folder_read_only_keeps_the_work_in_the_next(
             **os.environ,
             "BPDEBUG_RECOVERY_DIR": str(locked),
             "XDG_STATE_HOME": str(state),
+            "HOME": str(tmp_path / "home"),  # no recovery file of the machine's own is offered
             "TERM": "xterm-256color",
         }
         code, out = _in_a_terminal(["two_layer"], env, b"+", signal.SIGTERM)
@@ -150,6 +156,7 @@ def test_sigterm_with_the_recovery_folder_read_only_keeps_the_work_in_the_next(
         assert f"the unsaved network is in {kept}" in out.replace("\r\n", "")
         monkeypatch.setenv("BPDEBUG_RECOVERY_DIR", str(locked))
         monkeypatch.setenv("XDG_STATE_HOME", str(state))
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
         assert pending() == [kept]  # the next bpdebug offers it
     edited = load_network(kept)
     assert float(edited.layers[0].W[0, 0]) == float(load_network(NET).layers[0].W[0, 0]) + 0.1
@@ -187,6 +194,7 @@ def test_a_writable_recovery_folder_hides_the_ones_after_it(
     own.mkdir()
     monkeypatch.setenv("BPDEBUG_RECOVERY_DIR", str(own))
     monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert pending() == []
     (own / KEPT).write_text("# mine\n")
     assert pending() == [own / KEPT]

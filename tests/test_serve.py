@@ -24,14 +24,14 @@ def folder_with_net(tmp_path: Path, name: str = "two_layer") -> Path:
 
 
 def bpdebugs(server: Server) -> set[int]:
-    """The tabs' bpdebug processes (textual-serve starts each through a shell)."""
+    """The tabs' bpdebug processes (the server's children, started without a shell)."""
     found = set()
     for pid in descendants(server.proc.pid):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"--served-from" in cmdline:  # the shell has the command as one argument
+        if b"--served-from" in cmdline:
             found.add(pid)
     return found
 
@@ -200,12 +200,29 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
         (["--public-url", "https://x.org/bp/"], "not a path"),
         (["--quiz", "nope"], "--kinds: 'nope' is not a phase or a kind of step"),
         (["--quiz", "--tolerance", "2"], "--tolerance must be between 0 and 1"),
+        # issue 25's hostile flags: each one line, and nothing listened (no "Serving")
+        (["--host", "a" * 300], "--host must be an IP address or a host name, got 'aaa"),
+        (["--host", "[bold]x[/bold]"], "--host must be an IP address or a host name"),
+        (["--host", "lab\nhall"], "got 'lab\\nhall'"),
+        (["--host", "nosuch.invalid"], "cannot listen on nosuch.invalid:8000:"),
+        (["--host", "192.0.2.1"], "cannot listen on 192.0.2.1:8000:"),  # not this machine's
+        (["--public-url", "http://[::1"], "--public-url must look like https://host or"),
+        (["--public-url", "https://a b"], "--public-url must look like"),
+        (["--public-url", "https://x:99999"], "--public-url must look like"),
+        (["--public-url", "http://x:abc"], "--public-url must look like"),
+        (["--public-url", "https://[red]x[/red]"], "--public-url must look like"),
+        (["--public-url", "https://x\x1b[31m.org"], "got 'https://x\\x1b[31m.org'"),
+        (["--public-url", "https://me:pw@x.org"], "must not carry a user name or password"),
+        (["--idle-timeout", "0"], "--idle-timeout: expected a time such as 600, 90s, 10m"),
+        (["--idle-timeout", "soon"], "--idle-timeout: expected a time"),
     ],
 )
 def test_bad_arguments_are_one_line(tmp_path: Path, args: list[str], said: str) -> None:
     proc = run_serve(*args, cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and said in proc.stderr
+    assert proc.stderr.count("\n") == 1 and said in proc.stderr, proc.stderr
+    assert "\x1b" not in proc.stderr  # an escape code is shown, never sent to the terminal
+    assert proc.stdout == ""  # nothing listened: no "Serving …"
 
 
 def test_without_the_extra_it_says_how_to_get_it(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpdebug.cli import main
-from bpdebug.notation import grid, num
+from bpdebug.notation import detail, grid, num
 from bpdebug.notation import layout as lay
 from bpdebug.notation.boxes import Mo, Row
 from bpdebug.notation.parse import Corners, Token, linear, read_grid
@@ -50,8 +50,8 @@ def test_a_large_matrix_keeps_its_corners_and_says_its_shape() -> None:
 def test_only_the_entries_written_are_formatted(monkeypatch: pytest.MonkeyPatch) -> None:
     """A 128×784 operand costs what its corners cost: 8 rows × 2 columns, not 100,352."""
     calls = []
-    real = lay.num
-    monkeypatch.setattr(lay, "num", lambda v, d=6: calls.append(v) or real(v, d))
+    real = detail.num
+    monkeypatch.setattr(detail, "num", lambda v, d=6: calls.append(v) or real(v, d))
     lay.value_box(np.ones((128, 784)), 6, 1, lay.Keep(8, 2))
     assert len(calls) == 8 * 2
 

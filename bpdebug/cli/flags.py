@@ -200,6 +200,24 @@ def train_flags(p: argparse.ArgumentParser) -> None:
     stops.add_argument("--keep-going", action="store_true", help="never stop on divergence")
 
 
+TIME_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration(text: str) -> float:
+    """Seconds from '600', '90s', '10m' or '1.5h': more than none, a week at most."""
+    stripped = text.strip().lower()
+    scale = TIME_UNITS.get(stripped[-1:], 0)
+    try:
+        seconds = float(stripped[:-1] if scale else stripped) * (scale or 1)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 7 * 24 * 3600:  # nan fails this too
+        raise argparse.ArgumentTypeError(
+            f"expected a time such as 600, 90s, 10m or 1h (at most a week), got {shown(text)}"
+        )
+    return seconds
+
+
 def serve_flags(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Serve the debugger to web browsers (textual-serve): each tab gets its own session on "
@@ -231,5 +249,13 @@ def serve_flags(p: argparse.ArgumentParser) -> None:
         const="all",
         metavar="KINDS",
         help="every tab starts in quiz mode (as bpdebug quiz), asking KINDS: " + KINDS_HELP,
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=duration,
+        default=600.0,
+        metavar="TIME",
+        help="end a tab's session when nothing was typed or clicked in it for TIME "
+        "(seconds, or 90s, 10m, 1h; default 10m)",
     )
     tolerance_flag(p, "with --quiz: ")

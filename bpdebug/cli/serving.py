@@ -1,8 +1,9 @@
 """`bpdebug serve`: the debugger in web browsers, through textual-serve (the `[serve]` extra).
 
-textual-serve starts one process per browser tab (the command below, with Textual's web
-driver) and relays its screen and keys over a websocket; a tab's session is a whole bpdebug of
-its own. The process is told the folder the server was started in (`--served-from`): its `o`
+textual-serve starts one process per browser tab (the command below, with bpdebug's served
+driver, tui/served_driver.py) and relays its screen and keys over a websocket; a tab's session
+is a whole bpdebug of its own, and ends with its tab, when idle, or with the server
+(webserver.py). The process is told the folder the server was started in (`--served-from`): its `o`
 opens only the samples and the files under it, and what it saves or exports it delivers to the
 browser as downloads (tui/outbox.py).
 """
@@ -10,15 +11,20 @@ browser as downloads (tui/outbox.py).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from ..atomic import here
+from ..notation.parse import shown
 from ..samples import resolve
 from .args import LIMIT_FLAGS, UsageError, limits_of
 from .commands import load, say
 
 MISSING = "bpdebug serve needs textual-serve: pip install 'bpdebug[serve]' (or '.[serve]' here)"
+
+
+HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
 
 def is_loopback(host: str) -> bool:
@@ -31,6 +37,29 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def is_host(text: str) -> bool:
+    """An IP address (IPv6 with or without its brackets) or a DNS name: labels of letters,
+    digits and hyphens, 63 at most each, 253 in all."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text[1:-1] if text.startswith("[") and text.endswith("]") else text)
+        return True
+    except ValueError:
+        pass
+    name = text.removesuffix(".")
+    return 0 < len(name) <= 253 and all(HOST_LABEL.fullmatch(label) for label in name.split("."))
+
+
+def checked_host(host: str) -> str:
+    """The --host, without IPv6 brackets; UsageError unless it is an address or a name."""
+    if not is_host(host):
+        raise UsageError(
+            f"bpdebug serve: --host must be an IP address or a host name, got {shown(host)}"
+        )
+    return host.strip("[]")
 
 
 def where_to_browse(host: str) -> str:
@@ -48,10 +77,23 @@ def checked_public_url(url: str | None) -> str | None:
 
     if url is None:
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"bpdebug serve: --public-url must look like https://host, got {url!r}")
-    if parts.path.strip("/") or parts.query:
+    bad = UsageError(
+        f"bpdebug serve: --public-url must look like https://host or https://host:port, "
+        f"got {shown(url)}"
+    )
+    if not url.isprintable() or any(c.isspace() for c in url):
+        raise bad
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- read to check it: ValueError when out of range or not a number
+    except ValueError:  # an unclosed [ of an IPv6 address, a port of 99999 or of letters
+        raise bad from None
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or host is None or not is_host(host):
+        raise bad
+    if "@" in parts.netloc:
+        raise UsageError("bpdebug serve: --public-url must not carry a user name or password")
+    if parts.path.strip("/") or parts.query or parts.fragment:
         raise UsageError(
             "bpdebug serve: --public-url must be a host's root (https://host), not a path: "
             "the browser fetches downloads from the root"
@@ -59,17 +101,15 @@ def checked_public_url(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def session_command(net: Path, root: Path, args: argparse.Namespace) -> str:
-    """The shell command textual-serve runs for each tab: this Python, this bpdebug."""
-    import shlex
-
+def session_command(net: Path, root: Path, args: argparse.Namespace) -> list[str]:
+    """What the server runs for each tab: this Python, this bpdebug."""
     argv = [sys.executable, "-m", "bpdebug", str(net), "--served-from", str(root)]
     if args.quiz is not None:
         quiz = ["--kinds", args.quiz, "--tolerance", repr(args.tolerance)]
         argv = [*argv[:3], "quiz", *argv[3:], *quiz]
     for field, _, _ in LIMIT_FLAGS:
         argv += ["--" + field.replace("_", "-"), repr(getattr(args, field))]
-    return shlex.join(argv)
+    return argv
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -78,6 +118,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError:
         say(MISSING)
         return 2
+    host = checked_host(args.host)
     public_url = checked_public_url(args.public_url)
     if args.quiz is not None:  # a bad list or tolerance is one line here, not in every tab
         from .quizzing import check_tolerance, quiz_kinds
@@ -89,18 +130,19 @@ def run_serve(args: argparse.Namespace) -> int:
     root = here().resolve()
     name = network.name or net.stem
     title = f"bpdebug · {name}" + (" · quiz" if args.quiz is not None else "")
-    host = args.host
     url = public_url or f"http://{where_to_browse(host)}:{args.port}"
-    if not is_loopback(host):
-        say(
-            f"bpdebug serve: warning: listening on {host}: anyone who can reach this address "
-            "can start sessions on this machine (textual-serve has no password)"
-        )
-
+    warning = (
+        ""
+        if is_loopback(host)
+        else f"bpdebug serve: warning: listening on {host}: anyone who can reach this address "
+        "can start sessions on this machine (textual-serve has no password)"
+    )
     server = ClassroomServer(
         session_command(net, root, args),
         banner=f"Serving {name} on {url} (files under {root}); Ctrl+C stops",
+        warning=warning,
         fixed_url=public_url is not None,
+        idle_timeout=args.idle_timeout,
         host=host,
         port=args.port,
         title=title,
@@ -108,8 +150,9 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     try:
         server.serve()
-    except OSError as exc:
-        say(f"bpdebug serve: cannot listen on {host}:{args.port}: {exc.strerror or exc}")
+    except (OSError, UnicodeError) as exc:  # in use, not this machine's, no such name
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        say(f"bpdebug serve: cannot listen on {host}:{args.port}: {reason}")
         return 2
     print("Stopped: every session has ended.", flush=True)
     return 0
