@@ -459,6 +459,21 @@ def test_the_update_sentence_and_the_result_say_new_things() -> None:
     assert "$L = 0.298371$ to $L' = 0.280471$" in terse
 
 
+def test_the_softmax_loss_and_its_division_read_right_in_every_format() -> None:
+    """softmax_classifier's loss is a mean of negated sums, not a subtraction: Σₖ (−Σⱼ …);
+    its ∂L/∂a is −y ⊘ a⁽²⁾ in the formula as in the numbers line (notation/layout.py's,
+    checked here in the hand-outs)."""
+    trace = _trace("softmax_classifier")
+    for fmt in ("latex", "markdown"):
+        doc = FORMATS[fmt](trace)
+        assert r"{\sum}_{k} \left( - {\sum}_{j}" in doc, fmt
+        assert r"= - y \oslash {a}^{( 2 )}" in doc and r"\oslash \begin{bmatrix}" in doc, fmt
+    page = FORMATS["html"](trace)
+    loss = r"<mo>Σ</mo><mi>k</mi></msub><mrow><mo[^>]*>\(</mo><mrow><mo[^>]*>−</mo>"
+    assert len(re.findall(loss, page)) == 2  # the formula and its numbers
+    assert "⊘</mo><msup><mi>a</mi>" in page
+
+
 def test_an_entrys_index_is_not_written_in_brackets_a_renderer_takes_for_math() -> None:
     doc = explain_markdown(_trace("two_layer"))
     assert r"\[" not in doc and "This is entry (0, 0) of" in doc
