@@ -4,7 +4,7 @@ Each variant is a network of NET's shape (activations, loss, η) whose weights a
 with --data, inputs and targets) are drawn from the seed, rounded to two decimals so the
 numbers can be worked by hand. Its sheet opens with a name and marks line, gives the network
 and lists every step in order: an asked one with its formula, an answer grid of the value's
-shape (a 2×2 box grid for a 2×2 matrix, the shape in the margin) and room for working; the
+shape (a 2×2 box grid for a 2×2 matrix, its shape beside it) and room for working; the
 others worked out (they are what a student needs on the way). Its answer key is the worked
 solution of `bpdebug explain` for that network, with the computational graph (one picture for
 every variant: they share a shape). The same seed gives the same files, byte for byte.
@@ -12,40 +12,29 @@ every variant: they share a shape). The same seed gives the same files, byte for
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 
-from .engine import Network, Step, Trace, build_trace
+from .answer_grid import GRID_CSS, answer_grid
+from .engine import Network, Trace, build_trace
 from .engine.quiz import QUIZZABLE
-from .explain import BLANK_CSS, explain_html, explain_latex, explain_markdown
+from .explain import explain_html, explain_latex, explain_markdown
 from .graph import GraphvizMissing, render, to_dot
 from .handout import Html, Latex, Markdown, Writer, given, network_words, step_heading, worked
 from .netfile import network_to_document
-from .notation import DIGITS, latex, mathml
-from .notation.boxes import Box
-from .notation.numbers import as_rows
+from .notation import DIGITS
 from .notation.prose import Prose
 from .validate import DEFAULT_LIMITS, MAX_NAME, network_from_document
 
 SHEET_SUFFIX = {"markdown": ".md", "latex": ".tex", "html": ".html"}
 GRAPH_FILE = {"markdown": ("exam-graph.svg", "svg"), "latex": ("exam-graph.pdf", "pdf")}
-GRID_MAX = (12, 8)  # an answer grid of up to this many rows and columns; a larger value gets a box
-ANSWER = "Answer"  # each asked step's grid follows a line that starts so
-GRID_CSS = (
-    "table.answer{border-collapse:collapse;margin:0.4em 0}"
-    "table.answer td{border:1px solid #000;width:6.5em;height:2em}"
-    "table.answer th{font-weight:normal;color:#777;font-size:80%;padding:0 0.4em}"
-    ".shape{float:right;color:#555}.working{border:1px dashed #999;min-height:7em;"
-    "margin:0.4em 0 1em;padding:0.3em;color:#777}.marks{margin:1em 0 2em}"
-)
 INSTRUCTIONS = (
     "Compute every value that has an answer grid, in order, for one gradient-descent iteration "
-    "(to 4 significant digits), one number to a box; the shape of each value is in the margin. "
+    "(to 4 significant digits), one number to a box; each value's shape is beside its grid. "
     "Vectors are columns; a batch has one column per example; ∂L/∂W and ∂L/∂b are means over "
     "the batch. Use the space under each grid for your working."
 )
 LATER = "(follows from the answers above: not asked)"
+BLANK_CSS = ".blank{display:inline-block;min-width:16em;border-bottom:1px solid #000}"
 
 
 def variant_network(net: Network, seed: int, k: int, data: bool) -> Network:
@@ -167,6 +156,8 @@ def sheet(writer: Writer, trace: Trace, asked: set[str], digits: int | None) -> 
                 {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}[phase],
             )
         w = worked(step, digits)
+        if isinstance(writer, Latex):  # a step that does not fit the page starts the next
+            lines.append(r"\filbreak")
         lines += writer.heading(3, step_heading(step))
         lines += writer.display(w.formula)
         if step.kind in asked:
@@ -193,63 +184,3 @@ def marks_line(writer: Writer, marks: int) -> list[str]:
             f'<span class="blank" style="min-width:4em"></span> / {marks}</p>'
         ]
     return [f"Name: ______________________  Date: __________  Marks: ______ / {marks}", ""]
-
-
-def grid_shape(step: Step) -> tuple[int, int]:
-    """The rows and columns of the value as the notation writes it (a vector is a column)."""
-    rows, cols = as_rows(step.value).shape
-    return int(rows), int(cols)
-
-
-def answer_grid(writer: Writer, lhs: Box, step: Step) -> list[str]:
-    """The asked value's left-hand side, a grid of its rows and columns, its shape in the
-    margin, and room for working."""
-    n, m = grid_shape(step)
-    shape = step.shape_text
-    fits = n <= GRID_MAX[0] and m <= GRID_MAX[1]
-    if isinstance(writer, Latex):
-        return _latex_grid(lhs, n, m, shape, fits)
-    if isinstance(writer, Html):
-        return _html_grid(lhs, n, m, shape, fits)
-    return _markdown_grid(lhs, n, m, shape, fits)
-
-
-def _latex_grid(lhs: Box, n: int, m: int, shape: str, fits: bool) -> list[str]:
-    size = shape.replace("×", r"\(\times\)")
-    lhs_tex = rf"\(\displaystyle {latex(lhs)} =\)"
-    head = [rf"\noindent\textbf{{{ANSWER}}} {lhs_tex}\marginpar{{\small {size}}}", ""]
-    if not fits:
-        box = rf"\fbox{{\parbox[c][2cm][c]{{0.8\linewidth}}{{\centering a {size} matrix: "
-        return [*head, box + r"write it on a separate sheet}}", "", *_latex_working()]
-    width = min(2.4, 14.0 / m)
-    columns = "|" + "|".join([f"p{{{width:.2f}cm}}"] * m) + "|"
-    rows = [" & ".join([""] * m) + r" \\[1.2em]\hline" for _ in range(n)]
-    grid = [r"\par\noindent\begin{tabular}{" + columns + r"}\hline", *rows, r"\end{tabular}"]
-    return [*head, *grid, "", *_latex_working()]
-
-
-def _latex_working() -> list[str]:
-    return [r"\par\smallskip\noindent{\small\itshape Working:}\par\vspace{2.6cm}", ""]
-
-
-def _html_grid(lhs: Box, n: int, m: int, shape: str, fits: bool) -> list[str]:
-    inline = mathml(lhs).replace('display="block"', 'display="inline" displaystyle="true"')
-    size = html.escape(shape)
-    head = f'<p><span class="shape">{size}</span><strong>{ANSWER}</strong> {inline} =</p>'
-    if not fits:
-        grid = f'<div class="working">a {size} matrix: write it on a separate sheet</div>'
-    else:
-        header = "<tr><th></th>" + "".join(f"<th>{j}</th>" for j in range(m)) + "</tr>"
-        body = "".join(f"<tr><th>{i}</th>" + "<td></td>" * m + "</tr>" for i in range(n))
-        grid = f'<table class="answer">{header if m > 1 else ""}{body}</table>'
-    return [head, grid, '<div class="working">Working:</div>']
-
-
-def _markdown_grid(lhs: Box, n: int, m: int, shape: str, fits: bool) -> list[str]:
-    head = [f"**{ANSWER}** ${latex(lhs)}$ = (shape {shape})", ""]
-    if not fits:
-        return [*head, f"*(a {shape} matrix: write it on a separate sheet)*", ""]
-    header = "|   | " + " | ".join(str(j) for j in range(m)) + " |"
-    rule = "|---|" + "|".join(["-------"] * m) + "|"
-    rows = [f"| {i} | " + " | ".join(["     "] * m) + " |" for i in range(n)]
-    return [*head, header, rule, *rows, "", "*Working:*", "", "&nbsp;", "", "&nbsp;", ""]

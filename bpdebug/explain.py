@@ -16,6 +16,7 @@ from itertools import groupby
 
 import numpy as np
 
+from .answer_grid import GRID_CSS, answer_grid
 from .engine import Step, Trace
 from .engine.params import ParamRef
 from .graph import to_dot
@@ -33,13 +34,10 @@ from .handout import (
     worked,
 )
 from .lesson import Lesson, phase_intro
-from .notation import DIGITS, latex, mathml, num
-from .notation.boxes import Box
+from .notation import DIGITS, num
 from .notation.prose import Math, Prose
 from .report import PHASE_TITLES
 from .why import default_whys, derivations
-
-BLANK = "______________________"
 
 
 class Options:
@@ -90,7 +88,7 @@ def worked_solution(writer: Writer, o: Options) -> str:
         for step in steps:
             lines += _step(writer, o, step, lesson, once)
     lines += writer.heading(2, "Result")
-    lines += writer.paragraph(_result_sentence(trace, o.digits, o.veiled))
+    lines += writer.paragraph(_result_sentence(trace, o.digits, o.veiled, o.terse))
     if isinstance(writer, Markdown) and not o.graph_file:
         lines += _dot_appendix(trace)
     lines += writer.end()
@@ -104,8 +102,8 @@ def _step(writer: Writer, o: Options, step: Step, lesson: Lesson, once: Once) ->
     if said:
         lines += writer.paragraph(said)
     lines += writer.display(w.formula)
-    if step.index in o.veiled:
-        lines += blank_line(writer, w.lhs, step.shape_text)
+    if step.index in o.veiled:  # an exam sheet's answer grid, the shape of the value
+        lines += answer_grid(writer, w.lhs, step, working=False)
     else:
         lines += writer.worked(w)
     note = once(step.note) if w.numbers is not None else ""  # L′'s formula says it already
@@ -116,20 +114,6 @@ def _step(writer: Writer, o: Options, step: Step, lesson: Lesson, once: Once) ->
         for block in d.blocks:
             lines += writer.paragraph(block.prose) if block.prose else writer.display(block.display)  # type: ignore[arg-type]
     return lines
-
-
-def blank_line(writer: Writer, lhs: Box, shape: str) -> list[str]:
-    """A step a quiz still asks: its left-hand side, its shape and a line to write on."""
-    if isinstance(writer, Html):
-        inline = mathml(lhs).replace('display="block"', 'display="inline" displaystyle="true"')
-        return [f'<p>{inline} ({shape}) = <span class="blank"></span></p>']
-    if isinstance(writer, Latex):
-        size = shape.replace("×", r"\(\times\)")
-        return [
-            rf"\noindent\({latex(lhs)}\) ({size}) \(=\) \underline{{\hspace{{8cm}}}}\bigskip",
-            "",
-        ]
-    return [f"${latex(lhs)}$ ({shape}) = {BLANK}", ""]
 
 
 def _introduction(trace: Trace) -> Prose:
@@ -143,13 +127,33 @@ def _introduction(trace: Trace) -> Prose:
     )
 
 
-def _result_sentence(trace: Trace, digits: int | None, veiled: frozenset[int]) -> Prose:
+def _result_sentence(
+    trace: Trace, digits: int | None, veiled: frozenset[int], terse: bool = True
+) -> Prose:
+    """The iteration in one sentence: the answer key's loss before and after; the lesson,
+    whose last step said those already, what one iteration changed and what comes next."""
+
     def loss(kind: str, name: str) -> Math:
         step = trace.find(kind)
         value = "?" if step.index in veiled else num(float(np.asarray(step.value)), digits)
         return Math(f"{name} = {value}")
 
-    return Prose("The loss goes from ", loss("loss", "L"), " to ", loss("loss_after", "L′"), ".")
+    if terse:
+        return Prose(
+            "The loss goes from ", loss("loss", "L"), " to ", loss("loss_after", "L′"), "."
+        )
+    hidden = {trace.find("loss").index, trace.find("loss_after").index} & veiled
+    change = trace.loss_after - trace.loss
+    by = Prose(
+        "One iteration changed the loss by ",
+        Math(f"L′ − L = {'?' if hidden else num(change, digits)}"),
+        ". " if hidden or not trace.loss else f" ({change / trace.loss:+.1%}). ".replace("-", "−"),
+    )
+    return Prose(
+        by,
+        "Training repeats the same three passes from the updated parameters: forward, "
+        "backward, update, until the loss stops going down.",
+    )
 
 
 def _figure(writer: Writer, o: Options) -> list[str]:
@@ -188,9 +192,10 @@ def explain_markdown(
     graph_file: str | None = None,
 ) -> str:
     """The worked solution in markdown with LaTeX math; the `veiled` steps (a quiz still
-    asks them) are written as an exam sheet writes an asked step, a blank after the formula,
-    and the numbers of later steps write `?` for them. `graph_file`: an SVG of the graph
-    beside the file, shown as a picture (without one, its DOT ends the document)."""
+    asks them) are written as an exam sheet writes an asked step, an answer grid the shape
+    of the value after the formula, and the numbers of later steps write `?` for them.
+    `graph_file`: an SVG of the graph beside the file, shown as a picture (without one, its
+    DOT ends the document)."""
     return worked_solution(Markdown(), Options(trace, digits, veiled, terse, why, graph_file))
 
 
@@ -215,10 +220,9 @@ def explain_html(
     terse: bool = False,
     why: Sequence[ParamRef] | None = None,
 ) -> str:
-    return worked_solution(Html(BLANK_CSS), Options(trace, digits, veiled, terse, why))
+    return worked_solution(Html(GRID_CSS), Options(trace, digits, veiled, terse, why))
 
 
-BLANK_CSS = ".blank{display:inline-block;min-width:16em;border-bottom:1px solid #000}"
 FORMATS: dict[str, Callable[..., str]] = {
     "markdown": explain_markdown,
     "latex": explain_latex,

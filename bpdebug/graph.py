@@ -19,9 +19,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .engine import Step, Trace
+from .engine import Network, Step, Trace
+from .engine.backprop import fused
 from .notation import DIGITS, num, shape_text, sup
 from .notation.layout import HIDDEN
+from .notation.mathml import NAMES
 
 COLOURS = {
     "input": "#a5d8ff",
@@ -48,7 +50,7 @@ class Edge(NamedTuple):
     label: str
     direction: str  # "forward" or "backward"
     dashed: bool = False
-    sigma: bool = False  # the activation edge z → a, drawn in its own green
+    sigma: bool = False  # the activation edge z → a (σ, tanh …), drawn in its own green
 
 
 class Graph(NamedTuple):
@@ -64,13 +66,35 @@ def _prev(l: int) -> str:
     return "x" if l == 1 else f"a{l - 1}"
 
 
+def graph_of(net: Network) -> Graph:
+    """The graph of a network: its depth, each layer's activation on its edges."""
+    return _graph(tuple(activation_edges(net, l) for l in range(1, net.depth + 1)))
+
+
+def activation_edges(net: Network, l: int) -> tuple[str, str]:
+    """The labels of layer l's edges z → a and back, as its tape steps write them: tanh(·)
+    and ∂a(1)/∂z(1)=tanh′(z(1)), ReLU(·) (identity's slope: its constant 1); softmax has no
+    elementwise slope: back through it goes the Jacobian, (J(2))ᵀ ∂L/∂a(2), which the fused
+    softmax + cross-entropy writes as what it is, a(2) − y."""
+    layer = net.layers[l - 1]
+    act = layer.act
+    name = NAMES.get(act.symbol, act.symbol)  # as the hand-outs' formulas name it: ReLU
+    if not act.elementwise:
+        jacobian = f"(J({l}))ᵀ ∂L/∂a({l})"
+        fused_form = f"{jacobian}=a({l}) − y"
+        return f"{name}(.)", fused_form if fused(layer, net.loss_fn) else jacobian
+    if "z" not in act.derivative:  # a constant: one line
+        return f"{name}(.)", f"∂a({l})/∂z({l}) = {act.derivative}"
+    return f"{name}(.)", f"∂a({l})/∂z({l})={name}'(z({l}))"
+
+
 @lru_cache(maxsize=16)
-def graph_of(depth: int) -> Graph:
-    """The graph of a network of `depth` layers (the same for every network that deep)."""
-    L = depth
+def _graph(activations: tuple[tuple[str, str], ...]) -> Graph:
+    """The graph of a network with these (forward, backward) activation labels, a layer each."""
+    L = len(activations)
     nodes = [Node("x", "x", "input", 0)]
     edges: list[Edge] = []
-    for l in range(1, L + 1):
+    for l, (forward, _) in enumerate(activations, start=1):
         nodes += [
             Node(f"z{l}", f"z({l})", "z", l),
             Node(f"a{l}", f"a({l})", "a", l),
@@ -80,13 +104,13 @@ def graph_of(depth: int) -> Graph:
         edges += [
             Edge(_prev(l), f"z{l}", f"W({l}){source}+b({l})", "forward"),
             Edge(f"P{l}", f"z{l}", "", "forward"),
-            Edge(f"z{l}", f"a{l}", "σ(.)", "forward", sigma=True),
+            Edge(f"z{l}", f"a{l}", forward, "forward", sigma=True),
         ]
     nodes.append(Node("L", "L", "loss", L + 1))
     edges.append(Edge(f"a{L}", "L", f"Loss(a({L}), y)", "forward"))
     edges.append(Edge("L", f"a{L}", f"∂L/∂a({L})", "backward"))
     for l in range(L, 0, -1):
-        edges.append(Edge(f"a{l}", f"z{l}", f"∂a({l})/∂z({l})=σ'(z({l}))", "backward"))
+        edges.append(Edge(f"a{l}", f"z{l}", activations[l - 1][1], "backward"))
         edges.append(Edge(f"z{l}", f"P{l}", f"∂L/∂W({l}), ∂L/∂b({l})", "backward", dashed=True))
         if l > 1:
             edges.append(Edge(f"z{l}", f"a{l - 1}", f"∂z({l})/∂a({l - 1})=W({l})", "backward"))
@@ -229,7 +253,7 @@ def to_dot(
     whose value a `veiled` step computed (a quiz still asks it) writes `?` for it; `digits`
     is handed to value_text (None: its own default)."""
     depth = trace.network.depth
-    g = graph_of(depth)
+    g = graph_of(trace.network)
     values = node_values(trace, step_index) if step_index is not None else {}
     node, edge = focus(trace[step_index], depth) if step_index is not None else ("", None)
     lines = [
@@ -312,6 +336,8 @@ def _dot_edge(e: Edge, active: bool) -> str:
         attrs.append("tailport=n, headport=s")  # up between the rows, clear of their labels
     if e.tail[0] == "P" and not e.label:
         attrs.append('label=" "')  # so that its twin's label is not drawn across it
+    if e.tail == "L":  # into a⁽ᴸ⁾ from below its right side, clear of its row's labels
+        attrs.append("tailport=ne, headport=se")
     if e.dashed:
         attrs.append("style=dashed")
     if active:

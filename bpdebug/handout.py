@@ -24,6 +24,7 @@ from .notation.latex import escape as latex_escape
 from .notation.layout import Setting, lay, value_box
 from .notation.mathml import ALIGNED_CSS
 from .notation.mathml import aligned as aligned_mathml
+from .notation.mathml import display as display_mathml
 from .notation.prose import Math, Prose
 from .report import markdown_escape
 
@@ -72,9 +73,9 @@ def given(net: Network, digits: int | None) -> list[tuple[str, Box]]:
     add("lr", net.learning_rate, "learning rate")
     for l, layer in enumerate(net.layers, start=1):
         act = ACTIVATIONS[layer.activation].words
-        kept = f"; kept by the update ({', '.join(sorted(layer.frozen))})" if layer.frozen else ""
-        add(f"W{l}", layer.W, f"layer {l}, {act}{kept}")
-        add(f"b{l}", layer.b)
+        kept = "frozen: the update keeps it"
+        add(f"W{l}", layer.W, f"layer {l}, {act}" + (f"; {kept}" if "W" in layer.frozen else ""))
+        add(f"b{l}", layer.b, kept if "b" in layer.frozen else "")
     return rows
 
 
@@ -310,15 +311,18 @@ class Html:
         return [f'<p class="warning"><strong>Warning:</strong> {html.escape(text)}</p>']
 
     def display(self, box: Box) -> list[str]:
-        return [mathml(box)]
+        return [display_mathml(box)]
 
     def worked(self, w: Worked) -> list[str]:
         if w.numbers is None:
-            return [mathml(Row((w.lhs, Mo(w.relation), w.result)))]
+            return [display_mathml(Row((w.lhs, Mo(w.relation), w.result)))]
         return [aligned_mathml(w.lhs, w.relation, w.numbers, w.result)]
 
     def given(self, rows: list[tuple[str, Box]]) -> list[str]:
-        return [mathml(Row((box, Mo(","), Text(label))) if label else box) for label, box in rows]
+        return [
+            display_mathml(Row((box, Mo(","), Text(label))) if label else box)
+            for label, box in rows
+        ]
 
 
 Writer = Markdown | Latex | Html
@@ -378,7 +382,7 @@ def html_head(title: str, css: str = "") -> list[str]:
         '<meta charset="utf-8">',
         f"<title>{e(title)}</title>",
         "<style>body{font-family:serif;max-width:60em;margin:2em auto;padding:0 1.5em;"
-        "line-height:1.4}math[display=block]{margin:0.6em 0;overflow-x:auto}"
+        "line-height:1.4}"
         f".note{{color:#555}}.warning{{color:#a00}}{ALIGNED_CSS}{css}</style>",
         "</head>",
         "<body>",

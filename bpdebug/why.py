@@ -10,10 +10,13 @@ A unit is a bracketed entry, as the app's `w` names it (the subscript is the exa
 
 from __future__ import annotations
 
+import pathlib
+import re
 from typing import NamedTuple
 
 import numpy as np
 
+from .atomic import read_bounded
 from .engine import Network, Trace
 from .engine.chain import Chain, Path, chain_for
 from .engine.params import EditError, ParamRef, parse_name
@@ -56,6 +59,33 @@ def parse_whys(names: list[str], net: Network) -> list[ParamRef]:
         if ref not in refs:
             refs.append(ref)
     return refs
+
+
+NAMES_LINE = re.compile(r"#\s*names\s*(?:\((?P<whose>[^)]*)\))?\s*:(?P<names>.*)")
+NAME_PAIR = re.compile(r"(\w+\[[^\]]*\])\s*=\s*([^,]+)")  # W1[0,0] = w1
+NAMES_BYTES = 512 * 1024  # a file larger than this is not read again for its names
+
+
+def file_names(net: Network) -> dict[ParamRef, str]:
+    """What the network's file calls some of its parameters, from a comment line
+    `# names (Mazur's post): W1[0,0] = w1, W2[0,0] = w5`: {W1[0,0]: "w1 in Mazur's post"}.
+    None from a network without a file, a file that cannot be read or names nothing here."""
+    try:
+        text = read_bounded(pathlib.Path(net.source), NAMES_BYTES).decode("utf-8")
+    except (OSError, ValueError):  # no file (an edit, a variant), unreadable, not UTF-8
+        return {}
+    found: dict[ParamRef, str] = {}
+    for line in text.splitlines():
+        match = NAMES_LINE.fullmatch(line.strip())
+        if match is None:
+            continue
+        whose = f" in {match['whose'].strip()}" if match["whose"] else ""
+        for ours, theirs in NAME_PAIR.findall(match["names"]):
+            try:
+                found[parse_name(ours, net)] = f"{theirs.strip()}{whose}"
+            except EditError:  # a name this network does not have: left out
+                continue
+    return found
 
 
 def default_whys(net: Network) -> list[ParamRef]:
@@ -142,15 +172,16 @@ def _comma(boxes: list[Box]) -> list[Box]:
     return out
 
 
-def derivation(trace: Trace, ref: ParamRef, digits: int | None) -> Derivation:
-    """`ref`'s gradient, path by path, for the first example; then the batch's mean."""
+def derivation(trace: Trace, ref: ParamRef, digits: int | None, alias: str = "") -> Derivation:
+    """`ref`'s gradient, path by path, for the first example; then the batch's mean
+    (`alias`: what the network's file calls the weight, said once, where it is first named)."""
     chain = chain_for(trace, ref, example=0)
     l = ref.layer or 1
     theta, z = _theta(ref), _unit("z", l, ref.i)
     kind = "dW" if ref.tensor == "W" else "db"
     step = trace.find(kind, l)
     grad = _grad(Mi("L"), theta)
-    blocks = [Block(_wanted(trace, ref, chain, theta, z))]
+    blocks = [Block(_wanted(trace, ref, chain, theta, z, alias))]
     if chain.paths:
         first = _factors(trace, ref, chain.paths[0])
         local = _dot([d for d, _ in first])
@@ -165,7 +196,7 @@ def derivation(trace: Trace, ref: ParamRef, digits: int | None) -> Derivation:
     return Derivation(ref, step.index, title, blocks, frozenset(uses))
 
 
-def _wanted(trace: Trace, ref: ParamRef, chain: Chain, theta: Box, z: Box) -> Prose:
+def _wanted(trace: Trace, ref: ParamRef, chain: Chain, theta: Box, z: Box, alias: str) -> Prose:
     l = ref.layer or 1
     carried = _unit("x", None, ref.j) if l == 1 else _unit("a", l - 1, ref.j)
     how = (
@@ -183,6 +214,7 @@ def _wanted(trace: Trace, ref: ParamRef, chain: Chain, theta: Box, z: Box) -> Pr
     return Prose(
         "We want to know how much a change in ",
         theta,
+        f" ({alias})" if alias else "",
         " affects the loss $L$",
         example,
         ". ",
@@ -273,7 +305,7 @@ def _check(trace: Trace, ref: ParamRef, chain: Chain, step: int, digits: int | N
     """The sum against the trace's ∂L/∂θ entry; in a batch, the mean of the shares."""
     l = ref.layer or 1
     name = Math(f"∂L/∂{ref.tensor}{sup(l)}")
-    where = "[" + (f"{ref.i},{ref.j}" if ref.tensor == "W" else f"{ref.i}") + "]"
+    where = f"({ref.i}, {ref.j})" if ref.tensor == "W" else f"{ref.i}"
     entry = numbers(c(chain.gradient), digits)
     if chain.batch == 1:
         agree = np.isclose(chain.total, chain.gradient, rtol=1e-9, atol=0)
@@ -312,7 +344,8 @@ def derivations(
 ) -> dict[int, list[Derivation]]:
     """The derivations by the index of the step they follow."""
     out: dict[int, list[Derivation]] = {}
+    names = file_names(trace.network) if refs else {}
     for ref in refs:
-        d = derivation(trace, ref, digits)
+        d = derivation(trace, ref, digits, names.get(ref, ""))
         out.setdefault(d.after, []).append(d)
     return out

@@ -35,6 +35,7 @@ ROOMS = {
     "explain": "output",
     "plot": "output",
     "exam": "output",
+    "answer_grid": "output",
     "handout": "output",
     "lesson": "output",
     "why": "output",

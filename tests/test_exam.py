@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 from pdflatex import needs_pdflatex, pdflatex
 
+from bpdebug.answer_grid import GRID_MAX, grid_shape, shape_words
 from bpdebug.engine import build_trace
 from bpdebug.engine.quiz import QUIZZABLE, grade
-from bpdebug.exam import GRID_MAX, exam_files, grid_shape, variant_network
+from bpdebug.exam import exam_files, variant_network
 from bpdebug.netfile import load_network
 from bpdebug.notation.parse import matrix
 from bpdebug.samples import sample_path
@@ -40,16 +41,18 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 
 def asked_shapes(name: str, k: int, kinds: set[str]) -> list[tuple[tuple[int, int], str]]:
-    """The grid shape and the margin's shape text of each asked step of variant k."""
+    """The grid shape and the shape said beside it of each asked step of variant k."""
     trace = build_trace(variant_network(load_network(sample_path(name)), 0, k, False))
-    return [(grid_shape(s), s.shape_text) for s in trace.steps if s.kind in kinds]
+    return [(grid_shape(s), shape_words(*grid_shape(s))) for s in trace.steps if s.kind in kinds]
 
 
 def latex_grids(tex: str) -> list[tuple[tuple[int, int], str]]:
-    """Each answer grid of a .tex sheet: (rows, columns) of its tabular and its margin note."""
+    """Each answer grid of a .tex sheet: (rows, columns) of its tabular and the shape said
+    at the right of its Answer line, both inside one minipage (kept on one page)."""
     out = []
     for block in tex.split(r"\textbf{Answer}")[1:]:
-        shape = re.search(r"\\marginpar\{\\small (.*?)\}\n", block)[1]  # type: ignore[index]
+        block = block.split(r"\end{minipage}")[0]
+        shape = re.search(r"\\hfill\{\\small (.*?)\}\n", block)[1]  # type: ignore[index]
         shape = shape.replace(r"\(\times\)", "×")
         table = re.search(r"\\begin\{tabular\}\{(.*?)\}\\hline\n(.*?)\\end\{tabular\}", block, re.S)
         assert table, block[:300]
@@ -87,13 +90,46 @@ def test_latex_sheets_compile_and_each_grid_has_its_values_rows_and_columns(
             assert "Overfull" not in (tmp_path / sheet.replace(".tex", ".log")).read_text()
 
 
+@needs_pdflatex
+def test_each_asked_step_is_on_one_page_and_its_shape_is_a_shape(tmp_path: Path) -> None:
+    """two_layer, 2 variants, seed 1 (where "Answer δ⁽²⁾ =" sat at the foot of page 3 and
+    its grid on page 4): the Answer line and its grid are one minipage, and in the PDF
+    (pdftotext page by page) every step's heading is on the page of its Answer line; the
+    shape beside it reads "shape 2 × 1", never a bare 2 beside the marks line's "/ 19"."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    args = ["exam", "two_layer", "--variants", "2", "--seed", "1", "--format", "latex"]
+    assert run(*args, "-o", str(tmp_path)).returncode == 0
+    tex = (tmp_path / "exam-1.tex").read_text()
+    together = r"\begin{minipage}{\linewidth}" + "\n" + r"\textbf{Answer}"
+    assert tex.count(together) == tex.count(r"\textbf{Answer}") == 19
+    assert pdflatex(tmp_path, "exam-1.tex").returncode == 0
+    pages = int(re.search(r"Pages:\s+(\d+)", run_tool("pdfinfo", tmp_path / "exam-1.pdf"))[1])  # type: ignore[index]
+    where: dict[str, list[int]] = {}
+    for page in range(1, pages + 1):
+        text = run_tool("pdftotext", "-f", str(page), "-l", str(page), tmp_path / "exam-1.pdf", "-")
+        for k in re.findall(r"Step (\d+) —", text):
+            where.setdefault(k, []).append(page)
+        where.setdefault("Answer", []).extend([page] * text.count("Answer"))
+        if page == 1:
+            assert "/ 19" in text
+    headings = sorted((int(k), p[0]) for k, p in where.items() if k != "Answer")
+    asked = [p for k, p in headings if k <= 19]  # every step but L′ is asked by default
+    assert asked == where["Answer"], (headings, where["Answer"])
+    assert "shape 2 × 1" in run_tool("pdftotext", tmp_path / "exam-1.pdf", "-")
+
+
+def run_tool(*args: str | Path) -> str:
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True).stdout
+
+
 def test_markdown_and_html_grids_have_the_values_shape(tmp_path: Path) -> None:
     """xor, δ asked: a markdown table of 4 columns and 1 row for δ⁽²⁾ (1×4), 3 rows for δ⁽¹⁾;
     the HTML sheet the same as <table class="answer">."""
     files = exam_files(load_network(sample_path("xor")), 1, 0, frozenset({"delta"}), "markdown")
     sheet = str(files["exam-1.md"])
-    tables = re.findall(r"\*\*Answer\*\* .*? = \(shape (.*?)\)\n\n((?:\|.*\n)+)", sheet)
-    assert [shape for shape, _ in tables] == ["1×4", "3×4"]
+    tables = re.findall(r"\*\*Answer\*\* .*? = \*\((.*?)\)\*\n\n((?:\|.*\n)+)", sheet)
+    assert [shape for shape, _ in tables] == ["shape 1 × 4", "shape 3 × 4"]
     for (_, table), rows in zip(tables, (1, 3), strict=True):
         lines = table.strip().splitlines()
         assert len(lines) == 2 + rows and all(line.count("|") == 4 + 2 for line in lines)
@@ -113,8 +149,8 @@ def test_a_value_too_large_for_a_grid_gets_a_box_of_its_own() -> None:
     files = exam_files(load_network(sample_path("wide")), 1, 0, frozenset({"dW"}), "markdown")
     sheet = str(files["exam-1.md"])
     assert GRID_MAX == (12, 8)
-    assert "*(a 32×64 matrix: write it on a separate sheet)*" in sheet  # W⁽¹⁾ of 64 inputs
-    assert "(shape 10×32)" in sheet  # ∂L/∂W⁽²⁾: 32 columns, a box too
+    assert "*(a 32 × 64 matrix: write it on a separate sheet)*" in sheet  # W⁽¹⁾ of 64 inputs
+    assert "*(shape 10 × 32)*" in sheet  # ∂L/∂W⁽²⁾: 32 columns, a box too
 
 
 @needs_dot

@@ -131,13 +131,63 @@ def test_a_three_layer_net_has_the_same_structure_per_layer() -> None:
     pairs = {(t, h): shown(e["label"]) for t, h, e in edges}
     for l in (1, 2, 3):
         assert clusters[list(clusters)[l]] == [f"P{l}", f"a{l}", f"z{l}"]
-        assert pairs[(f"z{l}", f"a{l}")] == "σ(·)"
-        assert pairs[(f"a{l}", f"z{l}")] == f"∂a({l})/∂z({l})\n= σ′(z({l}))"
+        if l < 3:  # tanh, as its tape steps write it: a = tanh(z), σ′(z) = 1 − tanh²(z)
+            assert pairs[(f"z{l}", f"a{l}")] == "tanh(·)"
+            assert pairs[(f"a{l}", f"z{l}")] == f"∂a({l})/∂z({l})\n= tanh′(z({l}))"
         assert pairs[(f"z{l}", f"P{l}")] == f"∂L/∂W({l}),\n∂L/∂b({l})"
         if l > 1:
             assert pairs[(f"a{l - 1}", f"z{l}")] == f"W({l})a({l - 1}) + b({l})"
             assert pairs[(f"z{l}", f"a{l - 1}")] == f"∂z({l})/∂a({l - 1})\n= W({l})"
+    assert pairs[("z3", "a3")] == "identity(·)" and pairs[("a3", "z3")] == "∂a(3)/∂z(3) = 1"
     assert pairs[("L", "a3")] == "∂L/∂a(3)"
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "name,forward,backward",
+    [
+        (
+            "softmax_classifier",
+            ["tanh(·)", "softmax(·)"],
+            ["tanh′", "(J(2))ᵀ ∂L/∂a(2)\n= a(2) − y"],
+        ),
+        (
+            "deep",
+            ["ReLU(·)", "tanh(·)", "ReLU(·)", "identity(·)"],
+            ["ReLU′", "tanh′", "ReLU′", "1"],
+        ),
+        ("leaky_bce", ["LeakyReLU(·)", "σ(·)"], ["LeakyReLU′", "σ′"]),
+    ],
+)
+def test_each_activation_edge_is_labelled_with_its_layers_activation(
+    name: str, forward: list[str], backward: list[str]
+) -> None:
+    """Layer by layer the edge z → a names its own activation (as the hand-outs' formulas
+    name it: ReLU), and the edge back its slope
+    (softmax, which has none elementwise: the Jacobian product its tape step computes, fused
+    with the cross-entropy to a − y), in the DOT as Graphviz reads it and in the app's
+    caption; softmax_classifier's picture is not two_layer's."""
+    from bpdebug.tui.graph_picture import caption
+
+    trace = build_trace(load_network(sample_path(name)))
+    _, _, edges = structure(as_json(to_dot(trace)))
+    pairs = {(t, h): shown(e["label"]) for t, h, e in edges}
+    for l, (fwd, bwd) in enumerate(zip(forward, backward, strict=True), start=1):
+        assert pairs[(f"z{l}", f"a{l}")] == fwd
+        back = pairs[(f"a{l}", f"z{l}")]
+        if bwd.startswith("(J"):
+            assert back == bwd
+        else:
+            slope = "\n= " + f"{bwd}(z({l}))" if bwd != "1" else " = 1"  # a constant: one line
+            assert back == f"∂a({l})/∂z({l}){slope}", back
+    if name == "softmax_classifier":
+        dact = trace.find("dact", 2)
+        assert caption(trace, dact) == "◀ (J⁽²⁾)ᵀ ∂L/∂a⁽²⁾ = a⁽²⁾ − y"
+        assert dact.formula.startswith("(J⁽²⁾)ᵀ ∂L/∂a⁽²⁾ = a⁽²⁾ − y")  # the tape's own words
+        assert caption(trace, trace.find("a", 2)) == "▶ softmax(·)"
+        assert "σ" not in to_dot(trace)
+        two_layer = build_trace(load_network(sample_path("two_layer")))
+        assert to_dot(trace).split("\n", 1)[1] != to_dot(two_layer).split("\n", 1)[1]
 
 
 @needs_dot

@@ -28,7 +28,7 @@ from bpdebug.engine import Trace, build_trace
 from bpdebug.engine.activations import ACTIVATIONS
 from bpdebug.engine.chain import chain_for
 from bpdebug.engine.params import ParamRef
-from bpdebug.explain import BLANK, FORMATS, explain_markdown
+from bpdebug.explain import FORMATS, explain_latex, explain_markdown
 from bpdebug.graph import to_dot
 from bpdebug.lesson import Lesson
 from bpdebug.netfile import load_network
@@ -52,8 +52,10 @@ def _digits(trace: Trace, index: int) -> list[str]:
 # ---------------------------------------------------------------- a quiz's veil
 
 
-def test_a_veiled_step_is_a_blank_and_later_numbers_write_a_question_mark() -> None:
-    """two_layer with z⁽¹⁾ (step 1) veiled: its section is a blank, and a⁽¹⁾'s numbers read
+def test_a_veiled_step_is_an_answer_grid_and_later_numbers_write_a_question_mark() -> None:
+    """two_layer with z⁽¹⁾ (step 1) veiled: its section is the exam sheets' answer grid (a
+    column of two boxes, "shape 2 × 1" after the =, no underline after a bare "(2)" where
+    an argument would be), and a⁽¹⁾'s numbers read
     σ(?) — 0.3775 and 0.3925 appear nowhere, not in a sentence either; without a veil
     nothing changes."""
     trace = _trace("two_layer")
@@ -64,7 +66,11 @@ def test_a_veiled_step_is_a_blank_and_later_numbers_write_a_question_mark() -> N
     for d in _digits(trace, 0):
         assert d not in veiled, d
     step1 = veiled.split("### Step 1 ")[1].split("### Step 2 ")[0]
-    assert BLANK in step1 and "(2) =" in step1
+    assert "**Answer** ${z}^{( 1 )}$ = *(shape 2 × 1)*" in step1  # a shape, not an argument
+    assert "| 0 |       |\n| 1 |       |" in step1  # the exam sheets' grid: a column of two
+    assert "____" not in veiled and "(2) =" not in veiled and "Working" not in veiled
+    tex = explain_latex(trace, veiled=frozenset({0}))
+    assert r"\begin{minipage}{\linewidth}" in tex and r"\hfill{\small shape 2 \(\times\) 1}" in tex
     step2 = veiled.split("### Step 2 ")[1].split("### Step 3 ")[0]
     assert r"\sigma\left( ? \right)" in step2
 
@@ -109,8 +115,10 @@ def test_a_veiled_loss_leaves_the_result_sentence_a_question_mark() -> None:
     trace = _trace("two_layer")
     steps = frozenset({trace.find("loss").index, trace.find("loss_after").index})
     text_ = explain_markdown(trace, veiled=steps)
-    assert num(trace.loss) not in text_ and num(trace.loss_after) not in text_
-    assert "$L = ?$" in text_ and "$L' = ?$" in text_
+    terse = explain_markdown(trace, veiled=steps, terse=True)
+    for doc in (text_, terse):
+        assert num(trace.loss) not in doc and num(trace.loss_after) not in doc
+    assert "$L' - L = ?$" in text_ and "$L = ?$" in terse and "$L' = ?$" in terse
 
 
 def test_the_dot_of_a_step_writes_a_veiled_value_as_a_question_mark() -> None:
@@ -381,8 +389,94 @@ def test_the_mazur_sample_ends_at_his_loss_and_two_layer_says_why_it_does_not() 
     assert f"{0.291027924:.6g}" == "0.291028" and num(mazur.loss) == num(_trace("two_layer").loss)
     assert num(_trace("two_layer").loss_after) == "0.280471"
     assert "0.291027924" in sample_path("two_layer").read_text()  # its comment says why
-    steps = explain_markdown(mazur).split("### Step ")
-    assert "fixed (frozen)" in steps[17] and "fixed (frozen)" in steps[19]  # b⁽¹⁾, b⁽²⁾
+    from bpdebug.tui.screens.open import about
+
+    assert "biases updated too" in about("two_layer") and "mazur" in about("two_layer")
+
+
+def test_mazur_says_each_thing_once_where_it_belongs() -> None:
+    """The network's "frozen" note on the b lines, not the W lines; steps 17 and 19 say
+    that b⁽¹⁾ (b⁽²⁾) is frozen once, in the step's note, typeset (no ⁽¹⁾ in words); where
+    the derivations of W⁽²⁾[0,0] and W⁽¹⁾[0,0] start, once each, that they are Mazur's w5
+    and w1 (the sample file's `# names` comment: no sample named in the code); two_layer,
+    whose file names nothing, says neither."""
+    for fmt in ("markdown", "latex"):
+        doc = FORMATS[fmt](_trace("mazur"))
+        given = [line for line in doc.split("Forward pass")[0].splitlines() if "bmatrix" in line]
+        lines = {k: next(line for line in given if k in line) for k in ("0.15", "0.35 ")}
+        assert "frozen" not in lines["0.15"] and "frozen" in lines["0.35 "], fmt
+        assert doc.count("frozen") == 4, fmt  # b⁽¹⁾ and b⁽²⁾: the network, the note
+        assert doc.count("w5 in Mazur's post") == doc.count("w1 in Mazur's post") == 1, fmt
+    steps = explain_markdown(_trace("mazur")).split("### Step ")
+    for k, l in ((17, 1), (19, 2)):
+        assert steps[k].count("frozen") == 1 and "⁽" not in steps[k], steps[k]
+        assert f"> ${{b}}^{{( {l} )}}$ is frozen in the network file" in steps[k]
+    why = explain_markdown(_trace("mazur")).split("#### Why")
+    assert "(w5 in Mazur's post) affects" in why[1] and "(w1 in Mazur's post)" in why[2]
+    assert "Mazur's post" not in explain_markdown(_trace("two_layer"))
+
+
+def test_names_comment_is_read_from_the_file_and_a_bad_name_is_left_out(tmp_path: Path) -> None:
+    from bpdebug.why import file_names
+
+    net = tmp_path / "n.toml"
+    text = sample_path("two_layer").read_text()
+    net.write_text("# names (the book): W2[1,0] = w7, W9[0,0] = nine, b1[0] = b1\n" + text)
+    named = file_names(load_network(net))
+    assert named == {
+        ParamRef("W", 2, 1, 0): "w7 in the book",
+        ParamRef("b", 1, 0, 0): "b1 in the book",
+    }
+    assert file_names(_trace("two_layer").network) == {}
+
+
+@pytest.mark.parametrize("name", ["two_layer", "xor", "softmax_classifier", "mazur"])
+def test_the_transpose_is_explained_the_first_time_back_through_the_weights(name: str) -> None:
+    """The first ∂L/∂a of a hidden layer (step 11 of two_layer) says why the transpose: δ
+    carried back through the same weights as forward; it does not say "again" (the
+    output's ∂L/∂a, step 6, is another thing), in every format."""
+    trace = _trace(name)
+    back = trace.find("dL_da", trace.network.depth - 1)
+    for fmt in ("markdown", "latex", "html"):
+        doc = FORMATS[fmt](trace)
+        assert "transpose" in doc.lower(), fmt
+        step = doc.split(f"Step {back.index + 1} ")[1].split(f"Step {back.index + 2} ")[0]
+        assert "again" not in step and "the same weight as on the way forward" in step, fmt
+        assert "What the transpose does" in step.replace("what the", "What the"), fmt
+
+
+def test_the_update_sentence_and_the_result_say_new_things() -> None:
+    """Step 16 is a sentence ("… points uphill, so a small enough step the other way lowers
+    L"); the Result does not repeat step 20's L′ sentence but what the iteration changed."""
+    doc = explain_markdown(_trace("two_layer"))
+    steps = doc.split("### Step ")
+    assert "the gradient points uphill, so a small enough step the other way lowers" in steps[16]
+    assert "since for a small enough step that" not in doc
+    result = doc.split("## Result")[1]
+    assert "$L' = 0.280471$" in steps[20] and "0.280471" not in result
+    assert "$L' - L = - 0.0178997$ (−6.0%)" in result
+    terse = explain_markdown(_trace("two_layer"), terse=True).split("## Result")[1]
+    assert "$L = 0.298371$ to $L' = 0.280471$" in terse
+
+
+def test_the_softmax_loss_and_its_division_read_right_in_every_format() -> None:
+    """softmax_classifier's loss is a mean of negated sums, not a subtraction: Σₖ (−Σⱼ …);
+    its ∂L/∂a is −y ⊘ a⁽²⁾ in the formula as in the numbers line (notation/layout.py's,
+    checked here in the hand-outs)."""
+    trace = _trace("softmax_classifier")
+    for fmt in ("latex", "markdown"):
+        doc = FORMATS[fmt](trace)
+        assert r"{\sum}_{k} \left( - {\sum}_{j}" in doc, fmt
+        assert r"= - y \oslash {a}^{( 2 )}" in doc and r"\oslash \begin{bmatrix}" in doc, fmt
+    page = FORMATS["html"](trace)
+    loss = r"<mo>Σ</mo><mi>k</mi></msub><mrow><mo[^>]*>\(</mo><mrow><mo[^>]*>−</mo>"
+    assert len(re.findall(loss, page)) == 2  # the formula and its numbers
+    assert "⊘</mo><msup><mi>a</mi>" in page
+
+
+def test_an_entrys_index_is_not_written_in_brackets_a_renderer_takes_for_math() -> None:
+    doc = explain_markdown(_trace("two_layer"))
+    assert r"\[" not in doc and "This is entry (0, 0) of" in doc
 
 
 @pytest.mark.parametrize(
@@ -492,6 +586,118 @@ def test_the_html_numbers_are_display_size_in_a_browser(tmp_path: Path) -> None:
     assert result["body"] > 5 and result["numbers"] > 1000
     assert result["count"] == 0 and result["framed"] == 0, result
     assert result["layers"] > 50 and result["spaced"] == 0, result
+
+
+FITS = """<script>
+window.addEventListener("load", () => {
+  // scroll boxes: an element that clips what it holds behind a scrollbar
+  const scrolled = [...document.querySelectorAll("body *")].filter(e => {
+    const s = getComputedStyle(e);
+    const x = ["auto", "scroll"].includes(s.overflowX) && e.scrollWidth > e.clientWidth + 1;
+    const y = ["auto", "scroll"].includes(s.overflowY) && e.scrollHeight > e.clientHeight + 1;
+    return x || y || (["auto", "scroll"].includes(s.overflowX) && e.tagName === "math");
+  }).map(e => e.tagName + " " + e.textContent.slice(0, 40));
+  // every piece of a display inside its display, which is inside the page's column
+  const column = document.body.getBoundingClientRect();
+  const right = column.right - parseFloat(getComputedStyle(document.body).paddingRight);
+  const outside = [];
+  for (const d of document.querySelectorAll(".display, .aligned")) {
+    const box = d.getBoundingClientRect();
+    for (const m of d.querySelectorAll("math")) {
+      const r = m.getBoundingClientRect();
+      if (r.right > Math.min(box.right, right) + 1 || r.left < box.left - 1)
+        outside.push(m.textContent.slice(0, 40) + " " + r.right.toFixed(0));
+    }
+  }
+  const all = [...document.querySelectorAll(".display math, .aligned math")];
+  const size = (e) => parseFloat(getComputedStyle(e).fontSize);
+  // a piece set smaller that would have fitted its line (within a tenth) at full size
+  const room = (m) => {
+    const line = m.parentElement, left = line.previousElementSibling;
+    const lhs = line.classList.contains("rhs") ? left.getBoundingClientRect().width : 0;
+    return line.closest(".display, .aligned").getBoundingClientRect().width - lhs;
+  };
+  const shrunk = all.filter(m => size(m) < 0.99 * size(m.parentElement)).filter(m =>
+    m.getBoundingClientRect().width * size(m.parentElement) / size(m) < 0.9 * room(m))
+    .map(m => m.textContent.slice(0, 40));
+  document.body.setAttribute("data-fits", JSON.stringify(
+    {scrolled, outside, shrunk, pieces: all.length}));
+});
+</script></body>"""
+
+
+@pytest.mark.parametrize(
+    "name", ["softmax_classifier", "deep", "wide", "vanishing", "badly_scaled"]
+)
+def test_the_html_displays_fit_the_page_without_a_scroll_box(name: str, tmp_path: Path) -> None:
+    """In headless Chromium at 1200 and at 560 pixels wide: no element of the page scrolls
+    (today's overflow-x:auto on every display drew ⇕ arrows, a vertical scrollbar across
+    softmax's loss and a horizontal one over step 9's numbers) and every piece of every
+    display lies inside the page's column: a line too wide breaks before a sign or between
+    factors, and only a piece too wide alone for its line is set smaller. The screenshots
+    were looked at."""
+    from browser import run
+
+    page = tmp_path / f"{name}.html"
+    page.write_text(FORMATS["html"](_trace(name)).replace("</body>", FITS))
+    for width in (1200, 560):
+        dom = run(
+            ["--dump-dom", f"--window-size={width},900", page.as_uri()], tmp_path / f"p{width}"
+        ).stdout
+        found = re.search(r'data-fits="([^"]*)"', dom)
+        assert found, dom[-500:]
+        result = json.loads(found.group(1).replace("&quot;", '"'))
+        assert result["pieces"] > 50
+        assert result["scrolled"] == [] and result["outside"] == [], (width, result)
+        assert result["shrunk"] == [], (width, result["shrunk"])  # only what must be
+
+
+def test_a_wide_line_breaks_before_a_sign_or_between_factors_never_inside_a_bracket() -> None:
+    """The places where the HTML lets a numbers line break (mathml.pieces): before + and ⊙,
+    between the factors of (1/6) · δ (a)ᵀ; the loss's parentheses, a function's argument
+    and a matrix stay whole."""
+    import importlib
+
+    from bpdebug.handout import worked
+
+    mathml_module = importlib.import_module("bpdebug.notation.mathml")
+    trace = _trace("softmax_classifier")
+
+    def cut(index: int) -> list[str]:
+        return [text(p) for p in mathml_module.pieces(worked(trace[index], 6).numbers)]
+
+    z2, loss, a1, dW2, delta1 = cut(2), cut(4), cut(1), cut(8), cut(12)
+    assert len(z2) == 3 and z2[2].startswith("+ [") and z2[0].startswith("[0.06, -0.59")
+    assert len(loss) == 2 and loss[0] == "(1/6)" and loss[1].startswith("Σₖ (−Σⱼ (")
+    assert loss[1].endswith(")ⱼ)")  # the parentheses whole
+    assert a1 == [text(worked(trace[1], 6).numbers)]  # tanh(…): one piece
+    assert len(dW2) == 3 and dW2[0] == "(1/6)" and dW2[1].startswith("· [-0.663904")
+    assert dW2[2].startswith("[-0.42428") and dW2[2].endswith("]ᵀ")
+    assert len(delta1) == 2 and delta1[1].startswith("⊙ [0.819987")
+
+
+def test_nothing_of_the_html_is_lost_when_printed(tmp_path: Path) -> None:
+    """softmax_classifier printed by Chromium (--print-to-pdf, US letter) and read back with
+    pdftotext: every number of five characters or more that the page's MathML writes is in
+    the PDF's text as often as in the page (printed, today's scroll boxes lost 89 of them,
+    step 9's a⁽¹⁾ cut after 0.6331). The PDF's pages were looked at (pdftoppm)."""
+    import shutil
+    from collections import Counter
+
+    from browser import run
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    page, pdf = tmp_path / "softmax.html", tmp_path / "softmax.pdf"
+    html = FORMATS["html"](_trace("softmax_classifier"))
+    page.write_text(html)
+    run([f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()], tmp_path / "p")
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    written = Counter(n for n in re.findall(r"<mn>([^<]*)</mn>", html) if len(n) >= 5)
+    found = Counter(re.findall(r"[−-]?\d+\.\d+(?:e[+-]?\d+)?", printed))
+    assert sum(written.values()) > 800
+    lost = {n: (count, found[n]) for n, count in written.items() if found[n] < count}
+    assert lost == {}, list(lost.items())[:10]
 
 
 @pytest.mark.parametrize("name", SAMPLES)

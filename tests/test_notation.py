@@ -351,15 +351,21 @@ def test_worked_solution_latex_keeps_every_shape(name: str, fmt: str) -> None:
 
 
 class _Maths(HTMLParser):
-    """Collects every <math> element of a page as XML text."""
+    """Collects every <math> element of a page as XML text; the pieces of one display (a
+    <div class="display"> or "aligned": inline <math>s the browser may break between) as
+    one block <math> of them all, in order."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.maths: list[str] = []
         self.depth = 0
         self.current = ""
+        self.divs = 0  # how deep inside a display's <div>s
+        self.pieces: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "div" and (self.divs or dict(attrs).get("class") in ("display", "aligned")):
+            self.divs += 1
         if tag == "math":
             self.depth += 1
         if self.depth:
@@ -375,8 +381,18 @@ class _Maths(HTMLParser):
             self.current += f"</{tag}>"
         if tag == "math":
             self.depth -= 1
-            self.maths.append(self.current)
+            if self.divs:  # a piece of a display: its content, without <math …>
+                self.pieces.append(self.current[self.current.index(">") + 1 : -len("</math>")])
+            else:
+                self.maths.append(self.current)
             self.current = ""
+        if tag == "div" and self.divs:
+            self.divs -= 1
+            if not self.divs:
+                self.maths.append(
+                    f'<math display="block"><mrow>{"".join(self.pieces)}</mrow></math>'
+                )
+                self.pieces = []
 
     def handle_data(self, data: str) -> None:
         if self.depth:

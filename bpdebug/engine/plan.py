@@ -221,6 +221,13 @@ def plan_for(key: ShapeKey) -> Plan:
 
 def _activation_note(activation: str, alpha: float) -> Prose:
     act = ACTIVATIONS[activation]
+    if not act.elementwise:  # softmax: no σ′ to name, the Jacobian product instead
+        return Prose(
+            f"{act.words}: ",
+            Math(f"aᵢ = {act.definition}"),
+            "; it has no elementwise derivative: the backward pass takes ",
+            Math(act.derivative),
+        )
     slope = (", ", Math(f"α = {num(alpha, None)}")) if activation == "leaky_relu" else ()
     return Prose(
         Math("σ"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..notation import expr as ex
 from ..notation.numbers import sup
+from ..notation.prose import Math, Prose
 from .plan import R0, R1, R2, R3, R4, OperandPlan, _Planner, symbol
 
 
@@ -20,7 +21,10 @@ def plan_update(
             old = p.param(f"{name}{l}")
             lhs = symbol(name, l)
             if name in kept[l - 1]:
-                note = f"{name}{sup(l)} is frozen in the network file: the update keeps it"
+                note = Prose(
+                    Math(f"{name}{sup(l)}"),
+                    " is frozen in the network file: the update keeps it as it is",
+                )
                 p.add("update", l, f"{name}_new", lhs, R0, old, relation="←", note=note)
                 continue
             grad = p.step(f"d{name}", l)

@@ -28,7 +28,7 @@ from .backward import (
 from .context import Context
 from .forward import activation, loss, weighted_input
 
-SENTENCES: dict[str, Callable[[Context], Prose]] = {
+SENTENCES: dict[str, Callable[[Context], Prose | None]] = {
     "z": weighted_input,
     "a": activation,
     "loss": loss,
@@ -83,12 +83,15 @@ class Lesson:
         if sentence is None:  # an optimizer's factor: its note says what it is
             return None
         kind = "update" if step.kind in ("W_new", "b_new") else step.kind  # said once for both
+        if kind == "dL_da" and step.layer != self.trace.network.depth:
+            kind = "back"  # back through the weights: not the loss's ∂L/∂a, said on its own
         first = kind not in self.said
-        self.said.add(kind)
         reads = {op.step for op in step.operands if op.step is not None}
         shown = step.index not in self.veiled and not reads & self.veiled
         used: set[int] = set()
         said = sentence(Context(self.trace, step, self.digits, first, shown, used))
         if used & self.veiled:  # it read a value a quiz still asks: say it without numbers
             said = sentence(Context(self.trace, step, self.digits, first, False, set()))
+        if said is not None:  # (a frozen parameter's update leaves it to the step's note)
+            self.said.add(kind)
         return said

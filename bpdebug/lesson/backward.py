@@ -39,16 +39,22 @@ def loss_gradient(ctx: Context) -> Prose:
     delta = ctx.value("delta", l + 1)
     if ctx.first:
         why = Prose(
-            f"The error is carried back through the weights: each unit of layer {l} collects "
-            "the error signal ",
+            f"The error signal is carried back through the weights: each unit of layer {l} "
+            "collects the errors ",
             symbol("δ", l + 1),
-            " of every unit it feeds, each times the "
-            "weight on that connection. That is the transpose: ",
+            " of the units it feeds, each weighted by the same weight as on the way forward. "
+            "That is what the transpose does: ",
             Math(f"(W⁽{sup(l + 1)}⁾)ᵀ"),
-            " runs the forward connections backwards. ",
+            " runs the forward connections backwards, reusing the forward pass's weights. ",
         )
     else:
-        why = Prose("Back through the weights ", symbol("W", l + 1), " again. ")
+        why = Prose(
+            f"Layer {l} collects its errors the same way, back through the weights ",
+            symbol("W", l + 1),
+            " with their transpose ",
+            Math(f"(W⁽{sup(l + 1)}⁾)ᵀ"),
+            ". ",
+        )
     if not ctx.numbers:
         return why
     value = ctx.entry(ctx.step.value)
@@ -252,27 +258,22 @@ def bias_gradient(ctx: Context) -> Prose:
 # ---------------------------------------------------------------- update
 
 
-def update(ctx: Context) -> Prose:
+def update(ctx: Context) -> Prose | None:
     l = ctx.step.layer or 1
     name = ctx.step.kind[0]  # W or b
     layer = ctx.net.layers[l - 1]
-    if name in layer.frozen:
-        return Prose(
-            "The network file keeps ",
-            symbol(name, l),
-            " fixed (frozen): the update leaves it as it is.",
-        )
+    if name in layer.frozen:  # the step's note says it is frozen: said once, there
+        return None
     if not plain(ctx.net.optimizer):
         optimizer = optimizer_words(ctx.net)
         return Prose(f"The {optimizer} update of ", symbol(name, l), ", from its factors above.")
     what = "weight" if name == "W" else "bias"
     if ctx.first:
         why = Prose(
-            f"Gradient descent: each {what} takes a step of ",
+            f"Gradient descent moves each {what} against its gradient by ",
             Math("η"),
-            " times its gradient "
-            "against the gradient's direction, downhill, since for a small enough step that "
-            "lowers $L$. ",
+            " times the gradient: the gradient points uphill, so a small enough step the "
+            "other way lowers $L$. ",
         )
     else:
         why = Prose(symbol(name, l), " the same way. ")

@@ -30,43 +30,104 @@ def mathml(box: Box, display: bool = True) -> str:
 
 
 def aligned(lhs: Box, relation: str, rhs: Box, value: Box) -> str:
-    """`lhs = rhs` and `= value` on two lines, aligned at the relation signs; a right-hand
-    side wider than a page's line goes on at its + and − signs, one more line each.
-
-    MathML Core (what browsers implement) has no columnalign: the page's stylesheet aligns
-    the cells of a table of class "aligned" (see ALIGNED_CSS).
-    """
-    first, *rest = _lines(rhs)
-    rows = [(element(lhs), f"<mo>{escape(relation)}</mo>{first}")]
-    rows += [("", line) for line in rest]
-    rows.append(("", f"<mo>=</mo>{element(value)}"))
-    cells = "".join(f"<mtr><mtd>{a}</mtd><mtd><mrow>{b}</mrow></mtd></mtr>" for a, b in rows)
-    # displaystyle: a table's cells are set compact by default, ∂L/∂a and (1/m) at script size
-    return (
-        f'<math display="block"><mtable class="aligned" displaystyle="true">{cells}</mtable></math>'
-    )
+    """`lhs = rhs` and `= value` on two lines, aligned at the relation signs, as HTML: the
+    right-hand side is cut into pieces where a line may break (pieces), each its own inline
+    <math>, so the browser breaks a line too wide for the page (or the paper) before a
+    sign, never inside a matrix, and nothing needs a scroll box."""
+    cells = [
+        f'<div class="lhs">{_inline(lhs)}</div>',
+        f'<div class="rhs">{_run(Row((Mo(relation), rhs)), width(lhs))}</div>',
+        '<div class="lhs"></div>',
+        f'<div class="rhs">{_run(Row((Mo("="), value)), width(lhs))}</div>',
+    ]
+    return f'<div class="aligned">{"".join(cells)}</div>'
 
 
-LINE = 100  # about the characters of a display a 60em page holds
+def display(box: Box) -> str:
+    """A displayed formula, centred, as HTML: broken like aligned's lines where too wide."""
+    return f'<div class="display">{_run(box)}</div>'
 
 
-def _lines(rhs: Box) -> list[str]:
-    """The right-hand side as lines of MathML: one, or where it is wider than LINE, broken
-    before the + or − signs of its top level (a matrix is never broken)."""
-    if width(rhs) <= LINE or not isinstance(rhs, Row) or rhs.tight:
-        return [element(rhs)]
-    lines: list[list[Box]] = [[]]
-    for item in rhs.items:
-        sign = isinstance(item, Mo) and item.text in ("+", "−")
-        if sign and width(Row(tuple(lines[-1]))) > LINE // 2:
-            lines.append([])
-        lines[-1].append(item)
-    return ["".join(element(b) for b in line) for line in lines]
+BREAK_BEFORE = {"+", "−", "⊙", "⊘", "·", "×", "=", "←"}  # the sign starts the next line
+
+
+def pieces(box: Box) -> list[Box]:
+    """The box cut where a line may break: before a sign of a row (+ − ⊙ ⊘ · = ←), after a
+    list's comma, and between the factors of a product; never inside parentheses, a
+    function's argument, a tight row (−y, a⁽¹⁾) or a matrix. A prefix (Σₖ) keeps to what
+    follows it."""
+    out: list[list[Box]] = []
+    joins = True  # the next item joins the last piece
+    for item in _flat(box):
+        if isinstance(item, Mo) and item.text in BREAK_BEFORE and out:
+            out.append([item])
+            joins = True
+        elif isinstance(item, Mo) and item.text in (",", ", ") and out:
+            out[-1].append(item)
+            joins = False
+        elif joins and out:
+            out[-1].append(item)
+            joins = _prefix(item)
+        else:
+            out.append([item])
+            joins = _prefix(item)
+    return [items[0] if len(items) == 1 else Row(tuple(items)) for items in out]
+
+
+def _flat(box: Box) -> list[Box]:
+    if isinstance(box, Row) and not box.tight:
+        return [leaf for item in box.items for leaf in _flat(item)]
+    return [box]
+
+
+def _prefix(box: Box) -> bool:
+    """An operator that takes what follows it: Σₖ, a sign at the start."""
+    if isinstance(box, Sup | Subscript):
+        return _prefix(box.base)
+    return isinstance(box, Mo)
+
+
+EM = 0.53  # at most the ems a character of width() takes in display mathematics (measured)
+
+
+ROOMY = 30  # a piece narrower than this many characters fits any page's line
+
+
+def _run(box: Box, lhs: int = 0) -> str:
+    """The pieces of a box as inline <math> elements, a space between them (where a line
+    may break). A piece wider than its line by itself (a matrix of many columns inside
+    parentheses, on a narrow page) is set smaller, as a last resort, to the width its line
+    has: the container's, less the left-hand side beside it (CSS min(): no smaller where
+    it fits)."""
+    out = []
+    for k, piece in enumerate(pieces(box)):
+        style = ""
+        chars = width(piece)
+        if chars > ROOMY:
+            room = f"100cqi - {lhs * EM:.1f}em" if lhs else "100cqi"
+            style = f' style="font-size:min(100%, calc(({room}) / {chars * EM:.1f}))"'
+        out.append(_inline(piece, infix=k > 0, style=style))
+    return " ".join(out)
+
+
+def _inline(box: Box, infix: bool = False, style: str = "") -> str:
+    """A piece as inline display-style <math>; a sign that starts a piece after the first
+    is still a binary one (the space before it is the space between the pieces)."""
+    items = box.items if isinstance(box, Row) and not box.tight else (box,)
+    sign = items[0]
+    if infix and isinstance(sign, Mo) and sign.text in BREAK_BEFORE:
+        rest = "".join(element(b) for b in items[1:])
+        body = f'<mrow><mo form="infix" lspace="0">{escape(sign.text)}</mo>{rest}</mrow>'
+    else:
+        body = element(box)
+    return f'<math display="inline" displaystyle="true"{style}>{body}</math>'
 
 
 def width(box: Box) -> int:
     """About how many characters wide a box is set: a matrix by its widest entry per column."""
-    if isinstance(box, Mi | Mn | Text):
+    if isinstance(box, Mn):
+        return _chars(box)
+    if isinstance(box, Mi | Text):
         return len(box.text)
     if isinstance(box, Mo):
         return 3
@@ -79,15 +140,27 @@ def width(box: Box) -> int:
     if isinstance(box, Fenced):
         return width(box.body) + 2
     if isinstance(box, Table):
-        return sum(max(len(row[j].text) for row in box.rows) + 2 for j in range(len(box.rows[0])))
+        return sum(max(_chars(row[j]) for row in box.rows) + 2 for j in range(len(box.rows[0])))
     if isinstance(box, Apply):
         return width(box.fn) + width(box.arg) + 2
     return len(box.shape) + 2 if isinstance(box, Elided) else 1
 
 
+def _chars(n: Mn | Dots) -> int:
+    """A number's width in characters: 1.2e-05 is set 1.2 × 10⁻⁵, about three more."""
+    match = _EXPONENT.match(n.text)
+    return len(n.text) + 3 if match else len(n.text)
+
+
+# Each display a block as wide as the page (the container its last-resort sizes are taken
+# from); an aligned one a grid of two columns, the right one taking what is left and
+# breaking its pieces into lines there; a display kept on one page when printed.
 ALIGNED_CSS = (
-    "mtable.aligned>mtr>mtd:first-child{text-align:right;padding-right:0}"
-    "mtable.aligned>mtr>mtd:last-child{text-align:left;padding-left:0}"
+    ".display,.aligned{margin:0.6em 0;container-type:inline-size;break-inside:avoid}"
+    ".display{text-align:center}.display>math,.rhs>math{margin:0.15em 0}"
+    ".aligned{display:grid;grid-template-columns:max-content minmax(0,max-content);"
+    "justify-content:center;align-items:baseline;row-gap:0.35em}"
+    ".aligned>.lhs{text-align:right;white-space:nowrap}"
 )
 
 

@@ -111,7 +111,7 @@ def caption(trace: Trace, step: Step, short: bool = False) -> str:
         return "L′: the loss after the update (no edge)"
     if edge is None:
         return f"{step.symbol} {step.relation} … (no edge)" if short else step.formula
-    e = graph_of(L).edge(*edge)
+    e = graph_of(trace.network).edge(*edge)
     return f"{'▶' if e.direction == 'forward' else '◀'} {text_label(e.label)}"
 
 
@@ -127,7 +127,7 @@ def graph_lines(
     quiz still asks for (written ?); `compact`: without the cluster titles (short panels;
     the caption then goes to the border)."""
     L = trace.network.depth
-    g = graph_of(L)
+    g = graph_of(trace.network)
     node, edge = focus(step, L)
     values = node_values(trace, step.index, veiled)
     chain = ["x"] + [n for l in range(1, L + 1) for n in (f"z{l}", f"a{l}")] + ["L"]
