@@ -68,9 +68,10 @@ def load_model(spec: str) -> Any:
     return getattr(module, name)
 
 
-def _module_from_file(path: Path) -> Any:
-    """The module of a .py file, run; only a regular file is (a named pipe would be waited
-    on for ever, a folder is no module), and none larger than a network file may be."""
+def check_model_file(path: Path) -> None:
+    """Refuse what is not a regular .py file of a sane size: a named pipe would be waited on
+    for ever, a folder is no module. Checked before torch is looked for, so the answer names
+    the file whether or not torch is installed."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -81,6 +82,11 @@ def _module_from_file(path: Path) -> Any:
         raise ImportTorchError(f"{at(path)} is {kind_of(st.st_mode)}, not a Python file")
     if st.st_size > DEFAULT_LIMITS.max_file_bytes:
         raise ImportTorchError(f"{at(path)}: {st.st_size:,} bytes is too large for a model file")
+
+
+def _module_from_file(path: Path) -> Any:
+    """The module of a .py file, run (after check_model_file)."""
+    check_model_file(path)
     private = f"_bpdebug_model_{abs(hash(str(path.resolve())))}"
     module_spec = importlib.util.spec_from_file_location(private, path)
     if module_spec is None or module_spec.loader is None:

@@ -211,6 +211,7 @@ def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -
     from ..flow_log import printable
     from ..import_torch import (
         ImportTorchError,
+        check_model_file,
         load_model,
         network_from_sequential,
         network_from_weights,
@@ -219,6 +220,9 @@ def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -
         read_state_dict,
     )
 
+    target = source.partition(":")[0]
+    if not weights and target.endswith(".py"):
+        check_model_file(Path(target))  # a pipe or a folder is named, torch or no torch
     needs_torch = not source.lower().endswith(".safetensors")
     if needs_torch:
         try:
