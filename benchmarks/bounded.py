@@ -12,7 +12,7 @@ import numpy as np
 
 from bpdebug.engine import Layer, Network, backprop, build_trace, read_only_array
 from bpdebug.engine.gradcheck import numeric_gradients
-from bpdebug.report import trace_json
+from bpdebug.output.report import trace_json
 
 
 def scalar_chain(depth: int) -> Network:

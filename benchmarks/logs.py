@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from bpdebug.engine.flow import Flow
-from bpdebug.flow_log import read_flow_log, to_csv
-from bpdebug.plot import Series, plot
+from bpdebug.files.flow_log import read_flow_log, to_csv
+from bpdebug.output.plot import Series, plot
 
 ROWS = 1_000_000
 

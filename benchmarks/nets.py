@@ -6,8 +6,8 @@ import numpy as np
 
 from bpdebug.engine import Layer, Network, read_only_array
 from bpdebug.engine.flat import laid_out_flat
-from bpdebug.netfile import load_network
-from bpdebug.samples import sample_path
+from bpdebug.files.netfile import load_network
+from bpdebug.files.samples import sample_path
 
 
 def two_layer() -> Network:

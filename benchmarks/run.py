@@ -36,10 +36,10 @@ from bare_app import BareApp  # noqa: E402
 from nets import NETS, small_deep  # noqa: E402
 from textual import events  # noqa: E402
 
-from bpdebug.allocator import keep_freed_memory  # noqa: E402
+from bpdebug.cli.allocator import keep_freed_memory  # noqa: E402
 from bpdebug.engine import ACTIVATIONS, LOSSES, Network, build_trace, train  # noqa: E402
 from bpdebug.engine.optimizers import Optimizer  # noqa: E402
-from bpdebug.report import trace_text  # noqa: E402
+from bpdebug.output.report import trace_text  # noqa: E402
 from bpdebug.tui.app import make_app  # noqa: E402
 
 Row = tuple[str, float, str, float, float, str]  # figure, value, unit, baseline, ratio, target
@@ -518,7 +518,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     args = parser.parse_args()
-    keep_freed_memory()  # as the bpdebug command does first (bpdebug/allocator.py)
+    keep_freed_memory()  # as the bpdebug command does first (bpdebug/cli/allocator.py)
     runs, presses, repeat = (3, 12, 15) if args.quick else (9, 30, 61)
     rows: list[Row] = []
     started = startup(runs)

@@ -126,7 +126,7 @@ def big_net_file(folder: Path) -> str:
     sys.path.insert(0, str(HERE))
     from nets import NETS
 
-    from bpdebug.netfile import save_network
+    from bpdebug.files.netfile import save_network
 
     path = folder / "mnist.toml"
     save_network(NETS["784-128-10"](), path, overwrite=True)

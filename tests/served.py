@@ -228,7 +228,7 @@ class Tab:
 async def saved_in_a_terminal(net: Path, keys: list[str], folder: Path) -> bytes:
     """What a terminal session on `net` saves after `keys` then ctrl+s: what a served tab's
     download must equal."""
-    from bpdebug.netfile import load_network
+    from bpdebug.files.netfile import load_network
     from bpdebug.tui.app import make_app
 
     app = make_app(load_network(net))

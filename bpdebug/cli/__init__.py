@@ -1,6 +1,6 @@
 """The command line: `bpdebug [NET]`, `trace`, `check`, `snapshot`, `explain`, `train`,
 `compare`, `quiz`, `grade`, `exam`, `graph`, `import-torch`, `serve`. Thin on purpose: parsing
-in args.py, each command in commands.py (training.py, quizzing.py, serving.py).
+in args.py, each command in commands.py (train.py, classroom.py, serve.py).
 
 Every bad file or argument is one line on stderr and exit status 2, never a traceback.
 """
@@ -12,25 +12,25 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ..allocator import keep_freed_memory
-from ..netfile import NetworkFileError
-from . import commands, quizzing, serving, training
-from .args import COMMANDS, UsageError, command_parser, open_parser
-from .commands import say
+from bpdebug.cli import classroom, commands, serve, train
+from bpdebug.cli.allocator import keep_freed_memory
+from bpdebug.cli.args import COMMANDS, UsageError, command_parser, open_parser
+from bpdebug.cli.commands import say
+from bpdebug.files.netfile import NetworkFileError
 
 RUNNERS = {
     "trace": commands.run_trace,
     "check": commands.run_check,
     "explain": commands.run_explain,
     "snapshot": commands.run_snapshot,
-    "train": training.run_train,
-    "compare": training.run_compare,
-    "quiz": quizzing.run_quiz,
-    "grade": quizzing.run_grade,
-    "exam": quizzing.run_exam,
+    "train": train.run_train,
+    "compare": train.run_compare,
+    "quiz": classroom.run_quiz,
+    "grade": classroom.run_grade,
+    "exam": classroom.run_exam,
     "graph": commands.run_graph,
     "import-torch": commands.run_import_torch,
-    "serve": serving.run_serve,
+    "serve": serve.run_serve,
 }
 
 

@@ -7,13 +7,8 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-from .. import __version__
-from ..engine.gradcheck import CALL_WORK
-from ..engine.gradcheck import MAX_WORK as MAX_CHECK_WORK
-from ..netfile import Limits
-from ..report import MAX_JSON_NUMBERS
-from ..samples import DEFAULT_SAMPLE
-from .flags import (
+from bpdebug import __version__
+from bpdebug.cli.flags import (
     NET_HELP,
     bounded,
     digits_flag,
@@ -24,6 +19,11 @@ from .flags import (
     train_flags,
     width,
 )
+from bpdebug.engine.gradcheck import CALL_WORK
+from bpdebug.engine.gradcheck import MAX_WORK as MAX_CHECK_WORK
+from bpdebug.files.netfile import Limits
+from bpdebug.files.samples import DEFAULT_SAMPLE
+from bpdebug.output.report import MAX_JSON_NUMBERS
 
 COMMANDS = (
     "trace",

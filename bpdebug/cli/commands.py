@@ -8,17 +8,17 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
-from ..atomic import exists
-from ..netfile import Limits, NetworkFileError, load_network
-from ..progress import progress_line
-from ..samples import resolve, sample_names
-from .args import UsageError, limits_of
+from bpdebug.cli.args import UsageError, limits_of
+from bpdebug.cli.progress import progress_line
+from bpdebug.files.atomic import exists
+from bpdebug.files.netfile import Limits, NetworkFileError, load_network
+from bpdebug.files.samples import resolve, sample_names
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..engine import Network, Trace
-    from ..tui.quiz import Quiz
+    from bpdebug.engine import Network, Trace
+    from bpdebug.session.quiz import Quiz
 
 
 def say(line: str) -> None:
@@ -45,8 +45,8 @@ def _printable(words: str) -> str:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    from ..engine import build_trace
-    from ..report import json_numbers, trace_json_parts, trace_markdown, trace_text
+    from bpdebug.engine import build_trace
+    from bpdebug.output.report import json_numbers, trace_json_parts, trace_markdown, trace_text
 
     with progress_line() as show:
         show("loading the network…")
@@ -77,9 +77,9 @@ def run_trace(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from ..engine import build_trace
-    from ..engine.gradcheck import Progress, check_gradients, check_work
-    from ..report import check_text
+    from bpdebug.engine import build_trace
+    from bpdebug.engine.gradcheck import Progress, check_gradients, check_work
+    from bpdebug.output.report import check_text
 
     if not args.tolerance > 0:
         raise UsageError("bpdebug check: --tolerance must be a positive number")
@@ -110,10 +110,10 @@ def run_check(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..atomic import OutputError, check_output, write_output
-    from ..engine import build_trace
-    from ..explain import explain_html, explain_latex, explain_markdown
-    from ..why import parse_whys
+    from bpdebug.engine import build_trace
+    from bpdebug.files.atomic import OutputError, check_output, write_output
+    from bpdebug.output.explain import explain_html, explain_latex, explain_markdown
+    from bpdebug.output.why import parse_whys
 
     trace = build_trace(load(args.net, limits_of(args)))
     if trace.diagnosis():
@@ -150,8 +150,8 @@ def run_explain(args: argparse.Namespace) -> int:
 def _graph_beside(trace: Trace, out: Path, fmt: str, force: bool) -> str:
     """Write NAME-graph.pdf (LaTeX) or NAME-graph.svg (markdown) beside the output; its file
     name, or '' (said why) if it can't be written."""
-    from ..atomic import OutputError, write_output
-    from ..graph import GraphvizMissing, render, to_dot
+    from bpdebug.files.atomic import OutputError, write_output
+    from bpdebug.output.graph import GraphvizMissing, render, to_dot
 
     kind = "pdf" if fmt == "latex" else "svg"
     picture = out.with_name(f"{out.stem}-graph.{kind}")
@@ -167,9 +167,9 @@ def _graph_beside(trace: Trace, out: Path, fmt: str, force: bool) -> str:
 def run_import_torch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..flow_log import printable
-    from ..import_torch import WEIGHT_SUFFIXES, ImportTorchError
-    from ..netfile import save_network
+    from bpdebug.files.flow_log import printable
+    from bpdebug.files.import_torch import WEIGHT_SUFFIXES, ImportTorchError
+    from bpdebug.files.netfile import save_network
 
     source = args.model
     weights = Path(source).suffix.lower() in WEIGHT_SUFFIXES
@@ -208,8 +208,8 @@ def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -
     """The network `source` describes: weights (no code runs) or a module (its code runs)."""
     from pathlib import Path
 
-    from ..flow_log import printable
-    from ..import_torch import (
+    from bpdebug.files.flow_log import printable
+    from bpdebug.files.import_torch import (
         ImportTorchError,
         check_model_file,
         load_model,
@@ -266,9 +266,9 @@ def _imported(args: argparse.Namespace, source: str, weights: bool, name: str) -
 def run_graph(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..atomic import OutputError, write_output
-    from ..engine import build_trace
-    from ..graph import GraphvizMissing, render, to_dot
+    from bpdebug.engine import build_trace
+    from bpdebug.files.atomic import OutputError, write_output
+    from bpdebug.output.graph import GraphvizMissing, render, to_dot
 
     out = Path(args.output) if args.output else None
     if args.format == "png" and out is None:
@@ -310,8 +310,8 @@ def run_graph(args: argparse.Namespace) -> int:
 def _check_output_first(command: str, out: Path, force: bool) -> None:
     """An output refused before any work, by what it is (a folder is never `--force`d into a
     file), as one line of `bpdebug COMMAND`."""
-    from ..atomic import OutputError, check_output
-    from ..flow_log import printable
+    from bpdebug.files.atomic import OutputError, check_output
+    from bpdebug.files.flow_log import printable
 
     try:
         folder = out.is_dir()
@@ -326,7 +326,7 @@ def _check_output_first(command: str, out: Path, force: bool) -> None:
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
-    from ..tui.snapshot import run_snapshot
+    from bpdebug.cli.snapshot import run_snapshot
 
     with progress_line() as show:
         show("loading the network…")
@@ -340,10 +340,10 @@ def run_app(args: argparse.Namespace, quiz: Quiz | None = None) -> int:
     # collector leaves them alone for good.
     gc.disable()
     try:
-        from ..tui.app import make_app
+        from bpdebug.tui.app import make_app
 
         limits = limits_of(args)
-        from ..tui.outbox import Folder
+        from bpdebug.session.outbox import Folder
 
         root = getattr(args, "served_from", None)
         served = Folder(root) if root is not None else None

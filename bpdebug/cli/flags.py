@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..notation.parse import shown
-from ..samples import DEFAULT_SAMPLE, sample_names
+from bpdebug.files.samples import DEFAULT_SAMPLE, sample_names
+from bpdebug.notation.parse import shown
 
 NET_HELP = f"a network file (.toml or .json) or a sample's name: {', '.join(sample_names())}"
 

@@ -19,8 +19,8 @@ import stat
 import tempfile
 from pathlib import Path
 
-from ..atomic import OutputError, check_output, kind_of, write_output
-from ..flow_log import printable
+from bpdebug.files.atomic import OutputError, check_output, kind_of, write_output
+from bpdebug.files.flow_log import printable
 
 
 class Target:

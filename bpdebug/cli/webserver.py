@@ -1,5 +1,5 @@
 """textual-serve's Server as `bpdebug serve` runs it (imported only when textual-serve is
-installed: serving.py says how to get it otherwise). Written for textual-serve 1.1: its
+installed: serve.py says how to get it otherwise). Written for textual-serve 1.1: its
 Server's routes and page, and its AppService's packets to and from a session's process.
 
 No session outlives its tab. Each tab's bpdebug is the server's child (started without a

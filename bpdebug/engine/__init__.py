@@ -3,12 +3,12 @@
 Nothing here imports textual; the command line and the screen both sit on top of it.
 """
 
-from .activations import ACTIVATIONS, Activation
-from .backprop import gradients, loss_of, sgd_step
-from .losses import LOSSES, Loss
-from .network import Layer, Network, read_only_array
-from .trace import Operand, Step, Trace, build_trace
-from .training import Descent, Run, StopRules, train
+from bpdebug.engine.activations import ACTIVATIONS, Activation
+from bpdebug.engine.backprop import gradients, loss_of, sgd_step
+from bpdebug.engine.losses import LOSSES, Loss
+from bpdebug.engine.network import Layer, Network, read_only_array
+from bpdebug.engine.trace import Operand, Step, Trace, build_trace
+from bpdebug.engine.training import Descent, Run, StopRules, train
 
 __all__ = [
     "ACTIVATIONS",

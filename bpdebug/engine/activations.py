@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..notation import expr as ex
+from bpdebug.notation import expr as ex
 
 Array = NDArray[np.float64]
 

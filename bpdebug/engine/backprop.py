@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import Array, softmax_jvp
-from .losses import Loss
-from .network import Layer, Network, read_only
+from bpdebug.engine.activations import Array, softmax_jvp
+from bpdebug.engine.losses import Loss
+from bpdebug.engine.network import Layer, Network, read_only
 
 # ---------------------------------------------------------------- the equations
 

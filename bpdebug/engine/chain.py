@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..notation.numbers import subscript, sup
-from .params import ParamRef
-from .trace import Trace
+from bpdebug.engine.params import ParamRef
+from bpdebug.engine.trace import Trace
+from bpdebug.notation.numbers import subscript, sup
 
 MAX_PATHS = 12  # shown one by one; the rest are summed and counted
 MAX_ENUMERATED = 20_000  # beyond this many paths, only the total is given (it is the dW entry)

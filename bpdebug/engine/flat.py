@@ -2,7 +2,7 @@
 
 Dividing the gradients by m and the update θ − η·g are then one NumPy call for the whole
 network instead of two per parameter, and training updates one private vector in place. The
-numbers are bit for bit those of `backprop` (tests/test_flat.py holds it to that): the sums
+numbers are bit for bit those of `backprop` (tests/engine/test_flat.py holds it to that): the sums
 are the same NumPy reductions written into views of one buffer, and (−η·g) + θ rounds exactly
 as θ − η·g does.
 
@@ -16,10 +16,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import Array
-from .backprop import activation, fused, hidden_error, loss, output_error, weighted_input
-from .losses import Loss
-from .network import Layer, Network, read_only
+from bpdebug.engine.activations import Array
+from bpdebug.engine.backprop import (
+    activation,
+    fused,
+    hidden_error,
+    loss,
+    output_error,
+    weighted_input,
+)
+from bpdebug.engine.losses import Loss
+from bpdebug.engine.network import Layer, Network, read_only
 
 
 class Layout(NamedTuple):

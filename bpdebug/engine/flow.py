@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import Array
-from .trace import Trace
+from bpdebug.engine.activations import Array
+from bpdebug.engine.trace import Trace
 
 
 def norm(a: Array) -> float:

@@ -1,8 +1,8 @@
 """Central finite differences of the loss, entry by entry, against backprop's gradients.
 
 `numeric_gradient` is the definition: each entry θ moved by ±h, the whole forward pass run
-again. `check_gradients` gets the same numbers bit for bit with less work (tests/test_bounds.py
-holds it to the definition):
+again. `check_gradients` gets the same numbers bit for bit with less work
+(tests/robustness/test_bounds.py holds it to the definition):
 
 - Moving an entry of layer l changes nothing before layer l, so its pass starts there, from
   the unmoved a⁽ˡ⁻¹⁾: the same operations on the same numbers, about half the layer
@@ -23,9 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import backprop
-from .activations import Array
-from .network import Layer, Network, read_only_array
+from bpdebug.engine import backprop
+from bpdebug.engine.activations import Array
+from bpdebug.engine.network import Layer, Network, read_only_array
 
 STEP = 1e-5  # h, scaled by max(1, |θ|): balances truncation O(h²) against rounding O(ε/h)
 # Finite differences in float64 resolve a gradient only to about 1e-11·|L| (rounding of L,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..notation import expr as ex
-from .activations import Array, log_softmax
+from bpdebug.engine.activations import Array, log_softmax
+from bpdebug.notation import expr as ex
 
 
 def _quadratic(z: Array, a: Array, y: Array) -> Array:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import ACTIVATIONS, Activation, Array
-from .losses import LOSSES, Loss
-from .optimizers import Optimizer, OptState
+from bpdebug.engine.activations import ACTIVATIONS, Activation, Array
+from bpdebug.engine.losses import LOSSES, Loss
+from bpdebug.engine.optimizers import Optimizer, OptState
 
 INITS = ("xavier", "he", "normal")
 MAX_LEARNING_RATE = 1e6  # η is above 0 and at most this, in a file or an edit

@@ -5,7 +5,7 @@ AdamW (and plain gradient descent with weight decay), as torch.optim defines the
 steps a person steps through: the gradient with coupled weight decay, the velocity or the
 moments, their bias corrections, the look-ahead, then the new parameter) and the state the
 next iteration starts from. The trace's update phase and training both call it, so their
-numbers are the same; tests/test_optimizers.py holds it to torch.optim.
+numbers are the same; tests/engine/test_optimizers.py holds it to torch.optim.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import Array
+from bpdebug.engine.activations import Array
 
 NAMES = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
 

@@ -11,10 +11,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..notation.numbers import sup
-from ..notation.parse import shown
-from .losses import target_problem
-from .network import MAX_LEARNING_RATE, Network, read_only_array
+from bpdebug.engine.losses import target_problem
+from bpdebug.engine.network import MAX_LEARNING_RATE, Network, read_only_array
+from bpdebug.notation.numbers import sup
+from bpdebug.notation.parse import shown
 
 MAX_MAGNITUDE = 1e9  # the default bound on any number, as for a network file (--max-magnitude)
 HYPER_LABELS = {"momentum": "μ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "alpha": "α"}
@@ -176,7 +176,7 @@ def parse_name(text: str, net: Network) -> ParamRef:
 
 def _optimizer_name(typed: str, net: Network) -> ParamRef | None:
     """A hyper-parameter (beta1, β₁, eps …) or a state entry (m_W1[0,0]) of the optimizer."""
-    from .optimizers import DEFAULTS, STATE
+    from bpdebug.engine.optimizers import DEFAULTS, STATE
 
     opt = net.optimizer
     assert opt is not None
@@ -286,7 +286,7 @@ def set_value(
 
 def _set_optimizer_value(net: Network, ref: ParamRef, value: float, limit: float) -> Network:
     """A hyper-parameter (held to the file's ranges) or one entry of the optimizer's state."""
-    from .optimizers import Optimizer, OptState
+    from bpdebug.engine.optimizers import Optimizer, OptState
 
     opt = net.optimizer
     if opt is None:

@@ -16,18 +16,25 @@ from typing import NamedTuple, cast
 
 import numpy as np
 
-from ..notation import expr as ex
-from ..notation import layout
-from ..notation.layout import HIDDEN, INLINE_MAX, Bound, Equation
-from ..notation.numbers import DIGITS, shape_text
-from ..notation.text import text
-from .activations import Array
-from .backprop import activation, hidden_error, loss, loss_of, output_error, weighted_input
-from .flat import gradient_sums, unflatten, updated_params
-from .network import Network, read_only
-from .optimizers import OptState, plain, update
-from .params import editable, entries_of, tensor_of
-from .plan import KIND_TITLES, PER_EXAMPLE, PHASES, Plan, plan_for, shape_key
+from bpdebug.engine.activations import Array
+from bpdebug.engine.backprop import (
+    activation,
+    hidden_error,
+    loss,
+    loss_of,
+    output_error,
+    weighted_input,
+)
+from bpdebug.engine.flat import gradient_sums, unflatten, updated_params
+from bpdebug.engine.network import Network, read_only
+from bpdebug.engine.optimizers import OptState, plain, update
+from bpdebug.engine.params import editable, entries_of, tensor_of
+from bpdebug.engine.plan import KIND_TITLES, PER_EXAMPLE, PHASES, Plan, plan_for, shape_key
+from bpdebug.notation import expr as ex
+from bpdebug.notation import layout
+from bpdebug.notation.layout import HIDDEN, INLINE_MAX, Bound, Equation
+from bpdebug.notation.numbers import DIGITS, shape_text
+from bpdebug.notation.text import text
 
 __all__ = ["KIND_TITLES", "PHASES", "Operand", "Step", "Trace", "build_trace"]
 

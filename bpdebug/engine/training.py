@@ -7,7 +7,7 @@ stops before the update of the first iteration whose loss or update is not finit
 It can also stop when the loss diverges (it rose K iterations in a row, or passed F times its
 first value), or when asked to. Nothing here is recorded per step: that is the trace's job.
 
-The update is bit for bit the trace's (tests/test_training.py): θ + (−η·g), written into the
+The update is bit for bit the trace's (tests/engine/test_training.py): θ + (−η·g), written into the
 gradient's own buffer, checked, then copied over θ; with an optimizer, its factors
 (optimizers.update) over the whole parameter vector, the state carried along.
 """
@@ -21,10 +21,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import Array
-from .backprop import loss_of
-from .flat import Probe, flat_gradients, keep_frozen, layout_of, parameters, unflatten
-from .flow import (  # the record of the gradient flow; its names are training's too
+from bpdebug.engine.activations import Array
+from bpdebug.engine.backprop import loss_of
+from bpdebug.engine.flat import Probe, flat_gradients, keep_frozen, layout_of, parameters, unflatten
+from bpdebug.engine.flow import (  # the record of the gradient flow; its names are training's too
     FLOW_FIELDS,
     HISTORY_ROWS,
     QUANTITIES,
@@ -35,8 +35,8 @@ from .flow import (  # the record of the gradient flow; its names are training's
     flow_of_trace,
     norm,
 )
-from .network import Network, read_only
-from .optimizers import STATE, OptState, plain, update
+from bpdebug.engine.network import Network, read_only
+from bpdebug.engine.optimizers import STATE, OptState, plain, update
 
 __all__ = [
     "DIVERGING",

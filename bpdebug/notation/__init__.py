@@ -4,11 +4,19 @@ A leaf package (NumPy only): the engine builds formulas with it, and every surfa
 screen, `trace`, the hand-outs) renders them through it, so no two can disagree.
 """
 
-from .latex import latex
-from .layout import INLINE_MAX, Bound, Equation, numbers, result, substituted, symbolic
-from .mathml import mathml
-from .numbers import DIGITS, num, shape_text, sup
-from .text import text
+from bpdebug.notation.latex import latex
+from bpdebug.notation.layout import (
+    INLINE_MAX,
+    Bound,
+    Equation,
+    numbers,
+    result,
+    substituted,
+    symbolic,
+)
+from bpdebug.notation.mathml import mathml
+from bpdebug.notation.numbers import DIGITS, num, shape_text, sup
+from bpdebug.notation.text import text
 
 __all__ = [
     "DIGITS",

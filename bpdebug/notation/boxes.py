@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Union
 
-from .expr import _eq, _hash, _ne
+from bpdebug.notation.expr import compare_by_kind
 
 
 class Mi(NamedTuple):
@@ -104,6 +104,4 @@ class Apply(NamedTuple):
 
 Box = Union[Mi, Mn, Mo, Row, Sup, Subscript, Fraction, Fenced, Table, Dots, Elided, Text, Apply]  # noqa: UP007
 for _box in Box.__args__:  # type: ignore[attr-defined]
-    setattr(_box, "__eq__", _eq)  # noqa: B010 (as for expression nodes: Mi("x") != Mn("x"))
-    setattr(_box, "__ne__", _ne)  # noqa: B010
-    setattr(_box, "__hash__", _hash)  # noqa: B010
+    compare_by_kind(_box)  # as for expression nodes: Mi("x") != Mn("x")

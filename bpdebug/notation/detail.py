@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .boxes import Dots, Mn, Table
-from .numbers import num
+from bpdebug.notation.boxes import Dots, Mn, Table
+from bpdebug.notation.numbers import num
 
 
 class Keep(NamedTuple):

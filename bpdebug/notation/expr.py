@@ -181,24 +181,30 @@ Expr = Union[  # noqa: UP007 (a runtime alias, for isinstance too)
 NODES: tuple[type, ...] = Expr.__args__  # type: ignore[attr-defined]
 
 
-def _eq(a: Any, b: Any) -> bool:
+def kind_equal(a: Any, b: Any) -> bool:
     """Nodes are equal when they are the same kind of node with equal fields (as tuples,
     Add(a, b) and Sub(a, b) would be equal, and share a cache entry)."""
     return type(a) is type(b) and bool(tuple.__eq__(a, b))
 
 
-def _ne(a: Any, b: Any) -> bool:
-    return not _eq(a, b)
+def kind_unequal(a: Any, b: Any) -> bool:
+    return not kind_equal(a, b)
 
 
-def _hash(a: Any) -> int:
+def kind_hash(a: Any) -> int:
     return hash((type(a).__name__, *a))
 
 
+def compare_by_kind(node: type) -> None:
+    """Make a NamedTuple class compare and hash by its kind and fields (notation/boxes.py's
+    boxes are compared the same way)."""
+    setattr(node, "__eq__", kind_equal)  # noqa: B010 (not a method mypy should see assigned)
+    setattr(node, "__ne__", kind_unequal)  # noqa: B010
+    setattr(node, "__hash__", kind_hash)  # noqa: B010
+
+
 for _node in NODES:
-    setattr(_node, "__eq__", _eq)  # noqa: B010 (not a method mypy should see assigned)
-    setattr(_node, "__ne__", _ne)  # noqa: B010
-    setattr(_node, "__hash__", _hash)  # noqa: B010
+    compare_by_kind(_node)
 
 
 def named_constants(e: Expr) -> list[Const]:

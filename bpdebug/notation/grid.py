@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from . import layout
-from .boxes import (
+from bpdebug.notation import layout
+from bpdebug.notation.boxes import (
     Apply,
     Box,
     Dots,
@@ -34,9 +34,9 @@ from .boxes import (
     Sup,
     Table,
 )
-from .layout import KEEP_COLS, KEEP_ROWS, Equation, Keep
-from .numbers import shape_mark
-from .text import text
+from bpdebug.notation.layout import KEEP_COLS, KEEP_ROWS, Equation, Keep
+from bpdebug.notation.numbers import shape_mark
+from bpdebug.notation.text import text
 
 
 class Block(NamedTuple):

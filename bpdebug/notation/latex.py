@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .boxes import (
+from bpdebug.notation.boxes import (
     Apply,
     Box,
     Dots,
@@ -46,7 +46,7 @@ FENCES = {
     "[": (r"\left[", r"\right]"),
     "‖": (r"\left\|", r"\right\|"),
 }
-_EXPONENT = re.compile(r"^(-?[0-9.]+)e([+-])0*([0-9]+)$")
+EXPONENT = re.compile(r"^(-?[0-9.]+)e([+-])0*([0-9]+)$")
 
 
 DOTS = {"⋯": r"\cdots", "⋮": r"\vdots", "⋱": r"\ddots"}
@@ -127,7 +127,7 @@ def number(text: str) -> str:
         return text.replace("inf", r"\infty")
     if text == "nan":
         return r"\mathrm{nan}"
-    match = _EXPONENT.match(text)
+    match = EXPONENT.match(text)
     if match:
         mantissa, sign, power = match.groups()
         return mantissa + r" \times 10^{" + ("-" if sign == "-" else "") + power + "}"

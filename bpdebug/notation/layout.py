@@ -16,8 +16,8 @@ from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from . import expr as ex
-from .boxes import (
+from bpdebug.notation import expr as ex
+from bpdebug.notation.boxes import (
     Apply,
     Box,
     Elided,
@@ -32,15 +32,15 @@ from .boxes import (
     Table,
     Text,
 )
-from .detail import DETAIL as DETAIL  # re-exported: callers write layout.DETAIL
-from .detail import KEEP_COLS as KEEP_COLS
-from .detail import KEEP_ROWS as KEEP_ROWS
-from .detail import Keep as Keep
-from .detail import corners as corners
-from .detail import detail as detail
-from .detail import kept as kept
-from .detail import kept_count as kept_count
-from .numbers import DIGITS, as_rows, num, shape_text
+from bpdebug.notation.detail import DETAIL as DETAIL  # re-exported: callers write layout.DETAIL
+from bpdebug.notation.detail import KEEP_COLS as KEEP_COLS
+from bpdebug.notation.detail import KEEP_ROWS as KEEP_ROWS
+from bpdebug.notation.detail import Keep as Keep
+from bpdebug.notation.detail import corners as corners
+from bpdebug.notation.detail import detail as detail
+from bpdebug.notation.detail import kept as kept
+from bpdebug.notation.detail import kept_count as kept_count
+from bpdebug.notation.numbers import DIGITS, as_rows, num, shape_text
 
 INLINE_MAX = 8  # a value with more entries is written by its shape unless asked otherwise
 

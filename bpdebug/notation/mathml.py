@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .boxes import (
+from bpdebug.notation.boxes import (
     Apply,
     Box,
     Dots,
@@ -20,7 +20,7 @@ from .boxes import (
     Table,
     Text,
 )
-from .latex import _EXPONENT
+from bpdebug.notation.latex import EXPONENT
 
 
 def mathml(box: Box, display: bool = True) -> str:
@@ -148,7 +148,7 @@ def width(box: Box) -> int:
 
 def _chars(n: Mn | Dots) -> int:
     """A number's width in characters: 1.2e-05 is set 1.2 × 10⁻⁵, about three more."""
-    match = _EXPONENT.match(n.text)
+    match = EXPONENT.match(n.text)
     return len(n.text) + 3 if match else len(n.text)
 
 
@@ -249,7 +249,7 @@ def number(text: str) -> str:
     with the minus sign U+2212, not a hyphen."""
     if text in ("inf", "-inf"):
         return f"<mn>{minus(text.replace('inf', '∞'))}</mn>"
-    match = _EXPONENT.match(text)
+    match = EXPONENT.match(text)
     if match:
         mantissa, sign, power = match.groups()
         exponent = ("−" if sign == "-" else "") + power

@@ -22,8 +22,8 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from .boxes import Apply, Box, Fenced, Mi, Mn, Mo, Row, Subscript, Sup, Text
-from .text import text
+from bpdebug.notation.boxes import Apply, Box, Fenced, Mi, Mn, Mo, Row, Subscript, Sup, Text
+from bpdebug.notation.text import text
 
 Part = str | Box  # words, or a formula
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .boxes import (
+from bpdebug.notation.boxes import (
     Apply,
     Box,
     Elided,
@@ -17,7 +17,13 @@ from .boxes import (
     Table,
     Text,
 )
-from .numbers import SUBSCRIPTABLE, SUPERSCRIPTABLE, shape_mark, subscript, superscript
+from bpdebug.notation.numbers import (
+    SUBSCRIPTABLE,
+    SUPERSCRIPTABLE,
+    shape_mark,
+    subscript,
+    superscript,
+)
 
 
 def text(box: Box) -> str:

@@ -17,32 +17,32 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..engine import Network, Step, Trace
-from ..engine.gradcheck import CheckReport, check_gradients
-from ..engine.params import (
+from bpdebug.engine import Network, Step, Trace
+from bpdebug.engine.gradcheck import CheckReport, check_gradients
+from bpdebug.engine.params import (
     ParamRef,
     get_value,
 )
-from ..netfile import Limits
-from ..notation import DIGITS, num
-from . import cursor as moves
-from . import screens
-from .checking import gradient_check
-from .commands import DebuggerCommands
-from .edits import EditActions
-from .files import FileActions
-from .keys import KEYS, keys_for
-from .outbox import Folder
-from .quiz import Quiz
-from .quizzing import QuizActions
-from .safety import SafetyNet
-from .screens.dialog import Dialog
-from .selection import follow, weight_to_explain
-from .session import Session
-from .stops import StopActions
-from .textual_private import Guarded, take_notifications
-from .training import TrainActions
-from .widgets import (
+from bpdebug.files.netfile import Limits
+from bpdebug.notation import DIGITS, num
+from bpdebug.session import cursor as moves
+from bpdebug.session.outbox import Folder
+from bpdebug.session.quiz import Quiz
+from bpdebug.session.selection import follow, weight_to_explain
+from bpdebug.session.session import Session
+from bpdebug.tui import screens
+from bpdebug.tui.controllers.crashes import SafetyNet
+from bpdebug.tui.controllers.editing import EditActions
+from bpdebug.tui.controllers.quizzing import QuizActions
+from bpdebug.tui.controllers.saving import FileActions
+from bpdebug.tui.controllers.stopping import StopActions
+from bpdebug.tui.controllers.training import TrainActions
+from bpdebug.tui.keys import KEYS, keys_for
+from bpdebug.tui.palette import DebuggerCommands
+from bpdebug.tui.screens.dialog import Dialog
+from bpdebug.tui.textual_private import Guarded, take_notifications
+from bpdebug.tui.views.checking import gradient_check
+from bpdebug.tui.widgets import (
     EditBar,
     KeyBar,
     LossPlot,
@@ -52,8 +52,8 @@ from .widgets import (
     TitleBar,
     ValuesView,
 )
-from .widgets.key_bar import key_hints
-from .widgets.values import Block
+from bpdebug.tui.widgets.key_bar import key_hints
+from bpdebug.tui.widgets.values import Block
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
 CHECK_MAX_PARAMS = 5_000  # finite differences in the app: 2 forward passes per parameter
@@ -381,7 +381,7 @@ class BPDebugApp(
         self.show_step(keep_scroll=True)
 
     def action_why(self) -> None:
-        from ..engine.chain import chain_for
+        from bpdebug.engine.chain import chain_for
 
         ref = weight_to_explain(self.trace[self.cursor], self.selected, self.network)
         step = self.trace.find("dW" if ref.tensor == "W" else "db", ref.layer)

@@ -10,7 +10,7 @@
   else (signals included) ever runs again: the process spun at 100% CPU until killed.
 - A session whose server has gone (standard input closed, or standard output a broken pipe)
   ends by itself, as a terminal session does when its terminal hangs up: SIGHUP, which keeps
-  unsaved work in a recovery file (tui/safety.py).
+  unsaved work in a recovery file (tui/controllers/crashes.py).
 - A last guard: a session asked to end that still runs GRACE seconds later exits anyway.
 
 Written for Textual 8.2's WebDriver (its on_meta, run_input_thread and writes, and `_app`,

@@ -11,9 +11,9 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from ...engine import Trace
-from ..conditions import Condition, ConditionError
-from .dialog import Dialog, Plain
+from bpdebug.engine import Trace
+from bpdebug.session.conditions import Condition, ConditionError
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 Result = tuple[frozenset[int], tuple[Condition, ...]]
 

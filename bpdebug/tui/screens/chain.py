@@ -16,10 +16,10 @@ from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...engine.chain import Chain
-from ...notation import DIGITS, num
-from ...notation.numbers import subscript
-from .dialog import Dialog, Plain
+from bpdebug.engine.chain import Chain
+from bpdebug.notation import DIGITS, num
+from bpdebug.notation.numbers import subscript
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 SHARES = 8  # the batch mean is written share by share up to this many examples
 

@@ -9,9 +9,9 @@ from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...engine.params import Change, ParamRef
-from ...notation import num
-from .dialog import Dialog, Plain
+from bpdebug.engine.params import Change, ParamRef
+from bpdebug.notation import num
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 MAX_LISTED = 1_000  # a trained 784-128-10 differs in 100k numbers: the first are listed
 

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button
 
-from .dialog import Dialog, Plain
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 
 class ConfirmScreen(Dialog[str]):

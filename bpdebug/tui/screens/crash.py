@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from .dialog import Dialog, Plain
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 
 class CrashScreen(Dialog[str]):

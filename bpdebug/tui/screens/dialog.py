@@ -18,7 +18,7 @@ from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from ..textual_private import Guarded, WithoutToasts
+from bpdebug.tui.textual_private import Guarded, WithoutToasts
 
 ResultType = TypeVar("ResultType")
 

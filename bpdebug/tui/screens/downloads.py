@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from .dialog import Dialog, Plain
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 WHAT = {  # the end of a file name → what the file is
     "-worked.md": "worked solution of the whole iteration (Markdown)",

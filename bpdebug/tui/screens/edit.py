@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label
 
-from ...engine import Network
-from ...engine.params import EditError, ParamRef
-from .dialog import Dialog, Plain
+from bpdebug.engine import Network
+from bpdebug.engine.params import EditError, ParamRef
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 Describe = Callable[[str], tuple[ParamRef, str]]  # a name → (its parameter, its value as text)
 Apply = Callable[[ParamRef, str], Network]  # (parameter, typed value) → the edited network

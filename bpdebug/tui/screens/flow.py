@@ -19,13 +19,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 
-from ...engine import Network
-from ...engine.training import QUANTITIES, Flow
-from ...notation import DIGITS, num
-from ...notation.numbers import sup
-from ...plot import BRAILLE, Plot, Series, column_of, fitted, plot, styled_rows
-from ..textual_private import Guarded
-from .dialog import Dialog, Plain
+from bpdebug.engine import Network
+from bpdebug.engine.training import QUANTITIES, Flow
+from bpdebug.notation import DIGITS, num
+from bpdebug.notation.numbers import sup
+from bpdebug.output.plot import BRAILLE, Plot, Series, column_of, fitted, plot, styled_rows
+from bpdebug.tui.screens.dialog import Dialog, Plain
+from bpdebug.tui.textual_private import Guarded
 
 GAP = 2  # spaces between two curves side by side
 MARKER = "on grey35"  # the marked iteration's column: the curve's dots stay visible on it

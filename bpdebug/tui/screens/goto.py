@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input
 
-from ...notation.parse import whole_number
-from .dialog import Dialog, Plain
+from bpdebug.notation.parse import whole_number
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 
 class GoToScreen(Dialog[int | None]):

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from .dialog import Dialog
+from bpdebug.tui.screens.dialog import Dialog
 
 KEY_NAMES = {
     "question_mark": "?",

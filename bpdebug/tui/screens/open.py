@@ -19,12 +19,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 
-from ...atomic import exists
-from ...engine import Network
-from ...netfile import NetworkFileError
-from ...samples import sample_names, sample_path
-from ..outbox import path_completions
-from .dialog import Dialog, Plain
+from bpdebug.engine import Network
+from bpdebug.files.atomic import exists
+from bpdebug.files.netfile import NetworkFileError
+from bpdebug.files.samples import sample_names, sample_path
+from bpdebug.session.outbox import path_completions
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 SHOWN_CHOICES = 200  # the list is for picking; more are reached by typing
 ABOUT = 150  # characters of a sample's description: two lines of the dialog

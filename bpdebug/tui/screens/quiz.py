@@ -12,13 +12,13 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input
 
-from ...engine import Step, Trace
-from ...engine.quiz import TOLERANCE
-from ...notation import DIGITS, text
-from ...notation import layout as lay
-from ...notation.grid import flatten, flow
-from ..quiz import HINTS, Quiz, parse_kinds, score_table, summary_markdown
-from .dialog import Dialog, Plain
+from bpdebug.engine import Step, Trace
+from bpdebug.engine.grading import TOLERANCE
+from bpdebug.notation import DIGITS, text
+from bpdebug.notation import layout as lay
+from bpdebug.notation.grid import flatten, flow
+from bpdebug.session.quiz import HINTS, Quiz, parse_kinds, score_table, summary_markdown
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 
 class QuizSetupScreen(Dialog[Quiz | None]):
@@ -242,7 +242,7 @@ class ScoreScreen(Dialog[None]):
         self.send = send  # writes a file (a terminal) or a download (served); says which
 
     def compose(self) -> ComposeResult:
-        from ...engine.quiz import MISTAKES
+        from bpdebug.engine.grading import MISTAKES
 
         q, t, it = self.quiz, self.trace, self.iteration
         with Vertical(classes="box") as box:

@@ -13,12 +13,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input
 
-from ...atomic import exists
-from ...netfile import MagnitudeError
-from ...notation.parse import shown
-from ..outbox import file_name
-from .confirm import ConfirmScreen
-from .dialog import Dialog, Plain
+from bpdebug.files.atomic import exists
+from bpdebug.files.netfile import MagnitudeError
+from bpdebug.notation.parse import shown
+from bpdebug.session.outbox import file_name
+from bpdebug.tui.screens.confirm import ConfirmScreen
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 
 class SaveScreen(Dialog[Path | None]):

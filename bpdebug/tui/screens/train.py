@@ -17,10 +17,10 @@ from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, ProgressBar
 from textual.worker import get_current_worker
 
-from ...engine import Network
-from ...engine.training import DIVERGING, HISTORY_ROWS, Descent, Run, StopRules
-from ...notation.parse import whole_number
-from .dialog import Dialog, Plain
+from bpdebug.engine import Network
+from bpdebug.engine.training import DIVERGING, HISTORY_ROWS, Descent, Run, StopRules
+from bpdebug.notation.parse import whole_number
+from bpdebug.tui.screens.dialog import Dialog, Plain
 
 MAX_ITERATIONS = 1_000_000
 

@@ -1,13 +1,13 @@
 """The debugger's widgets, one a file: each shows what the App hands it and computes nothing."""
 
-from .diagram import NetworkDiagram
-from .edit_bar import EditBar
-from .key_bar import KeyBar
-from .loss_plot import LossPlot
-from .step_panel import StepPanel
-from .tape import Tape
-from .title_bar import TitleBar
-from .values import ValuesView
+from bpdebug.tui.widgets.diagram import NetworkDiagram
+from bpdebug.tui.widgets.edit_bar import EditBar
+from bpdebug.tui.widgets.key_bar import KeyBar
+from bpdebug.tui.widgets.loss_plot import LossPlot
+from bpdebug.tui.widgets.step_panel import StepPanel
+from bpdebug.tui.widgets.tape import Tape
+from bpdebug.tui.widgets.title_bar import TitleBar
+from bpdebug.tui.widgets.values import ValuesView
 
 __all__ = [
     "KeyBar",

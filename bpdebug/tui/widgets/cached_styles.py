@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..textual_private import Guarded
+from bpdebug.tui.textual_private import Guarded
 
 
 class CachedStyles(Guarded, Widget):

@@ -13,12 +13,12 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...engine import Step, Trace
-from ...notation import DIGITS
-from .. import network_picture as pic
-from ..graph_picture import ROWS, Picture, graph_lines, view_span, window
-from ..phases import colours
-from .cached_styles import CachedStyles
+from bpdebug.engine import Step, Trace
+from bpdebug.notation import DIGITS
+from bpdebug.tui.views import network_picture as pic
+from bpdebug.tui.views.graph_picture import ROWS, Picture, graph_lines, view_span, window
+from bpdebug.tui.views.phases import colours
+from bpdebug.tui.widgets.cached_styles import CachedStyles
 
 SUBTITLES = {"forward": "forward ─▶", "backward": "◀─ backward", "update": "update"}
 

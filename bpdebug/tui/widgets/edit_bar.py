@@ -10,8 +10,8 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Static
 
-from ...notation import DIGITS, num
-from ..textual_private import Guarded
+from bpdebug.notation import DIGITS, num
+from bpdebug.tui.textual_private import Guarded
 
 Part = tuple[str, str, int]  # text, style, priority (0 always stays; higher goes first)
 

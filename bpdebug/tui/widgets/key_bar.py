@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.widgets import Static
 
-from ..textual_private import Guarded
+from bpdebug.tui.textual_private import Guarded
 
 KEY_LABELS = {
     "right_square_bracket": "]",

@@ -14,10 +14,10 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from ...notation import DIGITS
-from ...plot import MARKS, SERIES_STYLES, Series, fitted, plot, styled_rows
-from ..session import Pinned
-from ..textual_private import Guarded
+from bpdebug.notation import DIGITS
+from bpdebug.output.plot import MARKS, SERIES_STYLES, Series, fitted, plot, styled_rows
+from bpdebug.session.session import Pinned
+from bpdebug.tui.textual_private import Guarded
 
 BORDER = 4  # beyond the content: a rule and a space each side of a title (corners aside)
 

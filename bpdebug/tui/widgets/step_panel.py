@@ -11,12 +11,12 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...engine import Step, Trace
-from ...notation import DIGITS
-from ..phases import colours
-from ..step_fit import fit, tallest
-from ..step_text import Parts, quizzed, step_parts
-from .cached_styles import CachedStyles
+from bpdebug.engine import Step, Trace
+from bpdebug.notation import DIGITS
+from bpdebug.tui.views.phases import colours
+from bpdebug.tui.views.step_fit import fit, tallest
+from bpdebug.tui.views.step_text import Parts, quizzed, step_parts
+from bpdebug.tui.widgets.cached_styles import CachedStyles
 
 GROW_FROM = 30  # terminal rows from which the panel may grow past its stylesheet's height
 KEEP_FOR_THE_REST = 12  # rows it leaves the panel below it (the values) when it grows

@@ -16,10 +16,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...engine import Trace
-from ..phases import colours
-from ..textual_private import set_virtual_size
-from .cached_styles import CachedStyles
+from bpdebug.engine import Trace
+from bpdebug.tui.textual_private import set_virtual_size
+from bpdebug.tui.views.phases import colours
+from bpdebug.tui.widgets.cached_styles import CachedStyles
 
 
 @dataclass(frozen=True)

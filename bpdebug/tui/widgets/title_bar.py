@@ -12,7 +12,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ..textual_private import Guarded
+from bpdebug.tui.textual_private import Guarded
 
 
 class TitleBar(Guarded, Static):

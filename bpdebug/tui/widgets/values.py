@@ -22,13 +22,13 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...engine import Step
-from ...engine.activations import Array
-from ...engine.params import ParamRef, ref_for
-from ...notation import DIGITS, num, shape_text
-from ...notation.numbers import as_rows, cell_width, changed
-from ..textual_private import set_virtual_size
-from .cached_styles import CachedStyles
+from bpdebug.engine import Step
+from bpdebug.engine.activations import Array
+from bpdebug.engine.params import ParamRef, ref_for
+from bpdebug.notation import DIGITS, num, shape_text
+from bpdebug.notation.numbers import as_rows, cell_width, changed
+from bpdebug.tui.textual_private import set_virtual_size
+from bpdebug.tui.widgets.cached_styles import CachedStyles
 
 LABEL = 6  # the row-number gutter, which stays put when scrolling sideways
 

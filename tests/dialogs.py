@@ -1,0 +1,16 @@
+"""Typing into the app's dialogs from a test's pilot."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+
+async def type_into(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Replace the dialog's input with `text` and press enter (long text is set, not typed)."""
+    if len(text) <= 4:
+        await pilot.press("home", "ctrl+k", *list(text), "enter")
+        return
+    focused = pilot.app.screen.focused
+    assert isinstance(focused, Input)
+    focused.value = text
+    await pilot.press("enter")
