@@ -8,36 +8,41 @@ Every bad file or argument is one line on stderr and exit status 2, never a trac
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from bpdebug.cli import classroom, commands, serve, train
+from bpdebug.cli import commands
 from bpdebug.cli.allocator import keep_freed_memory
 from bpdebug.cli.args import COMMANDS, UsageError, command_parser, open_parser
 from bpdebug.cli.commands import say
 from bpdebug.files.netfile import NetworkFileError
 
+# Each command's module and function, imported when it runs: `bpdebug` opening the debugger
+# loads none of train's, the classroom's or serve's code before its first frame.
 RUNNERS = {
-    "trace": commands.run_trace,
-    "check": commands.run_check,
-    "explain": commands.run_explain,
-    "snapshot": commands.run_snapshot,
-    "train": train.run_train,
-    "compare": train.run_compare,
-    "quiz": classroom.run_quiz,
-    "grade": classroom.run_grade,
-    "exam": classroom.run_exam,
-    "graph": commands.run_graph,
-    "import-torch": commands.run_import_torch,
-    "serve": serve.run_serve,
+    "trace": ("commands", "run_trace"),
+    "check": ("commands", "run_check"),
+    "explain": ("commands", "run_explain"),
+    "snapshot": ("commands", "run_snapshot"),
+    "train": ("train", "run_train"),
+    "compare": ("train", "run_compare"),
+    "quiz": ("classroom", "run_quiz"),
+    "grade": ("classroom", "run_grade"),
+    "exam": ("classroom", "run_exam"),
+    "graph": ("commands", "run_graph"),
+    "import-torch": ("commands", "run_import_torch"),
+    "serve": ("serve", "run_serve"),
 }
 
 
 def dispatch(argv: Sequence[str]) -> int:
     if argv and argv[0] in COMMANDS:
         args = command_parser(argv[0]).parse_args(argv[1:])
-        return int(RUNNERS[argv[0]](args))
+        module, function = RUNNERS[argv[0]]
+        runner = getattr(importlib.import_module(f"bpdebug.cli.{module}"), function)
+        return int(runner(args))
     return commands.run_app(open_parser().parse_args(argv))
 
 

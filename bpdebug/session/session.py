@@ -33,7 +33,7 @@ class Pinned(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class UndoPoint:
     """What undo restores: the network, the iteration it is at, the loss and gradient-flow
     history."""
 
@@ -56,8 +56,8 @@ class Session:
         self.iteration = 0
         self.losses: list[float] = [self.trace.loss]
         self.flow: Flow = flow_of_trace(self.trace)  # rows at iterations 0 … now
-        self.undo_stack: list[Snapshot] = []
-        self.redo_stack: list[Snapshot] = []
+        self.undo_stack: list[UndoPoint] = []
+        self.redo_stack: list[UndoPoint] = []
         self.saved: Network | None = network  # as last loaded or saved (None: never saved)
         self.loaded = network  # as it was opened
         self.origin = network.source  # the file it was opened from ("" for none)
@@ -115,13 +115,13 @@ class Session:
         )
         return self.pinned
 
-    def snapshot(self) -> Snapshot:
-        return Snapshot(self.network, self.iteration, tuple(self.losses), self.flow)
+    def undo_point(self) -> UndoPoint:
+        return UndoPoint(self.network, self.iteration, tuple(self.losses), self.flow)
 
     def edit(self, network: Network) -> None:
         """A what-if edit: remember how to undo it, trace the new network."""
         trace = build_trace(network)  # first: if anything fails, nothing has changed yet
-        self.undo_stack.append(self.snapshot())
+        self.undo_stack.append(self.undo_point())
         self.redo_stack.clear()
         self.before, self.action = self.trace, "edit"
         self.losses[-1] = trace.loss
@@ -134,7 +134,7 @@ class Session:
         if self.network is self.file_network:
             return False
         trace = build_trace(self.file_network)
-        self.undo_stack.append(self.snapshot())
+        self.undo_stack.append(self.undo_point())
         self.redo_stack.clear()
         self.before = self.trace if self.iteration == 0 else None
         self.action = "reset"
@@ -148,7 +148,7 @@ class Session:
         flow = run.flow
         if not flow.rows or flow.iteration[-1] < run.iterations:  # the new iteration's row
             flow = Flow.join(flow, flow_of_trace(trace, run.iterations))
-        self.undo_stack.append(self.snapshot())
+        self.undo_stack.append(self.undo_point())
         self.redo_stack.clear()
         self.before = None
         joined = Flow.join(self.flow.take(slice(0, -1)), flow.shifted(self.iteration))
@@ -167,25 +167,25 @@ class Session:
         """Go back one edit or training run; False if there is nothing to undo."""
         if not self.undo_stack:
             return False
-        self.redo_stack.append(self.snapshot())
+        self.redo_stack.append(self.undo_point())
         self._restore(self.undo_stack.pop(), "undo")
         return True
 
     def redo(self) -> bool:
         if not self.redo_stack:
             return False
-        self.undo_stack.append(self.snapshot())
+        self.undo_stack.append(self.undo_point())
         self._restore(self.redo_stack.pop(), "redo")
         return True
 
-    def _restore(self, snapshot: Snapshot, action: str) -> None:
+    def _restore(self, point: UndoPoint, action: str) -> None:
         # Undoing an edit shows what it changed; across training there is no "before" to
         # compare a value with (another iteration's numbers are not this one's edit).
-        self.before = self.trace if snapshot.iteration == self.iteration else None
+        self.before = self.trace if point.iteration == self.iteration else None
         self.action = action
-        self.iteration, self.losses = snapshot.iteration, list(snapshot.losses)
-        self.flow = snapshot.flow
-        self.trace = build_trace(snapshot.network)
+        self.iteration, self.losses = point.iteration, list(point.losses)
+        self.flow = point.flow
+        self.trace = build_trace(point.network)
 
     def replace(self, network: Network, saved: bool = True) -> None:
         """Start afresh on another network: no breakpoints, history or edits carry over.
