@@ -14,8 +14,8 @@ column per example. Each layer kind computes its own equations (layers/dense.py 
 
 The backward pass sums m·∂L/∂θ into buffers its caller lends: `gradients` here one pair per
 layer, the fast path (flat.py) views of one vector, which it then divides by m in one call.
-What else a pass keeps of each layer is a `Recorder`'s choice: the trace keeps every factor,
-training only δ⁽ˡ⁾ for its gradient flow, the fast path nothing.
+What else a pass keeps of each layer is a `PassRecorder`'s choice: the trace keeps every
+factor, training only δ⁽ˡ⁾ for its gradient flow, the fast path alone nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from bpdebug.engine.update import descend, keep_frozen
 Forward = tuple[dict[int, Array], dict[int, Array]]  # z⁽ˡ⁾ for l = 1..L; a⁽ˡ⁾ for l = 0..L
 
 
-class Recorder(Protocol):
+class PassRecorder(Protocol):
     """What a backward pass hands out of each layer besides the gradients."""
 
     # Whether it wants ∂L/∂a⁽ᴸ⁾ and σ′(z⁽ᴸ⁾) too where the fused δ⁽ᴸ⁾ = a − y needs neither
@@ -67,7 +67,7 @@ def backward_pass(
     net: Network,
     forward: Forward,
     sums: Sequence[tuple[Array, Array]],
-    record: Recorder | None = None,
+    record: PassRecorder | None = None,
 ) -> None:
     """The errors δ⁽ˡ⁾ from the output layer back, and each layer's m·∂L/∂W⁽ˡ⁾, m·∂L/∂b⁽ˡ⁾
     into `sums[l - 1]` (from its error and its input); `record` sees every layer."""
@@ -87,7 +87,7 @@ def backward_pass(
             record.backward(l, dL_da, dact, delta, dW, db)
 
 
-# ---------------------------------------------------------------- one iteration, per layer
+# ---------------------------------------------------------------- the reference, tensor by tensor
 
 
 def loss_of(net: Network, layers: Sequence[Kind] | None = None) -> float:
@@ -109,10 +109,11 @@ def gradients(net: Network) -> tuple[float, dict[int, tuple[Array, Array]]]:
 
 def update(net: Network, grads: dict[int, tuple[Array, Array]]) -> Network:
     """Every W⁽ˡ⁾ and b⁽ˡ⁾ moved against its gradient, except those the network file froze."""
-    rate, moved = net.learning_rate, []
+    learning_rate, moved = net.learning_rate, []
     for l, layer in enumerate(net.layers, start=1):
         dW, db = grads[l]
-        moved.append((read_only(descend(layer.W, dW, rate)), read_only(descend(layer.b, db, rate))))
+        W, b = descend(layer.W, dW, learning_rate), descend(layer.b, db, learning_rate)
+        moved.append((read_only(W), read_only(b)))
     return net.with_params(keep_frozen(net.layers, moved))
 
 

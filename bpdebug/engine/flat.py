@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bpdebug.engine.activations import Array
-from bpdebug.engine.backprop import Forward, Recorder, backward_pass, forward_pass, loss
+from bpdebug.engine.backprop import Forward, PassRecorder, backward_pass, forward_pass, loss
 from bpdebug.engine.layers.dense import Layer
 from bpdebug.engine.network import Network, read_only
 from bpdebug.engine.update import descend, keep_frozen
@@ -42,7 +42,7 @@ def laid_out_flat(net: Network) -> Network:
 
 
 def flat_gradients(
-    net: Network, lay: Layout, record: Recorder | None = None
+    net: Network, lay: Layout, record: PassRecorder | None = None
 ) -> tuple[float, Array, Forward]:
     """The loss, every (∂L/∂W⁽ˡ⁾, ∂L/∂b⁽ˡ⁾) in one flat vector, and the forward pass's z⁽ˡ⁾
     and a⁽ˡ⁾; `record` sees each layer of the backward pass (nothing is kept without one)."""

@@ -144,7 +144,7 @@ Key = tuple[str, int | None]  # (kind, layer): what a value is, as the plan name
 Values = dict[Key, Array | float]
 
 
-class _Recorder:
+class _EveryFactor:
     """Keeps every factor of the backward pass, by the plan's (kind, layer)."""
 
     factors = True
@@ -167,7 +167,7 @@ def _values(net: Network, plan: Plan) -> tuple[Values, Array | None, OptState | 
     a recorder keeping each layer's factors; then the update, plain or by the optimizer."""
     v: Values = {}
     keys = plan.layer_keys  # keys[l]["z"] is ("z", l), made once per shape
-    value, flat_grad, (z, a) = flat_gradients(net, plan.layout, _Recorder(v, keys))
+    value, flat_grad, (z, a) = flat_gradients(net, plan.layout, _EveryFactor(v, keys))
     for l in range(1, net.depth + 1):
         v[keys[l]["z"]], v[keys[l]["a"]] = z[l], a[l]
     v["loss", None] = value

@@ -8,7 +8,7 @@ It can also stop when the loss diverges (it rose K iterations in a row, or passe
 first value), or when asked to. Nothing here is recorded per step: that is the trace's job.
 
 The update is bit for bit the trace's (tests/engine/test_training.py): θ + (−η·g), written into the
-gradient's own buffer, checked, then copied over θ; with an optimizer, its factors
+gradient's own buffer, checked, then copied over θ; with an optimizer, its stages
 (optimizers.update) over the whole parameter vector, the state carried along.
 """
 
@@ -249,8 +249,10 @@ class Descent:
         opt = self._opt
         assert opt is not None
         if self._flat is not None:
-            rate, t = self._learning_rate, self._t + 1
-            stages, state = update(opt, self._theta, grad, self._flat, t, rate, stages=False)
+            learning_rate, t = self._learning_rate, self._t + 1
+            stages, state = update(
+                opt, self._theta, grad, self._flat, t, learning_rate, stages=False
+            )
             return stages[-1].value, state
         return self._optimizer_step_per_parameter(grad)
 
@@ -264,11 +266,11 @@ class Descent:
         new = self._next  # frozen entries were copied once and are never written
         pending: dict[str, dict[str, Array]] = {}
         grads = unflatten(grad, self._layout)
-        rate, t = self._learning_rate, self._t + 1
+        learning_rate, t = self._learning_rate, self._t + 1
         for ref in self._trained:
             theta, g = pick(self._own, ref), pick(grads, ref)
             state = self._tensors.get(ref.key, {})
-            stages, pending[ref.key] = update(opt, theta, g, state, t, rate, stages=False)
+            stages, pending[ref.key] = update(opt, theta, g, state, t, learning_rate, stages=False)
             np.copyto(pick(self._next_views, ref), stages[-1].value)
         return new, pending
 

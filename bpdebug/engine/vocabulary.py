@@ -13,7 +13,12 @@ from typing import NamedTuple
 
 from bpdebug.notation import expr as ex
 
-PHASES = ("forward", "backward", "update")
+KINDS = {  # each phase's kinds of step, in order (an optimizer's stages come before W_new)
+    "forward": ("z", "a", "loss"),
+    "backward": ("dL_da", "dact", "delta", "dW", "db"),
+    "update": ("W_new", "b_new", "loss_after"),
+}
+PHASES = tuple(KINDS)
 PARAMS = ("W", "b")  # a layer's parameters, in the order of the parameter vector
 
 # What each kind of step computes, in words (the step panel's header, the worked solutions).

@@ -116,7 +116,7 @@ def test_five_iterations_equal_torch_optim(seed: int, pair: int, name: str, deca
             assert close(value, ts[TORCH_STATE[key]].numpy()), key
 
 
-def test_each_factor_is_its_formula_from_the_values_before_it() -> None:
+def test_each_stage_is_its_formula_from_the_values_before_it() -> None:
     rng = np.random.default_rng(0)
     theta, g = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     m0, v0 = rng.normal(size=(2, 3)), rng.uniform(0.1, 1, (2, 3))
@@ -190,7 +190,7 @@ FORMULAS = {  # each factor step from its operands, in the order the step reads 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_each_factor_step_is_its_formula_from_the_values_on_screen(name: str) -> None:
+def test_each_stage_step_is_its_formula_from_the_values_on_screen(name: str) -> None:
     net = with_optimizer(name, weight_decay=0.01)
     trace = build_trace(build_trace(net).updated)  # t = 2: the state is not zeros
     factors = [

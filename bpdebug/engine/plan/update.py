@@ -24,7 +24,7 @@ def plan_update(
     optimizer: tuple[str, bool] | None = None,
 ) -> None:
     """Each layer's W⁽ˡ⁾ then b⁽ˡ⁾ (`frozen[l - 1]`: those it leaves be), then L′."""
-    lr = p.tensor(LEARNING_RATE)
+    learning_rate = p.tensor(LEARNING_RATE)
     for l, leaves in enumerate(frozen, start=1):
         for name in PARAMS:
             old = p.tensor(parameter(name, l))
@@ -38,10 +38,10 @@ def plan_update(
                 continue
             grad = p.step(f"d{name}", l)
             if optimizer is not None:
-                _plan_optimizer(p, l, name, optimizer, old, lr, grad)
+                _plan_optimizer(p, l, name, optimizer, old, learning_rate, grad)
                 continue
             rhs = ex.Sub(R0, ex.MatMul(R1, R2))
-            p.add("update", l, f"{name}_new", lhs, rhs, old, lr, grad, relation="←")
+            p.add("update", l, f"{name}_new", lhs, rhs, old, learning_rate, grad, relation="←")
     p.add(
         "update",
         None,
@@ -59,7 +59,7 @@ def _plan_optimizer(
     name: str,
     optimizer: tuple[str, bool],
     old: OperandPlan,
-    lr: OperandPlan,
+    learning_rate: OperandPlan,
     grad: OperandPlan,
 ) -> None:
     """One parameter's update stage by stage (engine/optimizers.py computes the values)."""
@@ -93,27 +93,29 @@ def _plan_optimizer(
     g = grad
     if opt == "adamw":
         shrink = ex.MatMul(ex.Paren(ex.Sub(ex.Const(1), ex.MatMul(R1, R2))), R0)
-        old = stage("decayed", name + "\u0303", shrink, old, lr, hyper_op("weight_decay"))
+        old = stage(
+            "decayed", name + "\u0303", shrink, old, learning_rate, hyper_op("weight_decay")
+        )
     elif decays:
         plus = ex.Add(R0, ex.MatMul(R1, R2))
         g = stage("g", "g", plus, grad, hyper_op("weight_decay"), old)
     if opt == "sgd":
-        new(step_rule, old, lr, g)
+        new(step_rule, old, learning_rate, g)
     elif opt in ("momentum", "nesterov"):
         velocity = ex.Add(ex.MatMul(R0, R1), R2)
         v = stage("velocity", "v", velocity, hyper_op("momentum"), state_op("velocity"), g)
         if opt == "nesterov":
             v = stage("lookahead", "d", ex.Add(R0, ex.MatMul(R1, R2)), g, hyper_op("momentum"), v)
-        new(step_rule, old, lr, v)
+        new(step_rule, old, learning_rate, v)
     elif opt == "rmsprop":
         s = stage("square_avg", "s", mean_sq, hyper_op("alpha"), state_op("square_avg"), g)
-        new(adaptive, old, lr, g, s, hyper_op("eps"))
+        new(adaptive, old, learning_rate, g, s, hyper_op("eps"))
     else:  # adam, adamw
         m = stage("exp_avg", "m", mean, hyper_op("beta1"), state_op("exp_avg"), g)
         v = stage("exp_avg_sq", "v", mean_sq, hyper_op("beta2"), state_op("exp_avg_sq"), g)
         m_hat = stage("exp_avg_hat", "m\u0302", corrected, m, hyper_op("beta1_t"))
         v_hat = stage("exp_avg_sq_hat", "v\u0302", corrected, v, hyper_op("beta2_t"))
-        new(adaptive, old, lr, m_hat, v_hat, hyper_op("eps"))
+        new(adaptive, old, learning_rate, m_hat, v_hat, hyper_op("eps"))
 
 
 STAGE_NOTES = {
