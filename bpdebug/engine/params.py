@@ -14,7 +14,7 @@ import numpy as np
 from bpdebug.engine.activations import Array
 from bpdebug.engine.losses import target_problem
 from bpdebug.engine.network import MAX_LEARNING_RATE, Network, read_only_array
-from bpdebug.engine.optimizers import DEFAULTS, STATE, Optimizer, OptState
+from bpdebug.engine.optimizers import DEFAULTS, HYPER_RANGES, STATE, Optimizer, OptState
 from bpdebug.engine.vocabulary import (
     HYPER_SYMBOLS,
     LEARNING_RATE,
@@ -32,10 +32,9 @@ from bpdebug.notation.numbers import sup
 from bpdebug.notation.parse import shown
 
 MAX_MAGNITUDE = 1e9  # the default bound on any number, as for a network file (--max-magnitude)
-SETTABLE = ("momentum", "beta1", "beta2", "eps", "alpha", "weight_decay")  # β₁ᵗ is not set
-HYPER_NAMES = {  # what a person may type for each hyper-parameter
-    **{k: k for k in SETTABLE},
-    **{HYPER_SYMBOLS[k]: k for k in SETTABLE},
+HYPER_NAMES = {  # what a person may type for each hyper-parameter (β₁ᵗ is not set but read)
+    **{k: k for k in HYPER_RANGES},
+    **{HYPER_SYMBOLS[k]: k for k in HYPER_RANGES},
     "β1": "beta1",
     "β2": "beta2",
     "mu": "momentum",
