@@ -25,7 +25,8 @@ import numpy as np
 
 from bpdebug.engine import backprop
 from bpdebug.engine.activations import Array
-from bpdebug.engine.network import Layer, Network, read_only_array
+from bpdebug.engine.layers.dense import Layer
+from bpdebug.engine.network import Network, read_only_array
 
 STEP = 1e-5  # h, scaled by max(1, |θ|): balances truncation O(h²) against rounding O(ε/h)
 # Finite differences in float64 resolve a gradient only to about 1e-11·|L| (rounding of L,
@@ -218,9 +219,9 @@ def _through(
     if side_by_side(layer):
         a_prev = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
         meter.add(_evaluation_work(layer, a_prev.shape[1]), a_prev.shape[1] // m)
-        z = backprop.weighted_input(layer.W, a_prev, layer.b)
-        return [z], [backprop.activation(layer, z)]
-    # weighted_input and activation, written out: a call each costs what a small layer does
+        z, a = layer.forward(a_prev)
+        return [z], [a]
+    # Layer.forward, written out: a call costs what a small layer does
     W, b, sigma, alpha = layer.W, layer.b[:, None], layer.act.fn, layer.alpha
     zs = [W @ a_prev + b for part in parts for a_prev in _singles(part, m)]
     meter.add(len(zs) * _evaluation_work(layer, m), len(zs), len(zs))
@@ -301,7 +302,7 @@ def numeric_gradients(
     own layer on; and the meter that counted the work."""
     starts = _passes_of(net)
     meter = _Meter(check_work(net), 2 * net.depth, progress)
-    a_cache = backprop.forward(net)[1]
+    a_cache = backprop.forward_pass(net)[1]
     ends = [starts[l - 1] + 2 * layer.W.size for l, layer in enumerate(net.layers, 1)]
     tensor_ends = sorted(ends + starts[1:])
     losses: list[float] = []

@@ -18,14 +18,13 @@ import numpy as np
 
 from bpdebug.engine.activations import Array
 from bpdebug.engine.trace import Step, Trace
+from bpdebug.engine.vocabulary import KINDS
 
 TOLERANCE = 1e-3  # relative: 0.3775 for 0.377513 is right
-PHASES = {  # the kinds of step a quiz (or an exam sheet) may ask, by phase; L′ is not asked
-    "forward": ("z", "a", "loss"),
-    "backward": ("dL_da", "dact", "delta", "dW", "db"),
-    "update": ("W_new", "b_new"),
+QUIZZABLE_BY_PHASE = {  # the kinds of step a quiz (or an exam sheet) may ask; L′ is not asked
+    phase: tuple(kind for kind in kinds if kind != "loss_after") for phase, kinds in KINDS.items()
 }
-QUIZZABLE = tuple(k for kinds in PHASES.values() for k in kinds)
+QUIZZABLE = tuple(k for kinds in QUIZZABLE_BY_PHASE.values() for k in kinds)
 FLOOR = 1e-4  # an entry this much smaller than the step's largest may be answered as 0
 
 MISTAKES: dict[str, tuple[str, str]] = {

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bpdebug.engine.activations import ACTIVATIONS, Activation, Array
+from bpdebug.engine.activations import Array
+from bpdebug.engine.layers.dense import Layer
 from bpdebug.engine.losses import LOSSES, Loss
 from bpdebug.engine.optimizers import Optimizer, OptState
 
@@ -26,34 +27,6 @@ def read_only(arr: Array) -> Array:
     """Make a freshly computed array read-only in place (no copy: nothing else holds it)."""
     arr.setflags(write=False)
     return arr
-
-
-@dataclass(frozen=True)
-class Layer:
-    """A dense layer: z = W a_prev + b, a = σ(z). W is n_out × n_in, b has n_out entries."""
-
-    activation: str
-    W: Array
-    b: Array
-    alpha: float = 0.01  # leaky_relu slope for z ≤ 0; ignored by the other activations
-    # "W" and/or "b": frozen, as the network file says (`frozen = ["b"]`): the update and
-    # training keep them as they are. (Arrays that cannot be written to are "read-only".)
-    frozen: frozenset[str] = frozenset()
-
-    @property
-    def act(self) -> Activation:
-        return ACTIVATIONS[self.activation]
-
-    @property
-    def n_in(self) -> int:
-        return int(self.W.shape[1])
-
-    @property
-    def n_out(self) -> int:
-        return int(self.W.shape[0])
-
-    def __repr__(self) -> str:
-        return f"Layer({self.activation}, {self.n_in}→{self.n_out})"
 
 
 @dataclass(frozen=True)

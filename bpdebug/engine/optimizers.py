@@ -1,7 +1,7 @@
-"""The optimizers people train with, one factor at a time: momentum, Nesterov, RMSProp, Adam and
+"""The optimizers people train with, one stage at a time: momentum, Nesterov, RMSProp, Adam and
 AdamW (and plain gradient descent with weight decay), as torch.optim defines them.
 
-`update(opt, θ, ∂L/∂θ, state, η)` returns every factor of one parameter's update in order (the
+`update(opt, θ, ∂L/∂θ, state, t, η)` returns every stage of one parameter's update in order (the
 steps a person steps through: the gradient with coupled weight decay, the velocity or the
 moments, their bias corrections, the look-ahead, then the new parameter) and the state the
 next iteration starts from. The trace's update phase and training both call it, so their
@@ -95,8 +95,8 @@ def _check(key: str, value: float) -> None:
     raise ValueError(f"{key} must be in [0, 1) (at most {high:g}), got {value}")
 
 
-class Factor(NamedTuple):
-    """One factor of an update: what it is (its kind), and its value."""
+class Stage(NamedTuple):
+    """One stage of an update: what it is (its kind), and its value."""
 
     kind: str  # "g", "velocity", "lookahead", "square_avg", "exp_avg", "exp_avg_sq",
     #            "exp_avg_hat", "exp_avg_sq_hat", "decayed", "new"
@@ -109,23 +109,25 @@ def update(
     grad: Array,
     state: dict[str, Array],
     t: int,
-    lr: float,
-    keep: bool = True,
-) -> tuple[list[Factor], dict[str, Array]]:
-    """One parameter's update at step t (1, 2, …): every factor in order, the last the new
+    learning_rate: float,
+    stages: bool = True,
+) -> tuple[list[Stage], dict[str, Array]]:
+    """One parameter's update at step t (1, 2, …): every stage in order, the last the new
     parameter, and the state after it. `state` is empty at t = 1 (zeros, as torch starts).
-    `keep=False` (training): only the new parameter, the same numbers with less bookkeeping."""
+    `stages=False` (training): only the new parameter, the same numbers with less bookkeeping."""
     name, wd = opt.name, opt.get("weight_decay")
-    factors: list[Factor] = []
-    add: Callable[[Factor], object] = factors.append if keep else _ignore
+    done: list[Stage] = []
+    add: Callable[[Stage], object] = done.append if stages else _ignore
     if name == "adamw":
-        theta = theta * (1 - lr * wd)  # decoupled: the parameter shrinks, the gradient doesn't
-        add(Factor("decayed", theta))
+        theta = theta * (
+            1 - learning_rate * wd
+        )  # decoupled: the parameter shrinks, the gradient doesn't
+        add(Stage("decayed", theta))
         g = grad
     else:
         g = grad + wd * theta if wd else grad
         if wd:
-            add(Factor("g", g))
+            add(Stage("g", g))
     new_state: dict[str, Array] = {}
     if name == "sgd":
         step = g
@@ -133,17 +135,17 @@ def update(
         mu = opt.get("momentum")
         v = mu * state["velocity"] + g if "velocity" in state else g.copy()  # torch: g first
         new_state["velocity"] = v
-        add(Factor("velocity", v))
+        add(Stage("velocity", v))
         if name == "nesterov":
             step = g + mu * v
-            add(Factor("lookahead", step))
+            add(Stage("lookahead", step))
         else:
             step = v
     elif name == "rmsprop":
         alpha, eps = opt.get("alpha"), opt.get("eps")
         sq = state.get("square_avg", np.zeros_like(g)) * alpha + (1 - alpha) * (g * g)
         new_state["square_avg"] = sq
-        add(Factor("square_avg", sq))
+        add(Stage("square_avg", sq))
         step = g / (np.sqrt(sq) + eps)
     else:  # adam, adamw
         b1, b2, eps = opt.get("beta1"), opt.get("beta2"), opt.get("eps")
@@ -157,22 +159,22 @@ def update(
         v += square
         new_state["exp_avg"], new_state["exp_avg_sq"] = m, v
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
-        add(Factor("exp_avg", m))
-        add(Factor("exp_avg_sq", v))
-        add(Factor("exp_avg_hat", m_hat))
-        add(Factor("exp_avg_sq_hat", v_hat))
+        add(Stage("exp_avg", m))
+        add(Stage("exp_avg_sq", v))
+        add(Stage("exp_avg_hat", m_hat))
+        add(Stage("exp_avg_sq_hat", v_hat))
         step = np.sqrt(v_hat)
         step += eps
         np.divide(m_hat, step, out=step)  # m̂ / (√v̂ + ε), in a temporary of its own
-        step *= lr
-        factors.append(Factor("new", theta - step))
-        return factors, new_state
-    factors.append(Factor("new", theta - lr * step))
-    return factors, new_state
+        step *= learning_rate
+        done.append(Stage("new", theta - step))
+        return done, new_state
+    done.append(Stage("new", theta - learning_rate * step))
+    return done, new_state
 
 
-def _ignore(factor: Factor) -> None:
-    """Training's `add`: the factors are not kept, only computed."""
+def _ignore(stage: Stage) -> None:
+    """Training's `add`: the stages are not kept, only computed."""
 
 
 def _scaled(previous: Array | None, factor: float, like: Array) -> Array:
@@ -188,7 +190,7 @@ def run(
     opt: Optimizer,
     params: list[Array],
     grad_of: object,
-    lr: float,
+    learning_rate: float,
     iterations: int,
 ) -> tuple[list[Array], list[dict[str, Array]]]:
     """`iterations` updates of every parameter; `grad_of(params)` gives their gradients.
@@ -198,8 +200,8 @@ def run(
         grads = grad_of(params)  # type: ignore[operator]
         new_params = []
         for k, (p, g) in enumerate(zip(params, grads, strict=True)):
-            factors, state[k] = update(opt, p, g, state[k], t, lr)
-            new_params.append(factors[-1].value)
+            stages, state[k] = update(opt, p, g, state[k], t, learning_rate)
+            new_params.append(stages[-1].value)
         params = new_params
     return params, state
 

@@ -11,24 +11,38 @@ from typing import NamedTuple
 
 import numpy as np
 
+from bpdebug.engine.activations import Array
 from bpdebug.engine.losses import target_problem
 from bpdebug.engine.network import MAX_LEARNING_RATE, Network, read_only_array
+from bpdebug.engine.optimizers import DEFAULTS, HYPER_RANGES, STATE, Optimizer, OptState
+from bpdebug.engine.vocabulary import (
+    HYPER_SYMBOLS,
+    LEARNING_RATE,
+    PARAMS,
+    STATE_SYMBOLS,
+    TensorRef,
+    X,
+    Y,
+    hyper,
+    parameter,
+    state,
+    tensor_named,
+)
 from bpdebug.notation.numbers import sup
 from bpdebug.notation.parse import shown
 
 MAX_MAGNITUDE = 1e9  # the default bound on any number, as for a network file (--max-magnitude)
-HYPER_LABELS = {"momentum": "μ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "alpha": "α"}
-HYPER_LABELS["weight_decay"] = "λ"
-HYPER_NAMES = {  # what a person may type for each hyper-parameter
-    **{k: k for k in HYPER_LABELS},
-    **{v: k for k, v in HYPER_LABELS.items()},
+HYPER_NAMES = {  # what a person may type for each hyper-parameter (β₁ᵗ is not set but read)
+    **{k: k for k in HYPER_RANGES},
+    **{HYPER_SYMBOLS[k]: k for k in HYPER_RANGES},
     "β1": "beta1",
     "β2": "beta2",
     "mu": "momentum",
     "lambda": "weight_decay",
 }
-STATE_NAMES = {"velocity": "v", "square_avg": "s", "exp_avg": "m", "exp_avg_sq": "v"}
-_STATE = re.compile(r"(?P<s>[mvs])_(?P<p>[Wb]\d+)\s*\[\s*(?P<i>\d+)\s*(?:,\s*(?P<j>\d+)\s*)?\]")
+_STATE = re.compile(
+    r"(?P<s>[mvs])_(?P<p>[Wb])(?P<l>\d+)\s*\[\s*(?P<i>\d+)\s*(?:,\s*(?P<j>\d+)\s*)?\]"
+)
 
 
 class EditError(ValueError):
@@ -37,20 +51,28 @@ class EditError(ValueError):
 
 @dataclass(frozen=True, order=True)
 class ParamRef:
-    """One number: W⁽ˡ⁾[i, j], b⁽ˡ⁾[i], x[i, k] (feature i of example k), y[i, k] or η."""
+    """One number: W⁽ˡ⁾[i, j], b⁽ˡ⁾[i], x[i, k] (feature i of example k), y[i, k], η, a
+    hyper-parameter of the optimizer, or entry [i, j] of its state; an entry of `source`."""
 
-    tensor: str
-    layer: int | None = None  # 1-based for W and b
+    tensor: str  # the kind of tensor: "W", "b", "x", "y", "lr", "hyper" or "state"
+    layer: int | None = None  # 1-based for W and b (and the parameter a state belongs to)
     i: int = 0
     j: int = 0
+    which: str = ""  # "hyper": which one ("beta1"); "state": which array ("exp_avg")
+    of: str = ""  # "state": the parameter it belongs to, "W" or "b"
+
+    @property
+    def source(self) -> TensorRef:
+        """The tensor it is an entry of."""
+        return TensorRef(self.tensor, self.layer, self.which, self.of)
 
     def label(self) -> str:
         if self.tensor == "lr":
             return "η"
-        if self.tensor.startswith("opt."):
-            return HYPER_LABELS[self.tensor[4:]]
-        if self.tensor.startswith("state."):
-            return f"{self.name.split('[')[0]}{self._index()}"
+        if self.tensor == "hyper":
+            return HYPER_SYMBOLS[self.which]
+        if self.tensor == "state":
+            return f"{self.key}{self._index()}"
         if self.tensor == "b":
             return f"b{sup(self.layer or 0)}[{self.i}]"
         name = f"W{sup(self.layer or 0)}" if self.tensor == "W" else self.tensor
@@ -58,11 +80,11 @@ class ParamRef:
 
     @property
     def key(self) -> str:
-        """The operand `param` name of the tensor holding it: "W2", "b1", "x", "y", "lr"."""
-        return f"{self.tensor}{self.layer}" if self.tensor in ("W", "b") else self.tensor
+        """The screens' name of the tensor holding it: "W2", "b1", "x", "y", "lr"."""
+        return self.source.key
 
     def _index(self) -> str:
-        return f"[{self.i}]" if self.tensor.split(".")[1][0] == "b" else f"[{self.i},{self.j}]"
+        return f"[{self.i}]" if self.of == "b" else f"[{self.i},{self.j}]"
 
     @property
     def name(self) -> str:
@@ -70,63 +92,68 @@ class ParamRef:
         "m_W1[0,0]" (the optimizer's state: m, v or s of a parameter)."""
         if self.tensor == "lr":
             return "eta"
-        if self.tensor.startswith("opt."):
-            return self.tensor[4:]
-        if self.tensor.startswith("state."):
-            _, param, kind = self.tensor.split(".")
-            return f"{STATE_NAMES[kind]}_{param}{self._index()}"
+        if self.tensor == "hyper":
+            return self.which
+        if self.tensor == "state":
+            return f"{self.key}{self._index()}"
         if self.tensor == "b":
             return f"b{self.layer}[{self.i}]"
         return f"{self.key}[{self.i},{self.j}]"
 
 
-def tensor_of(net: Network, key: str) -> np.ndarray | float:
-    """The array (or η) an operand's `param` names: a parameter, the data, η, one of the
-    optimizer's hyper-parameters ("opt.beta1", "opt.beta1_t" = β₁ᵗ of this update) or its
-    state before this update ("state.W1.exp_avg", zeros before the first)."""
-    if key.startswith("opt."):
-        return optimizer_value(net, key[4:])
-    if key.startswith("state."):
-        _, param, tensor = key.split(".")
-        state = net.opt_state.of(param) if net.opt_state is not None else {}
-        if tensor in state:
-            return state[tensor]
-        shape_of = tensor_of(net, param)
-        return np.zeros(np.shape(shape_of))
-    if key == "lr":
+def entry(ref: TensorRef, i: int = 0, j: int = 0) -> ParamRef:
+    """Entry (i, j) of the tensor `ref` (a vector's entries have no j; η has one entry)."""
+    if ref.kind in ("lr", "hyper"):
+        i, j = 0, 0
+    elif ref.kind == "b" or (ref.kind == "state" and ref.of == "b"):
+        j = 0
+    return ParamRef(ref.kind, ref.layer, i, j, ref.which, ref.of)
+
+
+def value_of(net: Network, ref: TensorRef) -> Array | float:
+    """The array (or number) `ref` names: a parameter, the data, η, one of the optimizer's
+    hyper-parameters (β₁ᵗ: β₁ to the power of this update's t) or its state before this
+    update (zeros before the first)."""
+    if ref.kind == "hyper":
+        return optimizer_value(net, ref.which)
+    if ref.kind == "state":
+        arrays = net.opt_state.of(ref.param.key) if net.opt_state is not None else {}
+        if ref.which in arrays:
+            return arrays[ref.which]
+        return np.zeros(np.shape(value_of(net, ref.param)))
+    if ref.kind == "lr":
         return net.learning_rate
-    if key in ("x", "y"):
-        return net.x if key == "x" else net.y
-    layer = net.layers[int(key[1:]) - 1]
-    return layer.W if key[0] == "W" else layer.b
+    if ref.kind in ("x", "y"):
+        return net.x if ref.kind == "x" else net.y
+    layer = net.layers[(ref.layer or 0) - 1]
+    return layer.W if ref.kind == "W" else layer.b
 
 
-def optimizer_value(net: Network, hyper: str) -> float:
+def tensor_of(net: Network, key: str) -> Array | float:
+    """The array (or η) a screen's key names ("W2", "b1", "x", "y", "lr")."""
+    return value_of(net, tensor_named(key))
+
+
+def optimizer_value(net: Network, which: str) -> float:
     """A hyper-parameter of the network's optimizer; β₁ᵗ and β₂ᵗ at this update's t."""
     opt = net.optimizer
     assert opt is not None
-    if hyper.endswith("_t"):
+    if which.endswith("_t"):
         t = (net.opt_state.t if net.opt_state is not None else 0) + 1
-        return float(opt.get(hyper[:-2]) ** t)
-    return float(opt.get(hyper))
-
-
-def editable(key: str | None) -> bool:
-    """Whether an operand's tensor is one an edit can change (a parameter, the data, η)."""
-    return key is not None and not key.startswith(("opt.", "state."))
+        return float(opt.get(which[:-2]) ** t)
+    return float(opt.get(which))
 
 
 def ref_for(key: str, i: int = 0, j: int = 0) -> ParamRef:
-    """The ParamRef of entry (i, j) of the tensor an operand's `param` names."""
-    if key in ("lr", "x", "y"):
-        return ParamRef(key, None, i if key != "lr" else 0, j if key != "lr" else 0)
-    return ParamRef(key[0], int(key[1:]), i, j if key[0] == "W" else 0)
+    """The ParamRef of entry (i, j) of the tensor a screen's key names ("W2", "x", "lr")."""
+    return entry(tensor_named(key), i, j)
 
 
 def entries_of(kind: str, layer: int | None) -> str | None:
-    """The parameter whose entries a step's value has one of each: ∂L/∂W⁽ˡ⁾ and the updated
-    W⁽ˡ⁾ one per entry of W⁽ˡ⁾ ("W2"), ∂L/∂b⁽ˡ⁾ and the updated b⁽ˡ⁾ one per entry of b⁽ˡ⁾."""
-    if kind == "dW" or kind.startswith("W_"):  # W_new and the optimizer's factors of W
+    """The parameter whose entries a step's value has one of each, by its key: ∂L/∂W⁽ˡ⁾ and
+    the updated W⁽ˡ⁾ one per entry of W⁽ˡ⁾ ("W2"), ∂L/∂b⁽ˡ⁾ and the updated b⁽ˡ⁾ one per
+    entry of b⁽ˡ⁾."""
+    if kind == "dW" or kind.startswith("W_"):  # W_new and the optimizer's stages of W
         return f"W{layer}"
     if kind == "db" or kind.startswith("b_"):
         return f"b{layer}"
@@ -148,7 +175,7 @@ def parse_name(text: str, net: Network) -> ParamRef:
     entry may be left out where the tensor has only one. EditError says what is wrong."""
     typed = text.strip()
     if typed.lower() in LEARNING_RATE_NAMES:
-        return ParamRef("lr")
+        return entry(LEARNING_RATE)
     if net.optimizer is not None:
         found = _optimizer_name(typed, net)
         if found is not None:
@@ -166,66 +193,66 @@ def parse_name(text: str, net: Network) -> ParamRef:
         if not 1 <= layer <= net.depth:
             layers = "layer" if net.depth == 1 else f"layers 1 to {net.depth}"
             raise EditError(f"there is no layer {layer}: this network has {layers}")
-        key = f"{tensor}{layer}"
+        ref = parameter(tensor, layer)
     elif layer_text:
         raise EditError(f"{tensor} has no layer: name an entry, e.g. {tensor}[0,0]")
     else:
-        key = tensor
-    return _entry(net, key, typed, match["i"], match["j"])
+        ref = TensorRef(tensor)
+    return _entry(net, ref, match["i"], match["j"])
 
 
 def _optimizer_name(typed: str, net: Network) -> ParamRef | None:
     """A hyper-parameter (beta1, β₁, eps …) or a state entry (m_W1[0,0]) of the optimizer."""
-    from bpdebug.engine.optimizers import DEFAULTS, STATE
-
     opt = net.optimizer
     assert opt is not None
-    hyper = HYPER_NAMES.get(typed) or HYPER_NAMES.get(typed.lower())
-    if hyper is not None:
-        if hyper not in DEFAULTS[opt.name]:
-            raise EditError(f"{opt.name} has no {hyper}: it takes {', '.join(DEFAULTS[opt.name])}")
-        return ParamRef(f"opt.{hyper}")
+    which = HYPER_NAMES.get(typed) or HYPER_NAMES.get(typed.lower())
+    if which is not None:
+        if which not in DEFAULTS[opt.name]:
+            raise EditError(f"{opt.name} has no {which}: it takes {', '.join(DEFAULTS[opt.name])}")
+        return entry(hyper(which))
     match = _STATE.fullmatch(typed)
     if match is None:
         return None
-    kinds = [k for k in STATE[opt.name] if STATE_NAMES[k] == match["s"]]
+    kinds = [k for k in STATE[opt.name] if STATE_SYMBOLS[k] == match["s"]]
     if not kinds:
-        kept = ", ".join(STATE[opt.name]) or "none"
-        raise EditError(f"{opt.name} keeps no {match['s']}: its state is {kept}")
-    key = f"state.{match['p']}.{kinds[0]}"
+        held = ", ".join(STATE[opt.name]) or "none"
+        raise EditError(f"{opt.name} keeps no {match['s']}: its state is {held}")
+    of = parameter(match["p"], int(match["l"]))
     try:
-        shape = np.shape(tensor_of(net, key))
+        shape = np.shape(value_of(net, state(kinds[0], of)))
     except (IndexError, ValueError):
-        raise EditError(f"there is no {match['p']} in this network") from None
-    ref = ParamRef(key, None, int(match["i"]), int(match["j"] or 0))
+        raise EditError(f"there is no {of.key} in this network") from None
+    i, j = int(match["i"]), int(match["j"] or 0)
+    ref = ParamRef("state", of.layer, i, j, kinds[0], of.kind)
     if ref.i >= shape[0] or (len(shape) == 2 and ref.j >= shape[1]):
-        raise EditError(f"{ref.name} is outside {match['p']}, which is {'×'.join(map(str, shape))}")
+        raise EditError(f"{ref.name} is outside {of.key}, which is {'×'.join(map(str, shape))}")
     return ref
 
 
-def _entry(net: Network, key: str, typed: str, i: str | None, j: str | None) -> ParamRef:
-    """Entry (i, j) of tensor `key`, checked against its shape (a lone entry may be left out)."""
-    shape = np.shape(tensor_of(net, key))
+def _entry(net: Network, tensor: TensorRef, i: str | None, j: str | None) -> ParamRef:
+    """Entry (i, j) of `tensor`, checked against its shape (a lone entry may be left out)."""
+    key = tensor.key
+    shape = np.shape(value_of(net, tensor))
     dims = f"{shape[0]}×{shape[1]}" if len(shape) == 2 else f"a vector of {shape[0]}"
     if i is None:
         if int(np.prod(shape)) != 1:
             example = f"{key}[0,0]" if len(shape) == 2 else f"{key}[0]"
             raise EditError(f"{key} is {dims}: name one entry, e.g. {example}")
-        return ref_for(key)
+        return entry(tensor)
     if len(shape) == 1 and j is not None:
         raise EditError(f"{key} is {dims}: one index, e.g. {key}[{i}]")
     if len(shape) == 2 and j is None:
         if shape[1] != 1:
             raise EditError(f"{key} is {dims}: two indices, e.g. {key}[{i},0]")
         j = "0"
-    ref = ref_for(key, int(i), int(j or 0))
+    ref = entry(tensor, int(i), int(j or 0))
     if ref.i >= shape[0] or (len(shape) == 2 and ref.j >= shape[1]):
         raise EditError(f"{ref.name} is outside {key}, which is {dims}")
     return ref
 
 
 def get_value(net: Network, ref: ParamRef) -> float:
-    value = tensor_of(net, ref.key)
+    value = value_of(net, ref.source)
     if isinstance(value, float):
         return value
     return float(value[ref.i, ref.j] if value.ndim == 2 else value[ref.i])
@@ -252,7 +279,7 @@ def set_value(
     same ranges a network file is held to: `max_magnitude` is its --max-magnitude)."""
     if not math.isfinite(value):
         raise EditError(f"{value} is not a finite number")
-    if ref.tensor.startswith(("opt.", "state.")):
+    if not ref.source.editable:
         return _set_optimizer_value(net, ref, value, max_magnitude)
     if ref.tensor == "lr":
         if not 0 < value <= MAX_LEARNING_RATE:
@@ -286,34 +313,31 @@ def set_value(
 
 def _set_optimizer_value(net: Network, ref: ParamRef, value: float, limit: float) -> Network:
     """A hyper-parameter (held to the file's ranges) or one entry of the optimizer's state."""
-    from bpdebug.engine.optimizers import Optimizer, OptState
-
     opt = net.optimizer
     if opt is None:
         raise EditError("this network has no [optimizer]")
-    if ref.tensor.startswith("opt."):
+    if ref.tensor == "hyper":
         try:
-            new_opt = Optimizer(opt.name, {**opt.hyper, ref.tensor[4:]: value})
+            new_opt = Optimizer(opt.name, {**opt.hyper, ref.which: value})
         except ValueError as exc:
             raise EditError(str(exc)) from None
         return net.with_optimizer(new_opt, net.opt_state)
     if abs(value) > limit:
         raise EditError(f"{value:g} is outside ±{limit:g} (the --max-magnitude limit)")
-    _, param, kind = ref.tensor.split(".")
-    if kind in ("square_avg", "exp_avg_sq") and value < 0:
+    if ref.which in ("square_avg", "exp_avg_sq") and value < 0:
         raise EditError("a running mean of squares cannot be negative")
-    arr = np.array(tensor_of(net, ref.tensor))
+    arr = np.array(value_of(net, ref.source))
     arr[(ref.i, ref.j) if arr.ndim == 2 else (ref.i,)] = value
-    state = net.opt_state or OptState()
-    tensors = {k: dict(v) for k, v in state.tensors.items()}
-    tensors.setdefault(param, {})[kind] = read_only_array(arr)
-    return net.with_optimizer(opt, OptState(state.t, tensors))
+    before = net.opt_state or OptState()
+    tensors = {k: dict(v) for k, v in before.tensors.items()}
+    tensors.setdefault(ref.source.param.key, {})[ref.which] = read_only_array(arr)
+    return net.with_optimizer(opt, OptState(before.t, tensors))
 
 
 def _check_in_range(net: Network, ref: ParamRef) -> None:
     if ref.tensor in ("W", "b") and not 1 <= (ref.layer or 0) <= net.depth:
         raise EditError(f"there is no layer {ref.layer}")
-    shape = np.shape(tensor_of(net, ref.key))
+    shape = np.shape(value_of(net, ref.source))
     i_ok = 0 <= ref.i < shape[0]
     j_ok = len(shape) < 2 or 0 <= ref.j < shape[1]
     if not (i_ok and j_ok):
@@ -328,7 +352,7 @@ def _check_targets(net: Network, y: np.ndarray) -> None:
 
 def all_refs(net: Network) -> list[ParamRef]:
     """Every editable number, in file order: η, then each layer's W and b, then x and y."""
-    refs = [ParamRef("lr")]
+    refs = [entry(LEARNING_RATE)]
     for l, layer in enumerate(net.layers, start=1):
         refs += [ParamRef("W", l, i, j) for i, j in np.ndindex(layer.W.shape)]
         refs += [ParamRef("b", l, i) for i in range(layer.b.size)]
@@ -350,17 +374,17 @@ def differences(old: Network, new: Network) -> list[Change]:
     layer's W and b, then x and y. nan equals nan here: only real changes are listed."""
     out = []
     if old.learning_rate != new.learning_rate:
-        out.append(Change(ParamRef("lr"), old.learning_rate, new.learning_rate))
-    keys = [f"{t}{l}" for l in range(1, new.depth + 1) for t in "Wb"] + ["x", "y"]
-    for key in keys:
-        a = np.asarray(tensor_of(old, key), dtype=float)
-        b = np.asarray(tensor_of(new, key), dtype=float)
+        out.append(Change(entry(LEARNING_RATE), old.learning_rate, new.learning_rate))
+    tensors = [parameter(p, l) for l in range(1, new.depth + 1) for p in PARAMS] + [X, Y]
+    for tensor in tensors:
+        a = np.asarray(value_of(old, tensor), dtype=float)
+        b = np.asarray(value_of(new, tensor), dtype=float)
         if a.shape != b.shape:
-            raise ValueError(f"{key} is {a.shape} in one network and {b.shape} in the other")
+            raise ValueError(f"{tensor.key} is {a.shape} in one network and {b.shape} in the other")
         with np.errstate(invalid="ignore"):
             same = (a == b) | (np.isnan(a) & np.isnan(b))
         for flat in np.flatnonzero(~same):
             index = np.unravel_index(flat, a.shape)
             i, j = int(index[0]), int(index[1]) if len(index) == 2 else 0
-            out.append(Change(ref_for(key, i, j), float(a[index]), float(b[index])))
+            out.append(Change(entry(tensor, i, j), float(a[index]), float(b[index])))
     return out

@@ -1,8 +1,9 @@
 """The trace: one immutable step per value a person would compute by hand.
 
-`build_trace` runs the equations of `backprop` in order and keeps each result. What each step
-*is* — its formula and which earlier steps or parameters it reads — comes from the plan
-(`plan.py`), built once per network shape; a trace is the plan plus this iteration's values.
+`build_trace` runs backprop's loop (backprop.py, through the fast path as training does) with
+a recorder that keeps every factor, then the update. What each step *is* — its formula and
+which earlier steps or parameters it reads — comes from the plan (`plan/`), built once per
+network shape; a trace is the plan plus this iteration's values.
 Steps are assembled from the two when someone looks at them. The screen is a cursor over the
 steps; it computes nothing.
 """
@@ -17,26 +18,23 @@ from typing import NamedTuple, cast
 import numpy as np
 
 from bpdebug.engine.activations import Array
-from bpdebug.engine.backprop import (
-    activation,
-    hidden_error,
-    loss,
-    loss_of,
-    output_error,
-    weighted_input,
-)
-from bpdebug.engine.flat import gradient_sums, unflatten, updated_params
+from bpdebug.engine.backprop import loss_of
+from bpdebug.engine.flat import flat_gradients, updated_params
 from bpdebug.engine.network import Network, read_only
 from bpdebug.engine.optimizers import OptState, plain, update
-from bpdebug.engine.params import editable, entries_of, tensor_of
-from bpdebug.engine.plan import KIND_TITLES, PER_EXAMPLE, PHASES, Plan, plan_for, shape_key
+from bpdebug.engine.params import entries_of, value_of
+from bpdebug.engine.plan.planner import OperandPlan, Plan
+from bpdebug.engine.plan.steps import plan_for, shape_key
+from bpdebug.engine.update import pick, trained
+from bpdebug.engine.vector import unflatten
+from bpdebug.engine.vocabulary import PER_EXAMPLE
 from bpdebug.notation import expr as ex
 from bpdebug.notation import layout
 from bpdebug.notation.layout import HIDDEN, INLINE_MAX, Bound, Equation
 from bpdebug.notation.numbers import DIGITS, shape_text
 from bpdebug.notation.text import text
 
-__all__ = ["KIND_TITLES", "PHASES", "Operand", "Step", "Trace", "build_trace"]
+__all__ = ["Operand", "Step", "Trace", "build_trace"]
 
 
 def _for_example(e: ex.Expr, k: str) -> ex.Expr:
@@ -58,7 +56,7 @@ class Operand(NamedTuple):
     name: str  # its symbol as text
     value: Array | float
     step: int | None = None  # index of the step that produced it
-    param: str | None = None  # "W2", "b2", "x", "y" or "lr" when it is not a step
+    param: str | None = None  # the tensor's key when it is not a step: "W2", "x", "lr", "beta1"
     symbol: ex.Expr = ex.Sym("?")
     per_example: bool = False  # one column per example
     entries: str | None = None  # the parameter it has one value per entry of ("W2" for ∂L/∂W⁽²⁾)
@@ -143,67 +141,61 @@ class Step(NamedTuple):
 
 
 Key = tuple[str, int | None]  # (kind, layer): what a value is, as the plan names it
+Values = dict[Key, Array | float]
 
 
-def _values(
-    net: Network, plan: Plan
-) -> tuple[dict[Key, Array | float], Array | None, OptState | None]:
+class _EveryFactor:
+    """Keeps every factor of the backward pass, by the plan's (kind, layer)."""
+
+    factors = True
+
+    def __init__(self, values: Values, keys: tuple[dict[str, Key], ...]) -> None:
+        self.values, self.keys = values, keys
+
+    def backward(
+        self, l: int, dL_da: Array | None, dact: Array | None, delta: Array, dW: Array, db: Array
+    ) -> None:
+        assert dL_da is not None and dact is not None  # `factors`: always given
+        v, k = self.values, self.keys[l]
+        v[k["dL_da"]], v[k["dact"]], v[k["delta"]] = dL_da, dact, delta
+        v[k["dW"]], v[k["db"]] = dW, db  # views of the flat gradient, divided by m after
+
+
+def _values(net: Network, plan: Plan) -> tuple[Values, Array | None, OptState | None]:
     """Every step's value but L′, by (kind, layer), and the updated parameters in one vector
-    (None if some are frozen). The equations are backprop's; the gradients and the update
-    go through one flat vector, as in training (flat.py)."""
-    v: dict[Key, Array | float] = {}
+    (None if some are frozen). Backprop's loop computes them as training does (flat.py),
+    a recorder keeping each layer's factors; then the update, plain or by the optimizer."""
+    v: Values = {}
     keys = plan.layer_keys  # keys[l]["z"] is ("z", l), made once per shape
-    z: dict[int, Array] = {}
-    a: dict[int, Array] = {0: net.x}
-    for l, layer in enumerate(net.layers, start=1):
-        z[l] = v[keys[l]["z"]] = weighted_input(layer.W, a[l - 1], layer.b)
-        a[l] = v[keys[l]["a"]] = activation(layer, z[l])
-    L = net.depth
-    v["loss", None] = loss(net.loss_fn, z[L], a[L], net.y)
-    flat_grad = np.empty(plan.layout.size)
-    grads = unflatten(flat_grad, plan.layout)
-    delta = flat_grad  # replaced by δ⁽ᴸ⁾ first
-    for l in range(L, 0, -1):
-        layer, k = net.layers[l - 1], keys[l]
-        if l == L:
-            factors = output_error(layer, net.loss_fn, z[l], a[l], net.y)
-        else:
-            factors = hidden_error(layer, net.layers[l].W, delta, z[l], a[l])
-        v[k["dL_da"]], v[k["dact"]], v[k["delta"]] = factors
-        delta = factors[2]
-        gradient_sums(delta, a[l - 1], *grads[l - 1])
-        v[k["dW"]], v[k["db"]] = grads[l - 1]
-    flat_grad /= net.batch_size
+    value, flat_grad, (z, a) = flat_gradients(net, plan.layout, _EveryFactor(v, keys))
+    for l in range(1, net.depth + 1):
+        v[keys[l]["z"]], v[keys[l]["a"]] = z[l], a[l]
+    v["loss", None] = value
     if not plain(net.optimizer):
-        state = _optimizer_steps(net, v, grads)
-        return v, None, state
-    new, theta = updated_params(net, flat_grad, plan.layout, plan.keeps_some)
+        return v, None, _optimizer_stages(net, v, unflatten(flat_grad, plan.layout))
+    new, theta = updated_params(net, flat_grad, plan.layout, plan.freezes_some)
     for l, (W, b) in enumerate(new, start=1):
         v[keys[l]["W_new"]], v[keys[l]["b_new"]] = W, b
     return v, theta, net.opt_state
 
 
-def _optimizer_steps(
-    net: Network, v: dict[Key, Array | float], grads: list[tuple[Array, Array]]
-) -> OptState:
-    """Each parameter's update factor by factor (optimizers.py), into the values; the state
-    the next iteration starts from."""
+def _optimizer_stages(net: Network, v: Values, grads: list[tuple[Array, Array]]) -> OptState:
+    """Each trained parameter's update stage by stage (optimizers.py), into the values (a
+    frozen one's update is itself); the state the next iteration starts from."""
     opt = net.optimizer
     assert opt is not None
     before = net.opt_state or OptState()
     t = before.t + 1
+    params = [(layer.W, layer.b) for layer in net.layers]
+    for l, (W, b) in enumerate(params, start=1):  # frozen: kept; the trained are replaced
+        v["W_new", l], v["b_new", l] = W, b
     tensors: dict[str, dict[str, Array]] = {}
-    for l, layer in enumerate(net.layers, start=1):
-        for name, theta, grad in (("W", layer.W, grads[l - 1][0]), ("b", layer.b, grads[l - 1][1])):
-            if name in layer.frozen:
-                v[f"{name}_new", l] = theta
-                continue
-            factors, state = update(
-                opt, theta, grad.copy(), before.of(f"{name}{l}"), t, net.learning_rate
-            )
-            for f in factors:
-                v[f"{name}_{f.kind}", l] = f.value
-            tensors[f"{name}{l}"] = {k: read_only(a) for k, a in state.items()}
+    for ref in trained(net.layers):
+        theta, grad = pick(params, ref), pick(grads, ref).copy()
+        stages, after = update(opt, theta, grad, before.of(ref.key), t, net.learning_rate)
+        for stage in stages:
+            v[f"{ref.kind}_{stage.kind}", ref.layer] = stage.value
+        tensors[ref.key] = {k: read_only(a) for k, a in after.items()}
     return OptState(t, tensors)
 
 
@@ -307,22 +299,7 @@ class Trace:
 
     def _assemble(self, index: int) -> Step:
         sp = self.plan.steps[index]
-        ops = tuple(
-            Operand(
-                op.name,
-                self.value(op.step)
-                if op.step is not None
-                else tensor_of(self.network, op.param or ""),
-                op.step,
-                op.param,
-                op.symbol,
-                op.per_example,
-                (op.param if editable(op.param) else None)
-                if op.step is None
-                else self._entries(op.step),
-            )
-            for op in sp.operands
-        )
+        ops = tuple(self._operand(op) for op in sp.operands)
         return Step(
             index,
             sp.phase,
@@ -337,6 +314,17 @@ class Trace:
             sp.symbol,
             sp.formula,
         )
+
+    def _operand(self, op: OperandPlan) -> Operand:
+        """An operand with its value: an earlier step's, or the network's tensor it names."""
+        if op.step is not None:
+            value, entries = self.value(op.step), self._entries(op.step)
+            return Operand(op.name, value, op.step, None, op.symbol, op.per_example, entries)
+        assert op.tensor is not None
+        key = op.tensor.key
+        entries = key if op.tensor.editable else None
+        value = value_of(self.network, op.tensor)
+        return Operand(op.name, value, None, key, op.symbol, op.per_example, entries)
 
     def _entries(self, index: int) -> str | None:
         sp = self.plan.steps[index]

@@ -8,7 +8,7 @@ It can also stop when the loss diverges (it rose K iterations in a row, or passe
 first value), or when asked to. Nothing here is recorded per step: that is the trace's job.
 
 The update is bit for bit the trace's (tests/engine/test_training.py): θ + (−η·g), written into the
-gradient's own buffer, checked, then copied over θ; with an optimizer, its factors
+gradient's own buffer, checked, then copied over θ; with an optimizer, its stages
 (optimizers.update) over the whole parameter vector, the state carried along.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from bpdebug.engine.activations import Array
 from bpdebug.engine.backprop import loss_of
-from bpdebug.engine.flat import Probe, flat_gradients, keep_frozen, layout_of, parameters, unflatten
+from bpdebug.engine.flat import flat_gradients, layout_of, parameters
 from bpdebug.engine.flow import (  # the record of the gradient flow; its names are training's too
     FLOW_FIELDS,
     HISTORY_ROWS,
@@ -37,6 +37,8 @@ from bpdebug.engine.flow import (  # the record of the gradient flow; its names 
 )
 from bpdebug.engine.network import Network, read_only
 from bpdebug.engine.optimizers import STATE, OptState, plain, update
+from bpdebug.engine.update import descend, frozen_mask, keep_frozen, pick, trained
+from bpdebug.engine.vector import unflatten
 
 __all__ = [
     "DIVERGING",
@@ -92,6 +94,22 @@ class Run(NamedTuple):
         return len(self.losses) - 1 + self.dropped
 
 
+class Probe:
+    """What training keeps of a pass for its gradient-flow row: z⁽ˡ⁾ (the dead relu units)
+    and δ⁽ˡ⁾ (‖δ‖), l = 1..L; a recorder of backprop's loop that wants no other factor."""
+
+    factors = False
+
+    def __init__(self) -> None:
+        self.z: dict[int, Array] = {}
+        self.delta: dict[int, Array] = {}
+
+    def backward(
+        self, l: int, dL_da: Array | None, dact: Array | None, delta: Array, dW: Array, db: Array
+    ) -> None:
+        self.delta[l] = delta
+
+
 class Descent:
     """Gradient descent that records only the losses and the gradient flow.
 
@@ -116,14 +134,11 @@ class Descent:
         self._theta = parameters(net).copy()  # ours to change
         self._own = unflatten(self._theta, self._layout)  # views: W⁽ˡ⁾ is self._own[l - 1][0]
         self._work = net.with_params(self._own)
-        self._minus_eta = -net.learning_rate
+        self._learning_rate = net.learning_rate
         self._relu = [layer.activation == "relu" for layer in net.layers]
         self._W_spans = [(w, b) for w, b, *_ in self._layout.spans]  # W⁽ˡ⁾ in the vector
-        kept = np.zeros(self._layout.size, dtype=bool)
-        for layer, (W, b) in zip(net.layers, unflatten(kept, self._layout), strict=True):
-            W[...] = "W" in layer.frozen
-            b[...] = "b" in layer.frozen
-        self._kept = kept if kept.any() else None  # where the update must not write
+        self._frozen = frozen_mask(net.layers, self._layout)  # where the update must not write
+        self._trained = trained(net.layers)
         self.recorder = Recorder(net.depth, every, cap)
         # An optimizer other than plain descent: its state, carried from update to update.
         self._opt = None if plain(net.optimizer) else net.optimizer
@@ -131,11 +146,6 @@ class Descent:
         self._t, self._tensors = state.t, {k: dict(v) for k, v in state.tensors.items()}
         self._next = self._theta.copy()  # where the optimizer writes each update
         self._next_views = unflatten(self._next, self._layout)
-        self._keys = [
-            (f"{p}{l}", p in layer.frozen)
-            for l, layer in enumerate(net.layers, start=1)
-            for p in ("W", "b")
-        ]
         # The optimizers are elementwise: with a state for every parameter (or none yet), one
         # call on the whole vector gives each entry exactly what a call per parameter would.
         self._flat: dict[str, Array] | None = self._flat_state()
@@ -154,17 +164,19 @@ class Descent:
         if not (force or self.recorder.wants(k)):
             return
         theta, relu = self._theta, self._relu
+        layers = range(1, len(relu) + 1)
         cols = {
-            "delta": [norm(probe.delta[l]) for l in range(1, len(relu) + 1)],
+            "delta": [norm(probe.delta[l]) for l in layers],
             "dW": [norm(grad[w:b]) for w, b in self._W_spans],
             "W": [norm(theta[w:b]) for w, b in self._W_spans],
         }
-        dead = [dead_units(z) if r else -1 for z, r in zip(probe.z, relu, strict=False)]
+        dead = [dead_units(probe.z[l]) if relu[l - 1] else -1 for l in layers]
         self.recorder.add(k, value, cols, dead, force)
 
     def _pass(self) -> tuple[float, Array, Probe]:
-        probe = Probe([], {})
-        value, grad = flat_gradients(self._work, self._layout, probe)
+        probe = Probe()
+        value, grad, (z, _) = flat_gradients(self._work, self._layout, probe)
+        probe.z = z
         self.losses.append(value)
         if not self._all_losses and len(self.losses) > KEPT_LOSSES:
             self._dropped += len(self.losses) - 3
@@ -184,12 +196,10 @@ class Descent:
                 self._record(value, grad, probe)
                 if self._opt is not None:
                     new, pending = self._optimizer_step(grad)
-                else:
-                    new, pending = grad, None
-                    new *= self._minus_eta
-                    new += self._theta  # (−η·g) + θ: the trace's bits
-                if self._kept is not None:  # frozen entries stay bit for bit, even if g is nan
-                    np.copyto(new, self._theta, where=self._kept)
+                else:  # into the gradient's own buffer: the trace's bits
+                    new, pending = descend(self._theta, grad, self._learning_rate, grad), None
+                if self._frozen is not None:  # frozen entries stay bit for bit, even if g is nan
+                    np.copyto(new, self._theta, where=self._frozen)
                 if not math.isfinite(float(new.sum())) and not np.isfinite(new).all():
                     k = self._k
                     self.stopped = "nonfinite"
@@ -213,12 +223,11 @@ class Descent:
             return {
                 k: {n: read_only(a.copy()) for n, a in v.items()} for k, v in self._tensors.items()
             }
-        out: dict[str, dict[str, Array]] = {}
         views = {name: unflatten(vector, self._layout) for name, vector in self._flat.items()}
-        for k, (key, frozen) in enumerate(self._keys):
-            if not frozen:
-                out[key] = {n: read_only(v[k // 2][k % 2].copy()) for n, v in views.items()}
-        return out
+        return {
+            ref.key: {n: read_only(pick(v, ref).copy()) for n, v in views.items()}
+            for ref in self._trained
+        }
 
     def _flat_state(self) -> dict[str, Array] | None:
         """The state as vectors laid out like θ, if every trained parameter has it all (or
@@ -226,15 +235,13 @@ class Descent:
         if self._opt is None or not self._tensors:
             return {} if self._opt is not None else None
         names = STATE[self._opt.name]
-        trained = [key for key, frozen in self._keys if not frozen]
-        if any(set(self._tensors.get(key, {})) != set(names) for key in trained):
+        if any(set(self._tensors.get(ref.key, {})) != set(names) for ref in self._trained):
             return None
         flat = {name: np.zeros(self._layout.size) for name in names}
         for name, vector in flat.items():
             views = unflatten(vector, self._layout)
-            for k, (key, frozen) in enumerate(self._keys):
-                if not frozen:
-                    views[k // 2][k % 2][...] = self._tensors[key][name]
+            for ref in self._trained:
+                pick(views, ref)[...] = self._tensors[ref.key][name]
         return flat
 
     def _optimizer_step(self, grad: Array) -> tuple[Array, object]:
@@ -242,30 +249,29 @@ class Descent:
         opt = self._opt
         assert opt is not None
         if self._flat is not None:
-            lr, t = -self._minus_eta, self._t + 1
-            factors, state = update(opt, self._theta, grad, self._flat, t, lr, keep=False)
-            return factors[-1].value, state
+            learning_rate, t = self._learning_rate, self._t + 1
+            stages, state = update(
+                opt, self._theta, grad, self._flat, t, learning_rate, stages=False
+            )
+            return stages[-1].value, state
         return self._optimizer_step_per_parameter(grad)
 
     def _optimizer_step_per_parameter(
         self, grad: Array
     ) -> tuple[Array, dict[str, dict[str, Array]]]:
-        """The optimizer's update of every parameter (the trace's factors, optimizers.py),
+        """The optimizer's update of every trained parameter (the trace's stages, optimizers.py),
         into a new vector, and the state it leads to (kept only if the update is finite)."""
         opt = self._opt
         assert opt is not None
         new = self._next  # frozen entries were copied once and are never written
         pending: dict[str, dict[str, Array]] = {}
-        views = self._next_views
         grads = unflatten(grad, self._layout)
-        lr, t = -self._minus_eta, self._t + 1
-        for k, (key, frozen) in enumerate(self._keys):
-            if frozen:
-                continue
-            theta, g = self._own[k // 2][k % 2], grads[k // 2][k % 2]
-            state = self._tensors.get(key, {})
-            factors, pending[key] = update(opt, theta, g, state, t, lr, keep=False)
-            np.copyto(views[k // 2][k % 2], factors[-1].value)
+        learning_rate, t = self._learning_rate, self._t + 1
+        for ref in self._trained:
+            theta, g = pick(self._own, ref), pick(grads, ref)
+            state = self._tensors.get(ref.key, {})
+            stages, pending[ref.key] = update(opt, theta, g, state, t, learning_rate, stages=False)
+            np.copyto(pick(self._next_views, ref), stages[-1].value)
         return new, pending
 
     def _ensure_last_row(self, value: float, probe: Probe) -> None:
@@ -274,7 +280,7 @@ class Descent:
         if self.recorder.wants(k):
             return
         with np.errstate(all="ignore"):  # its gradient again: the buffer now holds the update
-            _, grad = flat_gradients(self._work, self._layout)
+            _, grad, _ = flat_gradients(self._work, self._layout)
         self._record(value, grad, probe, force=True)
 
     def _should_stop(self, value: float) -> bool:

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from bpdebug.engine import Step, Trace
-from bpdebug.engine.plan import KIND_TITLES
+from bpdebug.engine.vocabulary import KIND_TITLES
 from bpdebug.files.atomic import read_bounded
 from bpdebug.files.validate import NetworkFileError
 from bpdebug.notation.parse import shown

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from bpdebug.engine import Network, Step, Trace
-from bpdebug.engine.backprop import fused
+from bpdebug.engine.layers.dense import fused
 from bpdebug.notation import DIGITS, num, shape_text, sup
 from bpdebug.notation.layout import HIDDEN
 from bpdebug.notation.mathml import NAMES

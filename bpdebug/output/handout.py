@@ -16,7 +16,7 @@ from bpdebug.engine import Network, Step
 from bpdebug.engine.activations import ACTIVATIONS
 from bpdebug.engine.losses import LOSSES
 from bpdebug.engine.optimizers import plain
-from bpdebug.engine.plan import KIND_TITLES, param_symbol
+from bpdebug.engine.vocabulary import KIND_TITLES, param_symbol
 from bpdebug.notation import Equation, latex, mathml, num, numbers, result, symbolic
 from bpdebug.notation.boxes import Box, Mo, Row, Text
 from bpdebug.notation.latex import escape as latex_escape

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpdebug.engine import Step, Trace
-from bpdebug.engine.plan import PHASES
+from bpdebug.engine.vocabulary import PHASES
 from bpdebug.notation import num
 from bpdebug.notation.parse import shown, whole_number
 

@@ -19,8 +19,16 @@ from typing import NamedTuple
 import numpy as np
 
 from bpdebug.engine import Step, Trace
-from bpdebug.engine.grading import PHASES, QUIZZABLE, TOLERANCE, Variant, close, fit, grade
-from bpdebug.engine.plan import KIND_TITLES
+from bpdebug.engine.grading import (
+    QUIZZABLE,
+    QUIZZABLE_BY_PHASE,
+    TOLERANCE,
+    Variant,
+    close,
+    fit,
+    grade,
+)
+from bpdebug.engine.vocabulary import KIND_TITLES
 from bpdebug.notation.parse import matrix
 
 HINTS = ("the formula", "the formula with its numbers", "the value")
@@ -34,12 +42,12 @@ def parse_kinds(text: str) -> frozenset[str] | None:
         return None
     kinds: set[str] = set()
     for word in words:
-        if word in PHASES:
-            kinds.update(PHASES[word])
+        if word in QUIZZABLE_BY_PHASE:
+            kinds.update(QUIZZABLE_BY_PHASE[word])
         elif word in QUIZZABLE:
             kinds.add(word)
         else:
-            known = ", ".join((*PHASES, *QUIZZABLE))
+            known = ", ".join((*QUIZZABLE_BY_PHASE, *QUIZZABLE))
             raise ValueError(f"{word[:30]!r} is not a phase or a kind of step ({known}, all)")
     return frozenset(kinds)
 

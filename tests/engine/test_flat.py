@@ -1,5 +1,6 @@
-"""The fast path (engine/flat.py: the trace's gradients and update, training) computes the
-reference equations' numbers (engine/backprop.py), bit for bit, on random networks of every
+"""The fast path (engine/flat.py: backprop's loop summing into one flat vector, the trace's
+gradients and update, training) computes the reference's numbers (engine/backprop.py: the same
+loop, each tensor in an array of its own), bit for bit, on random networks of every
 activation × loss, with frozen parameters and through overflow."""
 
 from __future__ import annotations

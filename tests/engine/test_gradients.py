@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpdebug.engine import Network, build_trace
-from bpdebug.engine.backprop import activation, weighted_input
 from bpdebug.engine.gradcheck import numeric_gradient, relative_error
 
 TOL = 1e-6
@@ -20,8 +19,7 @@ def example_losses_from_z(net: Network, l: int, z: np.ndarray) -> np.ndarray:
     layer = net.layers[l]
     a = layer.act(z, layer.alpha)
     for nxt in net.layers[l + 1 :]:
-        z = weighted_input(nxt.W, a, nxt.b)
-        a = activation(nxt, z)
+        z, a = nxt.forward(a)
     return net.loss_fn.value(z, a, net.y)
 
 

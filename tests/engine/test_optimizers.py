@@ -116,12 +116,14 @@ def test_five_iterations_equal_torch_optim(seed: int, pair: int, name: str, deca
             assert close(value, ts[TORCH_STATE[key]].numpy()), key
 
 
-def test_each_factor_is_its_formula_from_the_values_before_it() -> None:
+def test_each_stage_is_its_formula_from_the_values_before_it() -> None:
     rng = np.random.default_rng(0)
     theta, g = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     m0, v0 = rng.normal(size=(2, 3)), rng.uniform(0.1, 1, (2, 3))
     opt = Optimizer("adam", {"weight_decay": 0.1})
-    factors, state = update(opt, theta, g, {"exp_avg": m0, "exp_avg_sq": v0}, t=3, lr=0.01)
+    factors, state = update(
+        opt, theta, g, {"exp_avg": m0, "exp_avg_sq": v0}, t=3, learning_rate=0.01
+    )
     kinds = [f.kind for f in factors]
     assert kinds == ["g", "exp_avg", "exp_avg_sq", "exp_avg_hat", "exp_avg_sq_hat", "new"]
     f = {x.kind: x.value for x in factors}
@@ -134,7 +136,7 @@ def test_each_factor_is_its_formula_from_the_values_before_it() -> None:
         f["new"], theta - 0.01 * (f["exp_avg_hat"] / (np.sqrt(f["exp_avg_sq_hat"]) + 1e-8))
     )
     assert state["exp_avg"] is f["exp_avg"]
-    nesterov, _ = update(Optimizer("nesterov"), theta, g, {"velocity": m0}, t=2, lr=0.1)
+    nesterov, _ = update(Optimizer("nesterov"), theta, g, {"velocity": m0}, t=2, learning_rate=0.1)
     v = 0.9 * m0 + g
     assert [x.kind for x in nesterov] == ["velocity", "lookahead", "new"]
     assert np.array_equal(nesterov[1].value, g + 0.9 * v)
@@ -188,7 +190,7 @@ FORMULAS = {  # each factor step from its operands, in the order the step reads 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_each_factor_step_is_its_formula_from_the_values_on_screen(name: str) -> None:
+def test_each_stage_step_is_its_formula_from_the_values_on_screen(name: str) -> None:
     net = with_optimizer(name, weight_decay=0.01)
     trace = build_trace(build_trace(net).updated)  # t = 2: the state is not zeros
     factors = [

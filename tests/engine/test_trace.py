@@ -11,7 +11,7 @@ import pytest
 from conftest import random_network, valid_pairs
 
 from bpdebug.engine import Layer, Network, build_trace, read_only_array, train
-from bpdebug.engine.backprop import gradients, output_error, sgd_step
+from bpdebug.engine.backprop import gradients, sgd_step
 from bpdebug.engine.flat import flatten
 from bpdebug.engine.params import ParamRef, set_value
 
@@ -145,7 +145,7 @@ def test_saturated_units_give_finite_values_without_warnings(
             z = W @ net.x
             a = layer.act(z, layer.alpha)
             per_example = net.loss_fn.value(z, a, y)
-            _, _, delta = output_error(layer, net.loss_fn, z, a, y)
+            _, _, delta = layer.output_error(net.loss_fn, z, a, y)
     assert np.isfinite(loss_value) and np.all(np.isfinite(per_example))
     assert np.all(np.isfinite(delta))
     assert all(np.all(np.isfinite(dW)) and np.all(np.isfinite(db)) for dW, db in grads)

@@ -1,9 +1,18 @@
 """The plan of the update phase: today's θ ← θ − η ∂L/∂θ per parameter, or, with an optimizer,
-each of its factors as a step of its own (the values come from engine/optimizers.py)."""
+each of its stages as a step of its own (the values come from engine/optimizers.py)."""
 
 from __future__ import annotations
 
-from bpdebug.engine.plan.planner import R0, R1, R2, R3, R4, OperandPlan, Planner, symbol
+from bpdebug.engine.plan.planner import R0, R1, R2, R3, R4, OperandPlan, Planner
+from bpdebug.engine.vocabulary import (
+    LEARNING_RATE,
+    PARAMS,
+    STATE_SYMBOLS,
+    hyper,
+    parameter,
+    state,
+    symbol,
+)
 from bpdebug.notation import expr as ex
 from bpdebug.notation.numbers import sup
 from bpdebug.notation.prose import Math, Prose
@@ -11,16 +20,16 @@ from bpdebug.notation.prose import Math, Prose
 
 def plan_update(
     p: Planner,
-    depth: int,
-    kept: tuple[frozenset[str], ...],
+    frozen: tuple[frozenset[str], ...],
     optimizer: tuple[str, bool] | None = None,
 ) -> None:
-    lr = p.param("lr")
-    for l in range(1, depth + 1):
-        for name in ("W", "b"):
-            old = p.param(f"{name}{l}")
+    """Each layer's W⁽ˡ⁾ then b⁽ˡ⁾ (`frozen[l - 1]`: those it leaves be), then L′."""
+    learning_rate = p.tensor(LEARNING_RATE)
+    for l, leaves in enumerate(frozen, start=1):
+        for name in PARAMS:
+            old = p.tensor(parameter(name, l))
             lhs = symbol(name, l)
-            if name in kept[l - 1]:
+            if name in leaves:
                 note = Prose(
                     Math(f"{name}{sup(l)}"),
                     " is frozen in the network file: the update keeps it as it is",
@@ -29,10 +38,10 @@ def plan_update(
                 continue
             grad = p.step(f"d{name}", l)
             if optimizer is not None:
-                _plan_optimizer(p, l, name, optimizer, old, lr, grad)
+                _plan_optimizer(p, l, name, optimizer, old, learning_rate, grad)
                 continue
             rhs = ex.Sub(R0, ex.MatMul(R1, R2))
-            p.add("update", l, f"{name}_new", lhs, rhs, old, lr, grad, relation="←")
+            p.add("update", l, f"{name}_new", lhs, rhs, old, learning_rate, grad, relation="←")
     p.add(
         "update",
         None,
@@ -50,24 +59,24 @@ def _plan_optimizer(
     name: str,
     optimizer: tuple[str, bool],
     old: OperandPlan,
-    lr: OperandPlan,
+    learning_rate: OperandPlan,
     grad: OperandPlan,
 ) -> None:
-    """One parameter's update factor by factor (engine/optimizers.py computes the values)."""
+    """One parameter's update stage by stage (engine/optimizers.py computes the values)."""
     opt, decays = optimizer
-    key = f"{name}{l}"
+    theta = parameter(name, l)
 
-    def hyper(h: str) -> OperandPlan:
-        return p.param(f"opt.{h}")
+    def hyper_op(h: str) -> OperandPlan:
+        return p.tensor(hyper(h))
 
-    def state(t: str) -> OperandPlan:
-        return p.param(f"state.{key}.{t}")
+    def state_op(t: str) -> OperandPlan:
+        return p.tensor(state(t, theta))
 
-    def factor(kind: str, base: str, rhs: ex.Expr, *ops: OperandPlan) -> OperandPlan:
-        """A factor step; one that updates the optimizer's state is written with ←."""
+    def stage(kind: str, base: str, rhs: ex.Expr, *ops: OperandPlan) -> OperandPlan:
+        """A stage's step; one that updates the optimizer's state is written with ←."""
         lhs = ex.Sym(base, str(l), sub=name)
-        rel = "←" if kind in STATE_KINDS else "="
-        note = FACTOR_NOTES.get(kind, "")
+        rel = "←" if kind in STATE_SYMBOLS else "="
+        note = STAGE_NOTES.get(kind, "")
         p.add("update", l, f"{name}_{kind}", lhs, rhs, *ops, relation=rel, note=note)
         return p.step(f"{name}_{kind}", l)
 
@@ -84,31 +93,32 @@ def _plan_optimizer(
     g = grad
     if opt == "adamw":
         shrink = ex.MatMul(ex.Paren(ex.Sub(ex.Const(1), ex.MatMul(R1, R2))), R0)
-        old = factor("decayed", name + "\u0303", shrink, old, lr, hyper("weight_decay"))
+        old = stage(
+            "decayed", name + "\u0303", shrink, old, learning_rate, hyper_op("weight_decay")
+        )
     elif decays:
         plus = ex.Add(R0, ex.MatMul(R1, R2))
-        g = factor("g", "g", plus, grad, hyper("weight_decay"), old)
+        g = stage("g", "g", plus, grad, hyper_op("weight_decay"), old)
     if opt == "sgd":
-        new(step_rule, old, lr, g)
+        new(step_rule, old, learning_rate, g)
     elif opt in ("momentum", "nesterov"):
         velocity = ex.Add(ex.MatMul(R0, R1), R2)
-        v = factor("velocity", "v", velocity, hyper("momentum"), state("velocity"), g)
+        v = stage("velocity", "v", velocity, hyper_op("momentum"), state_op("velocity"), g)
         if opt == "nesterov":
-            v = factor("lookahead", "d", ex.Add(R0, ex.MatMul(R1, R2)), g, hyper("momentum"), v)
-        new(step_rule, old, lr, v)
+            v = stage("lookahead", "d", ex.Add(R0, ex.MatMul(R1, R2)), g, hyper_op("momentum"), v)
+        new(step_rule, old, learning_rate, v)
     elif opt == "rmsprop":
-        s = factor("square_avg", "s", mean_sq, hyper("alpha"), state("square_avg"), g)
-        new(adaptive, old, lr, g, s, hyper("eps"))
+        s = stage("square_avg", "s", mean_sq, hyper_op("alpha"), state_op("square_avg"), g)
+        new(adaptive, old, learning_rate, g, s, hyper_op("eps"))
     else:  # adam, adamw
-        m = factor("exp_avg", "m", mean, hyper("beta1"), state("exp_avg"), g)
-        v = factor("exp_avg_sq", "v", mean_sq, hyper("beta2"), state("exp_avg_sq"), g)
-        m_hat = factor("exp_avg_hat", "m\u0302", corrected, m, hyper("beta1_t"))
-        v_hat = factor("exp_avg_sq_hat", "v\u0302", corrected, v, hyper("beta2_t"))
-        new(adaptive, old, lr, m_hat, v_hat, hyper("eps"))
+        m = stage("exp_avg", "m", mean, hyper_op("beta1"), state_op("exp_avg"), g)
+        v = stage("exp_avg_sq", "v", mean_sq, hyper_op("beta2"), state_op("exp_avg_sq"), g)
+        m_hat = stage("exp_avg_hat", "m\u0302", corrected, m, hyper_op("beta1_t"))
+        v_hat = stage("exp_avg_sq_hat", "v\u0302", corrected, v, hyper_op("beta2_t"))
+        new(adaptive, old, learning_rate, m_hat, v_hat, hyper_op("eps"))
 
 
-STATE_KINDS = frozenset({"velocity", "square_avg", "exp_avg", "exp_avg_sq"})
-FACTOR_NOTES = {
+STAGE_NOTES = {
     "g": "coupled weight decay: λθ is added to the gradient (L2 regularisation)",
     "decayed": "decoupled weight decay (AdamW): θ shrinks by ηλ before the Adam step",
     "velocity": "momentum: the velocity remembers past gradients (zero before the first update)",

@@ -16,7 +16,7 @@ import numpy as np
 from rich.text import Text
 
 from bpdebug.engine import Step, Trace
-from bpdebug.engine.plan import KIND_TITLES
+from bpdebug.engine.vocabulary import KIND_TITLES
 from bpdebug.notation import DIGITS, INLINE_MAX, Equation, num, shape_text, text
 from bpdebug.notation import layout as lay
 from bpdebug.notation.boxes import Box, Mi, Row
