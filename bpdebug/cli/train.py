@@ -57,11 +57,11 @@ def _check_arguments(args: argparse.Namespace) -> None:
             f"bpdebug train: -n {args.iterations:,} is more than {args.max_iterations:,} "
             "iterations; --max-iterations raises the limit"
         )
-    eta = args.learning_rate
-    if eta is not None and not 0 < eta <= MAX_LEARNING_RATE:
+    learning_rate = args.learning_rate
+    if learning_rate is not None and not 0 < learning_rate <= MAX_LEARNING_RATE:
         raise UsageError(
             f"bpdebug train: --learning-rate must be above 0 and at most {MAX_LEARNING_RATE:g} "
-            f"(as a file's learning_rate), got {eta:g}"
+            f"(as a file's learning_rate), got {learning_rate:g}"
         )
     rows = -(-(args.iterations + 1) // args.every) + 1  # every K-th from 0, and the last
     if args.log and rows > args.max_log_rows:

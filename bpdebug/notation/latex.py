@@ -94,7 +94,7 @@ def latex(box: Box) -> str:
     raise TypeError(f"no LaTeX for {type(box).__name__}")
 
 
-# The optimizers' symbols (engine/plan.py): each as the texts set it.
+# The optimizers' symbols (engine/vocabulary.py): each as the texts set it.
 SYMBOLS = {
     "β₁": r"\beta_1",
     "β₂": r"\beta_2",
