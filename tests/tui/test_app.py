@@ -346,10 +346,10 @@ async def test_d_shows_every_digit_and_back() -> None:
         await pilot.press("n")  # a⁽¹⁾ = σ(0.5)
         full = repr(float(np.asarray(app.trace[1].value).item()))
         assert "= 0.622459" in panel(app) and full not in panel(app)
-        assert "L = 0.0760835" in app.status
+        assert "L = 0.0760835" in app.view.status
         await pilot.press("d")
         assert app.digits is None
-        assert f"= {full}" in panel(app) and f"L = {app.trace.loss!r}" in app.status
+        assert f"= {full}" in panel(app) and f"L = {app.trace.loss!r}" in app.view.status
         app.select(ParamRef("W", 2, 0, 0))
         edited = set_value(app.network, ParamRef("W", 2, 0, 0), 1.23456789012)
         app.change_network(edited)

@@ -54,7 +54,7 @@ async def test_editing_a_weight_retraces_and_shows_the_differences() -> None:
         np.testing.assert_array_equal(delta.matrix, new - old)
         text = " ".join(linear(app.query_one(StepPanel).text.plain.splitlines()))
         assert "was [0.00877135; 0.00995425] Δ [-4.83338e-05; 1.71092e-05]" in text
-        assert f"L = {app.before.loss:.6g} → {app.trace.loss:.6g} (edit)" in app.status
+        assert f"L = {app.before.loss:.6g} → {app.trace.loss:.6g} (edit)" in app.view.status
         assert "1 change · unsaved" in str(app.query_one("#editbar").render())
 
 
@@ -65,8 +65,11 @@ async def test_nudge_and_its_step() -> None:
         await pilot.press("plus")
         assert get_value(app.network, ParamRef("b", 2, 1)) == 0.6 + 0.1
         await pilot.press("slash", "minus", "minus")
-        assert app.nudge == pytest.approx(0.01)
-        assert get_value(app.network, ParamRef("b", 2, 1)) == 0.6 + 0.1 - app.nudge - app.nudge
+        assert app.view.nudge == pytest.approx(0.01)
+        assert (
+            get_value(app.network, ParamRef("b", 2, 1))
+            == 0.6 + 0.1 - app.view.nudge - app.view.nudge
+        )
         assert same_trace(app.trace, build_trace(app.network))
 
 
