@@ -64,6 +64,16 @@ class NetworkDiagram(CachedStyles, Widget):
         """What the panel shows: "units", or "graph" (the seed's computational graph)."""
         return "graph" if self.shown.graph else "units"
 
+    @property
+    def graph_start(self) -> int:
+        """The first node of the graph in view (it scrolls by whole nodes to the step's)."""
+        return self._graph_start or 0
+
+    @property
+    def graph_x(self) -> int:
+        """The first column of the graph in view."""
+        return self._graph_x
+
     def show(self, shown: DiagramShown) -> None:
         """Draw `shown`: numbers at its precision, the values of the steps it veils (a quiz
         asks for them) as ?."""
