@@ -1,6 +1,8 @@
-"""The step-debugger: a cursor over a session's trace. The session (session.py) holds the
-work; the App turns keys into calls on it and shows the result in the widgets. Nothing here
-computes a gradient: an edit or a new file makes a new trace.
+"""The step-debugger: a cursor over a session's trace. The session (session/session.py)
+holds the work, the view state (view_state.py) where the screen is and how it shows the work;
+the App turns keys into calls on them and hands each panel what it draws (views/panels.py).
+Its controllers (controllers/) are parts of it for one job each, typed against one Protocol
+(debugger.py). Nothing here computes a gradient: an edit or a new file makes a new trace.
 """
 
 from __future__ import annotations
