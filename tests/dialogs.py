@@ -14,3 +14,16 @@ async def type_into(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(focused, Input)
     focused.value = text
     await pilot.press("enter")
+
+
+async def run_training(pilot, count: int) -> None:  # type: ignore[no-untyped-def]
+    """T and `count` iterations, then the run's result: the training worker's own, awaited
+    (a pause cannot tell whether the worker has even started), which closes the dialog and
+    reaches the app."""
+    from bpdebug.tui.screens import TrainScreen
+
+    await pilot.press("T")
+    dialog = pilot.app.screen
+    assert isinstance(dialog, TrainScreen)
+    await dialog.start(count).wait()
+    await pilot.pause()

@@ -3,7 +3,8 @@ per layer, a cluster per layer, forward edges labelled with their operation and 
 labelled with their local derivative; what each step of a trace produces and travels; and the
 graph as Graphviz DOT (laid out by `dot` when it is installed).
 
-One model, two pictures: the app's graph view (tui/widgets/graph_view.py) and `bpdebug graph`.
+One model, two pictures: the app's graph view (tui/views/graph_picture.py, drawn by the
+diagram panel, tui/widgets/diagram.py) and `bpdebug graph`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""The step-debugger: a cursor over a session's trace. The session (session.py) holds the
-work; the App turns keys into calls on it and shows the result in the widgets. Nothing here
-computes a gradient: an edit or a new file makes a new trace.
+"""The step-debugger: a cursor over a session's trace. The session (session/session.py)
+holds the work, the view state (view_state.py) where the screen is and how it shows the work;
+the App turns keys into calls on them and hands each panel what it draws (views/panels.py).
+Its controllers (controllers/) are parts of it for one job each, typed against one Protocol
+(debugger.py). Nothing here computes a gradient: an edit or a new file makes a new trace.
 """
 
 from __future__ import annotations
@@ -13,18 +15,13 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.notifications import SeverityLevel
-from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
 from bpdebug.engine import Network, Step, Trace
-from bpdebug.engine.gradcheck import CheckReport, check_gradients
-from bpdebug.engine.params import (
-    ParamRef,
-    get_value,
-)
+from bpdebug.engine.gradcheck import check_gradients
 from bpdebug.files.netfile import Limits
-from bpdebug.notation import DIGITS, num
+from bpdebug.notation import DIGITS
 from bpdebug.session import cursor as moves
 from bpdebug.session.outbox import Folder
 from bpdebug.session.quiz import Quiz
@@ -41,7 +38,11 @@ from bpdebug.tui.keys import KEYS, keys_for
 from bpdebug.tui.palette import DebuggerCommands
 from bpdebug.tui.screens.dialog import Dialog
 from bpdebug.tui.textual_private import Guarded, take_notifications
+from bpdebug.tui.view_state import ViewState
+from bpdebug.tui.views import panels
 from bpdebug.tui.views.checking import gradient_check
+from bpdebug.tui.views.phases import colours
+from bpdebug.tui.views.value_blocks import Block
 from bpdebug.tui.widgets import (
     EditBar,
     KeyBar,
@@ -53,7 +54,6 @@ from bpdebug.tui.widgets import (
     ValuesView,
 )
 from bpdebug.tui.widgets.key_bar import key_hints
-from bpdebug.tui.widgets.values import Block
 
 MIN_SIZE = (50, 14)  # below this the layout gives way to a notice
 CHECK_MAX_PARAMS = 5_000  # finite differences in the app: 2 forward passes per parameter
@@ -81,8 +81,6 @@ class BPDebugApp(
     BINDINGS: ClassVar[list[BindingType]] = [*KEYS]
     COMMANDS = App.COMMANDS | {DebuggerCommands}
 
-    cursor: var[int] = var(0, init=False)  # a var: no full-screen repaint, the widgets redraw
-
     def __init__(
         self, network: Network, limits: Limits | None = None, offer_recovered: bool = False
     ) -> None:
@@ -91,16 +89,10 @@ class BPDebugApp(
         self.limits = limits or Limits()
         self.offer_recovered = offer_recovered  # look for work kept by an earlier session
         self.ready = False
-        self.session = Session(network)
-        self.selected = ParamRef("W", 1, 0, 0)  # the parameter e, + and − change
+        self.session = Session(network)  # the work
+        self.view = ViewState()  # where the screen is and how it shows the work
         self.held: list[tuple[str, str, SeverityLevel, float | None]] = []  # see notify
-        self.nudge = 0.1
-        self.checking = False  # show finite differences beside ∂L/∂W and ∂L/∂b
-        self._report: tuple[Trace, CheckReport] | None = None
-        self.digits: int | None = DIGITS  # significant digits shown; None: every digit
-        self.example: int | None = None  # the example (column) of a batch being followed
-        self.status = ""  # the title bar's "iteration k · L = …"
-        self._said, self._said_at = "", 0.0  # the last message `say` showed, and when
+        self.said, self._said_at = "", 0.0  # the last message `say` showed, and when
 
     # The session's state, read where the screen needs it.
     trace = property(lambda self: self.session.trace)
@@ -112,6 +104,12 @@ class BPDebugApp(
     breakpoints = property(lambda self: self.session.breakpoints)
     conditions = property(lambda self: self.session.conditions)
     dirty = property(lambda self: self.session.dirty)
+
+    # The view state, read where the screen is asked about (tests, the command line).
+    cursor = property(lambda self: self.view.cursor)
+    selected = property(lambda self: self.view.selected)
+    digits = property(lambda self: self.view.digits)
+    example = property(lambda self: self.view.example)
 
     # ------------------------------------------------------------------ layout
 
@@ -129,7 +127,7 @@ class BPDebugApp(
             yield Tape(id="tape")
             yield LossPlot(id="loss")
         with Vertical(id="main"):
-            yield NetworkDiagram(self.trace, self.trace[0], id="diagram")
+            yield NetworkDiagram(panels.diagram_shown(self.session, self.view, True), id="diagram")
             yield StepPanel(id="step")
             yield ValuesView(id="values")
             yield EditBar(id="editbar")
@@ -179,9 +177,9 @@ class BPDebugApp(
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A notification, unless the same one is still on screen (a key held down)."""
         now = time.monotonic()
-        if self._said == message and now - self._said_at < self.NOTIFICATION_TIMEOUT:
+        if self.said == message and now - self._said_at < self.NOTIFICATION_TIMEOUT:
             return
-        self._said, self._said_at = message, now
+        self.said, self._said_at = message, now
         self.notify(message, severity=severity)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -224,92 +222,74 @@ class BPDebugApp(
         self.query_one(Tape).load(trace)
         self.fit_side(self.size.width)  # a new file's formulas may need another width
         cursor = min(max(cursor, 0), len(trace) - 1)
-        if cursor != self.cursor:
-            self.cursor = cursor  # the watcher shows the step
+        if cursor != self.view.cursor:
+            self.move_to(cursor)
         else:
             self.show_step(keep_scroll)
         self.show_losses()
 
     def reload(self) -> None:
         """The session changed (an edit, undo, training): show its trace where we are."""
-        self.load_trace(self.trace, self.cursor, keep_scroll=True)
+        self.load_trace(self.trace, self.view.cursor, keep_scroll=True)
 
-    def watch_cursor(self) -> None:
-        # Next/Prev are not dimmed at the ends: re-checking bindings costs more than a whole
-        # step. The step panel's "step k of N" says where.
-        self.selected = follow(self.trace[self.cursor], self.selected, self.network)
+    def move_to(self, index: int) -> None:
+        """The cursor on another step: the selection follows it (onto the tensor the step is
+        about), and every panel shows the step. Next/Prev are not dimmed at the ends:
+        re-checking bindings costs more than a whole step (the step panel says where)."""
+        self.view.cursor = index
+        self.view.selected = follow(self.trace[index], self.view.selected, self.network)
         self.show_step()
 
     def show_step(self, keep_scroll: bool = False) -> None:
         """Every panel at the cursor; a quiz's hidden values (`veil`) written ? on each."""
-        step = self.trace[self.cursor]
-        baseline = self.session.baseline
-        before = baseline[self.cursor] if baseline is not None else None
-        since = self.session.baseline_name
-        tall = self.size.height >= 30
-        followed = self.example if self.example is not None else 0
-        digits, example = self.digits, self.example
-        veiled = self.veil(example)
-        if self.loss_hidden() != self.plot_hides_loss:  # L is shown now (L′'s step writes it)
+        view = self.view
+        step = self.trace[view.cursor]
+        self.veil(view.example)
+        if self.loss_hidden() != view.plot_hides_loss:  # L is shown now (L′'s step writes it)
             self.show_losses()
         hints = self.quiz_hints(step)  # None unless a quiz hides this step's value
-        diagram = self.query_one(NetworkDiagram)
-        diagram.show(self.trace, step, 6 if tall else 3, followed, digits, veiled)
-        extra_blocks, extra_line = self.gradient_check_view(step)
-        self.query_one(StepPanel).show(
-            self.trace, step, before, extra_line, digits, example, since, hints, veiled
-        )
-        self.query_one(ValuesView).show(
-            step, before, self.selected, keep_scroll, extra_blocks, digits, example, since, veiled
-        )
+        tall = self.size.height >= 30
+        self.query_one(NetworkDiagram).show(panels.diagram_shown(self.session, view, tall))
+        check_blocks, check_line = self.gradient_check_view(step)
+        colour = colours(self)[step.phase]
+        shown = panels.step_shown(self.session, view, check_line, hints, colour)
+        self.query_one(StepPanel).show(shown)
+        values = panels.values_shown(self.session, view, check_blocks)
+        self.query_one(ValuesView).show(values, keep_scroll)
         tape = self.query_one(Tape)
         tape.mask(self.quiz_masked())
-        tape.show(self.cursor, self.breakpoints)
+        tape.show(view.cursor, self.breakpoints)
         self.show_edit_state()
         self.maybe_show_score()
 
     def show_edit_state(self) -> None:
         """The header's iteration and loss (from the baseline's → now's, and which baseline:
         "(edit)", "(undo)", "(since the file)"); the edit bar."""
-        loss = num(self.trace.loss, self.digits)
-        baseline = self.session.baseline
-        if self.loss_hidden():
-            loss, baseline = "?", None  # asked for: not told
-        if baseline is not None and baseline.loss != self.trace.loss:
-            which = "since the file" if self.session.against_file else self.session.action
-            loss = f"{num(baseline.loss, self.digits)} → {loss} ({which})"
-        self.status = f"iteration {self.iteration} · L = {loss}"  # the step is in its panel
-        self.query_one(TitleBar).show(self.trace.network.name or "bpdebug", self.status)
-        value = get_value(self.network, self.selected)
-        edits = len(self.undo_stack)
-        bar = self.query_one(EditBar)
-        bar.show(
-            self.selected.label(),
-            value,
-            self.nudge,
-            edits,
-            self.dirty,
-            self.digits,
-            "Δ vs file" if self.session.against_file else "",
-        )
+        self.view.status = panels.status_line(self.session, self.view, self.loss_hidden())
+        self.query_one(TitleBar).show(self.trace.network.name or "bpdebug", self.view.status)
+        self.query_one(EditBar).show(panels.edit_shown(self.session, self.view))
 
     def gradient_check_view(self, step: Step) -> tuple[tuple[Block, ...], str]:
         """At a dW/db step with the check on: ĝ and the relative error, and the cost line."""
-        if not self.checking or step.kind not in ("dW", "db") or step.index in self.veiled:
+        view = self.view
+        if not view.checking or step.kind not in ("dW", "db") or step.index in view.veiled:
             return (), ""  # (ĝ beside a gradient a quiz asks for would give it away)
         if self.network.n_params > CHECK_MAX_PARAMS:
             return (), (
                 f"gradient check: {self.network.n_params:,} parameters are more than "
                 f"{CHECK_MAX_PARAMS:,}; run bpdebug check on the file"
             )
-        if self._report is None or self._report[0] is not self.trace:  # once per trace
-            self._report = (self.trace, check_gradients(self.network))
-        return gradient_check(self._report[1], step, self.digits)
+        if view.check is None or view.check[0] is not self.trace:  # once per trace
+            view.check = (self.trace, check_gradients(self.network))
+        return gradient_check(view.check[1], step, view.digits)
 
     # ------------------------------------------------------------------ moving
 
     def go(self, index: int) -> None:
-        self.cursor = min(max(index, 0), len(self.trace) - 1)
+        """The cursor on step `index` (within the trace); nothing is redrawn if it is there."""
+        index = min(max(index, 0), len(self.trace) - 1)
+        if index != self.view.cursor:
+            self.move_to(index)
 
     def action_step(self, delta: int) -> None:
         last = len(self.trace) - 1
@@ -350,9 +330,9 @@ class BPDebugApp(
     # ------------------------------------------------------------------ what to show
 
     def action_toggle_check(self) -> None:
-        self.checking = not self.checking
+        self.view.checking = checking = not self.view.checking
         self.show_step(keep_scroll=True)
-        state = "on: ∂L/∂W and ∂L/∂b steps show central differences" if self.checking else "off"
+        state = "on: ∂L/∂W and ∂L/∂b steps show central differences" if checking else "off"
         self.notify(f"Gradient check {state}")
 
     def action_toggle_digits(self) -> None:
@@ -360,7 +340,7 @@ class BPDebugApp(
 
     def set_digits(self, digits: int | None) -> None:
         """Show every number to `digits` significant figures (None: every digit)."""
-        self.digits = digits
+        self.view.digits = digits
         self.show_step(keep_scroll=True)
         self.show_losses()
         said = "every digit" if digits is None else f"{digits} significant digits"
@@ -377,7 +357,7 @@ class BPDebugApp(
         self.follow_example(k if 0 <= k < m else None)
 
     def follow_example(self, k: int | None) -> None:
-        self.example = k
+        self.view.example = k
         self.show_step(keep_scroll=True)
 
     def action_why(self) -> None:
@@ -389,15 +369,16 @@ class BPDebugApp(
         symbol = f"∂L/∂{ref.label()}"
         used = {step.index, self.trace.find("delta", ref.layer).index}
         used |= {f.step for path in chain.paths for f in path.factors if f.step is not None}
-        secret = bool(used & self.veiled)  # a product or sum would give an asked value away
+        veiled = self.view.veiled
+        secret = bool(used & veiled)  # a product or sum would give an asked value away
         # the gradient is on the values panel from its step on; before, it could give a factor
-        hidden = step.index in self.veiled or (secret and self.cursor < step.index)
+        hidden = step.index in veiled or (secret and self.cursor < step.index)
         dialog = screens.ChainScreen(
             chain,
             symbol,
             step.index,
             self.digits,
-            self.veiled,
+            veiled,
             secret,
             hidden,
             lambda k: chain_for(self.trace, ref, k),
@@ -417,12 +398,25 @@ class BPDebugApp(
     # ------------------------------------------------------------------ views
 
     def action_toggle_graph(self) -> None:
-        view = self.query_one(NetworkDiagram).toggle_view()
+        """The diagram: units ⇄ the computational graph."""
+        self.view.graph = graph = not self.view.graph
+        diagram = self.query_one(NetworkDiagram)
+        diagram.show(diagram.shown._replace(graph=graph))
         self.say(
             "Diagram: the computational graph (m: units)"
-            if view == "graph"
+            if graph
             else "Diagram: units (m: the graph)"
         )
+
+    def replace_network(self, network: Network, saved: bool = True) -> None:
+        """Start afresh on another network: no breakpoints, history or edits carry over, and
+        a quiz starts again (the same questions, no answers yet)."""
+        self.session.replace(network, saved)
+        self.view.start_afresh()
+        self.renew_quiz()
+        self.load_trace(self.trace)
+        if saved:
+            self.notify(f"Opened {network.name or network.source}")
 
 
 def make_app(

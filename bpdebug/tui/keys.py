@@ -1,198 +1,214 @@
-"""Every key of the debugger, with what it does: the key bar, the help screen and the README
-are written from this one table."""
+"""Every key of the debugger, with what it does: the key bar, the help screen and the
+command palette are written from this one table, and a test holds the README's key table to
+it (tests/tui/test_key_table.py: the same keys)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 from textual.binding import Binding
 
-KEYS: list[Binding] = [
-    Binding("n,right,space", "step(1)", "Next", tooltip="next step"),
-    Binding("p,left", "step(-1)", "Prev", tooltip="previous step"),
-    Binding(
+
+class Key(NamedTuple):
+    """One row of the key table: the keys (Textual's names, comma-separated), the action
+    they run, the key bar's label, what it does (the help screen's line, the palette's
+    help) and its title in the command palette (empty: not offered there)."""
+
+    keys: str
+    action: str
+    label: str
+    does: str
+    command: str = ""
+    shown: bool = False  # on the key bar (a narrow one drops the least used first)
+
+
+TABLE: list[Key] = [
+    Key("n,right,space", "step(1)", "Next", "next step", shown=True),
+    Key("p,left", "step(-1)", "Prev", "previous step", shown=True),
+    Key(
         "right_square_bracket",
         "next_layer",
         "Layer",
-        tooltip="first step of the next layer (or phase)",
+        "first step of the next layer (or phase)",
+        shown=True,
     ),
-    Binding(
+    Key(
         "left_square_bracket",
         "previous_layer",
         "Layer back",
-        show=False,
-        tooltip="start of this layer's steps, then the one before",
+        "start of this layer's steps, then the one before",
     ),
-    Binding("1", "phase('forward')", "Fwd", show=False, tooltip="start of the forward phase"),
-    Binding("2", "phase('backward')", "Bwd", show=False, tooltip="start of the backward phase"),
-    Binding("3", "phase('update')", "Upd", show=False, tooltip="start of the update phase"),
-    Binding("home", "first", "First", show=False, tooltip="first step"),
-    Binding("end", "last", "Last", show=False, tooltip="last step"),
-    Binding("g", "go_to", "Go to", show=False, tooltip="go to a step by number"),
-    Binding("b", "toggle_breakpoint", "Break", tooltip="toggle a breakpoint on this step"),
-    Binding(
+    Key("1", "phase('forward')", "Fwd", "start of the forward phase", "Go to the forward phase"),
+    Key("2", "phase('backward')", "Bwd", "start of the backward phase", "Go to the backward phase"),
+    Key("3", "phase('update')", "Upd", "start of the update phase", "Go to the update phase"),
+    Key("home", "first", "First", "first step", "Go to the first step"),
+    Key("end", "last", "Last", "last step", "Go to the last step"),
+    Key("g", "go_to", "Go to", "go to a step by number", "Go to step …"),
+    Key(
+        "b",
+        "toggle_breakpoint",
+        "Break",
+        "toggle a breakpoint on this step",
+        "Toggle breakpoint",
+        shown=True,
+    ),
+    Key(
         "B",
         "breakpoints",
         "Breakpoints",
-        show=False,
-        tooltip="breakpoints panel: list, remove, add conditions",
+        "breakpoints panel: list, remove, add conditions",
+        "Breakpoints…",
     ),
-    Binding(
+    Key(
         "c",
         "continue",
         "Cont",
-        show=False,
-        tooltip="continue to the next breakpoint (or the end)",
+        "continue to the next breakpoint (or the end)",
+        "Continue to the next breakpoint",
     ),
-    Binding(
-        "C",
-        "continue_back",
-        "Back",
-        show=False,
-        tooltip="back to the previous breakpoint (or the start)",
+    Key("C", "continue_back", "Back", "back to the previous breakpoint (or the start)"),
+    Key(
+        "e",
+        "edit",
+        "Edit",
+        "type a new value for the selected parameter",
+        "Edit a parameter…",
+        shown=True,
     ),
-    Binding("e", "edit", "Edit", tooltip="type a new value for the selected parameter"),
-    Binding(
-        "plus,equals_sign",
-        "nudge(1)",
-        "+",
-        show=False,
-        tooltip="nudge the selected parameter up by the nudge step",
-    ),
-    Binding(
-        "minus",
-        "nudge(-1)",
-        "−",
-        show=False,
-        tooltip="nudge the selected parameter down by the nudge step",
-    ),
-    Binding(
-        "asterisk",
-        "scale_nudge(10)",
-        "×10",
-        show=False,
-        tooltip="make the nudge step 10× larger",
-    ),
-    Binding(
-        "slash",
-        "scale_nudge(0.1)",
-        "÷10",
-        show=False,
-        tooltip="make the nudge step 10× smaller",
-    ),
-    Binding(
-        "w",
-        "why",
-        "Why",
-        show=False,
-        tooltip="why this gradient: the chain rule on every path (, . examples)",
-    ),
-    Binding(
-        "f",
-        "toggle_check",
-        "Check",
-        show=False,
-        tooltip="gradient check: central differences beside ∂L/∂W and ∂L/∂b",
-    ),
-    Binding(
+    Key("plus,equals_sign", "nudge(1)", "+", "nudge the selected parameter up by the nudge step"),
+    Key("minus", "nudge(-1)", "−", "nudge the selected parameter down by the nudge step"),
+    Key("asterisk", "scale_nudge(10)", "×10", "make the nudge step 10× larger"),
+    Key("slash", "scale_nudge(0.1)", "÷10", "make the nudge step 10× smaller"),
+    Key("w", "why", "Why", "why this gradient: the chain rule on every path (, . examples)"),
+    Key("f", "toggle_check", "Check", "gradient check: central differences beside ∂L/∂W and ∂L/∂b"),
+    Key(
         "d",
         "toggle_digits",
         "Digits",
-        show=False,
-        tooltip="numbers to 6 significant digits, or every digit (full precision)",
+        "numbers to 6 significant digits, or every digit (full precision)",
     ),
-    Binding(
+    Key(
         "full_stop,greater_than_sign",
         "example(1)",
         "Example",
-        show=False,
-        tooltip="follow the next example (column) of a batch, then all of it",
+        "follow the next example (column) of a batch, then all of it",
     ),
-    Binding(
+    Key(
         "comma,less_than_sign",
         "example(-1)",
         "Example back",
-        show=False,
-        tooltip="follow the previous example (column) of a batch",
+        "follow the previous example (column) of a batch",
     ),
-    Binding(
+    Key(
         "D",
         "toggle_baseline",
         "Δ vs",
-        show=False,
-        tooltip="differences against the last action, or against the file",
+        "differences against the last action, or against the file",
+        "Δ against the file or the last action",
     ),
-    Binding(
+    Key(
         "v",
         "changes",
         "Changes",
-        show=False,
-        tooltip="every number changed since the file, old → new; r resets to the file",
+        "every number changed since the file, old → new; r resets to the file",
+        "Changes since the file…",
     ),
-    Binding("u", "undo", "Undo", tooltip="undo the last edit or training"),
-    Binding("U,ctrl+r", "redo", "Redo", show=False, tooltip="redo what was undone"),
-    Binding(
+    Key("u", "undo", "Undo", "undo the last edit or training", "Undo", shown=True),
+    Key("U,ctrl+r", "redo", "Redo", "redo what was undone", "Redo"),
+    Key(
         "t",
         "train_one",
         "Train",
-        tooltip="apply this update: the next iteration (a quiz counts the rest shown)",
+        "apply this update: the next iteration (a quiz counts the rest shown)",
+        "Train one iteration",
+        shown=True,
     ),
-    Binding(
+    Key(
         "T",
         "train_many",
         "Train N",
-        show=False,
-        tooltip="train N iterations (asks N); stops at nan, inf or divergence",
+        "train N iterations (asks N); stops at nan, inf or divergence",
+        "Train N iterations…",
     ),
-    Binding(
+    Key(
         "m",
         "toggle_graph",
         "Graph",
-        show=False,
-        tooltip="diagram: units ⇄ the computational graph (x, z, a, L, W and b)",
+        "diagram: units ⇄ the computational graph (x, z, a, L, W and b)",
+        "Diagram: units or graph",
     ),
-    Binding(
+    Key(
         "G",
         "flow",
         "Flow",
-        show=False,
-        tooltip="gradient flow per layer over time: ‖δ‖, ‖∂L/∂W‖, ‖W‖, dead relu units",
+        "gradient flow per layer over time: ‖δ‖, ‖∂L/∂W‖, ‖W‖, dead relu units",
+        "Gradient flow",
     ),
-    Binding(
+    Key(
         "P",
         "pin",
         "Pin",
-        show=False,
-        tooltip="pin the loss curve; the next run is drawn beside it (again: unpin)",
+        "pin the loss curve; the next run is drawn beside it (again: unpin)",
+        "Pin the loss curve",
     ),
-    Binding(
+    Key(
         "Q",
         "quiz",
         "Quiz",
-        show=False,
-        tooltip="quiz: asked values are ? on every panel until answered (again: off)",
+        "quiz: asked values are ? on every panel until answered (again: off)",
+        "Quiz on/off…",
     ),
-    Binding("a", "answer", "Answer", show=False, tooltip="quiz: answer this step's value"),
-    Binding("h", "hint", "Hint", show=False, tooltip="quiz: the next hint (after a wrong answer)"),
-    Binding("S", "score", "Score", show=False, tooltip="quiz: the score, per phase and kind"),
-    Binding("ctrl+s", "save", "Save", tooltip="save the network to a new file"),
-    Binding(
+    Key("a", "answer", "Answer", "quiz: answer this step's value", "Quiz: answer this step…"),
+    Key("h", "hint", "Hint", "quiz: the next hint (after a wrong answer)", "Quiz: hint"),
+    Key("S", "score", "Score", "quiz: the score, per phase and kind", "Quiz: score"),
+    Key("ctrl+s", "save", "Save", "save the network to a new file", "Save network…", shown=True),
+    Key(
         "o",
         "open",
         "Open",
-        show=False,
-        tooltip="open a file or sample: a list filtered as you type; tab completes",
+        "open a file or sample: a list filtered as you type; tab completes",
+        "Open network file…",
     ),
-    Binding(
+    Key(
         "x",
         "export",
         "Export",
-        show=False,
-        tooltip="export a worked solution, an SVG of this screen and the graph, here",
+        "export a worked solution, an SVG of this screen and the graph, here",
     ),
-    Binding("question_mark", "help", "Help", tooltip="this help"),
-    Binding("q", "quit", "Quit", tooltip="quit (asks first if there are unsaved changes)"),
+    Key("question_mark", "help", "Help", "this help", shown=True),
+    Key("q", "quit", "Quit", "quit (asks first if there are unsaved changes)", shown=True),
 ]
+
+KEYS: list[Binding] = [Binding(k.keys, k.action, k.label, k.shown, tooltip=k.does) for k in TABLE]
+
+KEY_NAMES = {  # how a key is written for a person
+    "question_mark": "?",
+    "right": "→",
+    "left": "←",
+    "up": "↑",
+    "down": "↓",
+    "space": "space",
+    "right_square_bracket": "]",
+    "left_square_bracket": "[",
+    "plus": "+",
+    "minus": "-",
+    "ctrl+s": "ctrl+s",
+    "escape": "esc",
+    "equals_sign": "=",
+    "asterisk": "*",
+    "slash": "/",
+    "full_stop": ".",
+    "greater_than_sign": ">",
+    "comma": ",",
+    "less_than_sign": "<",
+}
+
+
+def key_label(keys: str) -> str:
+    """A binding's keys as a person writes them: 'n,right,space' is 'n → space'."""
+    return " ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
 
 # Served to a browser (`bpdebug serve`), these keys do the browser's version of the same thing.
 SERVED = {

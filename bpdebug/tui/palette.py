@@ -1,21 +1,24 @@
-"""The command palette's debugger commands (ctrl+p): jumps, breakpoints, samples, numbers,
-examples, edits, training, files and parameters. Textual's own (themes, quit) stay too."""
+"""The command palette's debugger commands (ctrl+p): every key of the key table that has a
+palette title (keys.py), and the palette's own: a layer's z and δ, conditions to break on,
+the precision, an example to follow, a shipped sample, resetting to the file, and any
+parameter by name. Textual's own (themes, quit) stay too."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from bpdebug.engine.params import EditError, ParamRef, all_refs, get_value, parse_name
 from bpdebug.files.samples import sample_names, sample_path, sample_summary
 from bpdebug.notation import DIGITS, num
+from bpdebug.tui.keys import TABLE, key_label
 
 if TYPE_CHECKING:
-    from bpdebug.tui.app import BPDebugApp
+    from bpdebug.tui.debugger import DebuggerApp
 
 CONDITIONS = (
     ("nonfinite", "the first nan or inf"),
@@ -34,61 +37,43 @@ class Command(NamedTuple):
     run: Callable[[], object]
 
 
-def _go_to(app: BPDebugApp, kind: str, layer: int) -> None:
+def _keys(app: DebuggerApp) -> list[Command]:
+    """A command per key of the table that has a palette title: what it does and its key
+    as help, its action as what it runs."""
+    return [
+        Command(k.command, f"{k.does} ({key_label(k.keys)})", partial(app.run_action, k.action))
+        for k in TABLE
+        if k.command
+    ]
+
+
+def _go_to(app: DebuggerApp, kind: str, layer: int) -> None:
     app.go(app.trace.find(kind, layer).index)
 
 
-def _jumps(app: BPDebugApp) -> list[Command]:
-    out = [
-        Command(
-            f"Go to the {phase} phase",
-            f"first step of the {phase} pass",
-            partial(app.action_phase, phase),
-        )
-        for phase in ("forward", "backward", "update")
-    ]
-    out += [
-        Command("Go to the first step", "home", app.action_first),
-        Command("Go to the last step", "end", app.action_last),
-        Command("Go to step …", "ask for a step number", app.action_go_to),
-    ]
+def _layers(app: DebuggerApp) -> list[Command]:
+    out = []
     for l in range(1, app.network.depth + 1):
+        out.append(Command(f"Go to layer {l} (forward)", f"z⁽{l}⁾", partial(_go_to, app, "z", l)))
         out.append(
-            Command(
-                f"Go to layer {l} (forward)",
-                f"z⁽{l}⁾",
-                partial(_go_to, app, "z", l),
-            )
-        )
-        out.append(
-            Command(
-                f"Go to layer {l} (backward)",
-                f"δ⁽{l}⁾",
-                partial(_go_to, app, "delta", l),
-            )
+            Command(f"Go to layer {l} (backward)", f"δ⁽{l}⁾", partial(_go_to, app, "delta", l))
         )
     return out
 
 
-def _breakpoints(app: BPDebugApp) -> list[Command]:
-    out = [
-        Command("Toggle breakpoint", "on the current step", app.action_toggle_breakpoint),
-        Command("Continue to the next breakpoint", "or the end", app.action_continue),
-        Command("Breakpoints…", "list, remove, add conditions", app.action_breakpoints),
-    ]
+def _conditions(app: DebuggerApp) -> list[Command]:
     conditions = [
         *CONDITIONS,
         *((f"phase {p}", f"any {p} step") for p in ("forward", "backward", "update")),
         *((f"layer {l}", f"any step of layer {l}") for l in range(1, app.network.depth + 1)),
     ]
-    out += [
+    return [
         Command(f"Break when: {text}", help_text, partial(app.add_condition, text))
         for text, help_text in conditions
     ]
-    return out
 
 
-def _view(app: BPDebugApp) -> list[Command]:
+def _view(app: DebuggerApp) -> list[Command]:
     out = [
         Command("Numbers: every digit", "full precision everywhere", partial(app.set_digits, None)),
         Command("Numbers: 6 significant digits", "the default", partial(app.set_digits, DIGITS)),
@@ -111,7 +96,7 @@ def _view(app: BPDebugApp) -> list[Command]:
     return out
 
 
-def _work(app: BPDebugApp) -> list[Command]:
+def _files(app: DebuggerApp) -> list[Command]:
     out = [
         Command(
             f"Open sample: {name}",
@@ -120,41 +105,13 @@ def _work(app: BPDebugApp) -> list[Command]:
         )
         for name in sample_names()
     ]
-    out += [
-        Command("Edit a parameter…", f"the selected one: {app.selected.name}", app.action_edit),
-        Command("Undo", "the last edit or training", app.action_undo),
-        Command("Changes since the file…", "old → new, each number", app.action_changes),
-        Command("Reset to the file", "every number as in the file (undoable)", app.reset_to_file),
-        Command(
-            "Δ against the file" if not app.session.against_file else "Δ against the last action",
-            "what the differences are measured from (D)",
-            app.action_toggle_baseline,
-        ),
-        Command("Redo", "what was undone", app.action_redo),
-        Command("Train one iteration", "apply the update", app.action_train_one),
-        Command("Train N iterations…", "default 100", app.action_train_many),
-        Command(
-            "Diagram: units or graph", "the seed's computational graph", app.action_toggle_graph
-        ),
-        Command(
-            "Gradient flow",
-            "‖δ‖, ‖∂L/∂W‖, ‖W‖ and dead units per layer over the iterations trained",
-            app.action_flow,
-        ),
-        Command(
-            "Pin the loss curve", "compare the next run with it (again: unpin)", app.action_pin
-        ),
-        Command("Quiz on/off…", "each asked step hides its value until answered", app.action_quiz),
-        Command("Quiz: answer this step…", "type the value, or one entry", app.action_answer),
-        Command("Quiz: hint", "after a wrong answer: formula, numbers, value", app.action_hint),
-        Command("Quiz: score", "per phase and per kind; x exports markdown", app.action_score),
-        Command("Save network…", "to a new file", app.action_save),
-        Command("Open network file…", "a .toml or .json file", app.action_open),
-    ]
-    return out + _selects(app)
+    out.append(
+        Command("Reset to the file", "every number as in the file (undoable)", app.reset_to_file)
+    )
+    return out
 
 
-def _selects(app: BPDebugApp) -> list[Command]:
+def _selects(app: DebuggerApp) -> list[Command]:
     """A "Select W2[1,0]" command per parameter (η alone on a large network, whose
     parameters are reached by typing their names: `named`)."""
     net = app.network
@@ -162,8 +119,8 @@ def _selects(app: BPDebugApp) -> list[Command]:
     return [_select(app, ref) for ref in refs]
 
 
-def _select(app: BPDebugApp, ref: ParamRef) -> Command:
-    value = num(get_value(app.network, ref), app.digits)
+def _select(app: DebuggerApp, ref: ParamRef) -> Command:
+    value = num(get_value(app.network, ref), app.view.digits)
     return Command(
         f"Select {ref.name}",
         f"{ref.label()} = {value}: the parameter e, + and − change",
@@ -171,7 +128,7 @@ def _select(app: BPDebugApp, ref: ParamRef) -> Command:
     )
 
 
-def named(app: BPDebugApp, query: str) -> list[Command]:
+def named(app: DebuggerApp, query: str) -> list[Command]:
     """What a query that names a parameter (W3[1,2], b1[0], eta, "edit x[0,1]") offers:
     select it, or edit it; a name that is wrong says why. Nothing if it names nothing."""
     words = query.strip().split(maxsplit=1)
@@ -193,17 +150,18 @@ def named(app: BPDebugApp, query: str) -> list[Command]:
 _NAME_LIKE = re.compile(r"([WwBbXxYy]\s*(\d|⁽|\[)|eta$|η$|lr$)")
 
 
-def palette_commands(app: BPDebugApp) -> list[Command]:
+def palette_commands(app: DebuggerApp) -> list[Command]:
     """Every debugger command the palette offers for the app as it is now."""
-    return _jumps(app) + _breakpoints(app) + _view(app) + _work(app)
+    own = _layers(app) + _conditions(app) + _view(app) + _files(app) + _selects(app)
+    return _keys(app) + own
 
 
 class DebuggerCommands(Provider):
     """The palette's source of debugger commands."""
 
     @property
-    def debugger(self) -> BPDebugApp:
-        return self.app  # type: ignore[return-value]
+    def debugger(self) -> DebuggerApp:
+        return cast("DebuggerApp", self.app)
 
     async def discover(self) -> Hits:
         for command in palette_commands(self.debugger):

@@ -8,9 +8,9 @@ one file to check (the tests cover each behaviour):
   scrollbar that did not change)
 - character_to_key: textual.keys._character_to_key (snapshot --keys)
 - screen_strips: Screen._compositor (snapshot --text)
-- WithoutToasts, take_notifications: Screen._extend_compose, App._notifications and the
-  toasts' widgets (a dialog has no toasts; what is notified meanwhile, and what was showing
-  as it opened, waits for the debugger's screen)
+- WithoutToasts, take_notifications, notifications: Screen._extend_compose,
+  App._notifications and the toasts' widgets (a dialog has no toasts; what is notified
+  meanwhile, and what was showing as it opened, waits for the debugger's screen)
 """
 
 from __future__ import annotations
@@ -101,6 +101,12 @@ class WithoutToasts:
     def _extend_compose(self, widgets: list[Any]) -> None:
         super()._extend_compose(widgets)  # type: ignore[misc]
         widgets[:] = [w for w in widgets if not isinstance(w, ToastRack)]
+
+
+def notifications(app: Any) -> list[Notification]:
+    """The notifications the app holds now, on screen or waiting, oldest first
+    (App._notifications)."""
+    return list(app._notifications)
 
 
 def take_notifications(app: Any, shown_too: bool) -> list[Notification]:

@@ -213,7 +213,7 @@ async def test_T_at_eta_5_on_deep_stops_at_the_first_nonfinite_iteration_and_und
         first_bad = app.trace.first_nonfinite()
         assert first_bad is not None and app.cursor == first_bad.index
         assert "is the first non-finite value" in app.query_one(StepPanel).text.plain
-        assert "Trained 256 of 300 iterations" in app._said and "iteration 256" in app._said
+        assert "Trained 256 of 300 iterations" in app.said and "iteration 256" in app.said
         await pilot.press("u")
         assert app.iteration == 0 and app.network is start
 
@@ -223,7 +223,7 @@ async def test_T_stops_a_diverging_loss_by_default_and_says_so() -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await press_train(pilot, "500")
         assert app.iteration == 2
-        assert "the loss diverges" in app._said and "10× its first value" in app._said
+        assert "the loss diverges" in app.said and "10× its first value" in app.said
 
 
 async def test_the_flow_screen_shows_each_layer_at_the_marked_iteration() -> None:

@@ -375,10 +375,10 @@ async def test_the_graph_scrolls_to_the_step_on_a_deep_network() -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("m")
         diagram = app.query_one(NetworkDiagram)
-        assert diagram._graph_x == 0
+        assert diagram.graph_x == 0
         await pilot.press("end")  # L′: the loss node, at the far right
         await pilot.pause()
-        assert diagram._graph_x > 0
+        assert diagram.graph_x > 0
         text = "".join(seg.text for seg in diagram.render_line(2))
         assert "L" in text
 
@@ -424,7 +424,7 @@ async def test_the_graph_view_never_cuts_a_node_and_always_names_the_edge(
                 strict=True,
             ):
                 assert right - left == 12, (index, top)  # NODE − 1: a whole box
-            start = diagram._graph_start or 0
+            start = diagram.graph_start
             active = graph_lines(app.trace, app.trace[index], "red").active[0]
             assert active in shown_nodes(start, 2 * len(app.trace), diagram.content_region.width)
             step = app.trace[index]

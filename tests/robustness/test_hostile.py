@@ -14,6 +14,7 @@ from bpdebug.files.netfile import load_network
 from bpdebug.files.samples import sample_path
 from bpdebug.tui.app import make_app
 from bpdebug.tui.screens import OpenScreen
+from bpdebug.tui.textual_private import notifications
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
@@ -44,8 +45,8 @@ async def test_the_app_keeps_its_state_when_a_hostile_file_is_opened() -> None:
             await pilot.pause()
             assert app.network is network and app.trace is trace and app.cursor == cursor
             assert app.undo_stack == undo and app.breakpoints == breakpoints and app.dirty
-            assert app._notifications, name
-            last = list(app._notifications)[-1]
+            assert notifications(app), name
+            last = notifications(app)[-1]
             assert last.message == f"{BAD / name}: {BAD_FILES[name]}"
             app.clear_notifications()
 

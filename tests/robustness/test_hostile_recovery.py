@@ -34,6 +34,7 @@ import asyncio, json, resource, sys
 from bpdebug.files.netfile import load_network
 from bpdebug.files.samples import sample_path
 from bpdebug.tui.app import make_app
+from bpdebug.tui.textual_private import notifications
 
 async def main():
     app = make_app(load_network(sample_path("two_layer")), offer_recovered=True)
@@ -45,7 +46,7 @@ async def main():
         if said["offered"] is not None:
             await pilot.click("#open")
             await pilot.pause()
-        said["notes"] = [n.message for n in app._notifications]
+        said["notes"] = [n.message for n in notifications(app)]
         said["same"] = app.network is network
     # VmHWM, this program's own peak: ru_maxrss would count pytest's, kept across exec
     status = open("/proc/self/status").read()

@@ -16,6 +16,7 @@ from bpdebug.notation.parse import linear
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.palette import palette_commands
 from bpdebug.tui.screens import GoToScreen, HelpScreen
+from bpdebug.tui.textual_private import notifications
 from bpdebug.tui.views.network_picture import active_column
 from bpdebug.tui.widgets import EditBar, NetworkDiagram, StepPanel, Tape, ValuesView
 
@@ -253,7 +254,7 @@ async def test_opening_a_sample_and_a_bad_file_from_the_app(tmp_path: Path) -> N
         app.open_network(str(bad))
         await pilot.pause()
         assert app.network.name == "Two-layer example" and app.cursor == 7
-        assert any("TOML syntax error" in n.message for n in app._notifications)
+        assert any("TOML syntax error" in n.message for n in notifications(app))
         app.open_network(str(sample_path("xor")))
         assert app.network.name == "XOR" and app.cursor == 0
         assert app.trace.loss == build_trace(load_network(sample_path("xor"))).loss
@@ -312,7 +313,7 @@ async def test_a_theme_change_redraws_the_cached_panels_in_its_colours() -> None
         panels = [app.query_one(StepPanel), app.query_one(NetworkDiagram)]
 
         def backgrounds() -> list[object]:
-            return [panel.render_line(0)._segments[0].style.bgcolor for panel in panels]
+            return [next(iter(panel.render_line(0))).style.bgcolor for panel in panels]
 
         dark = backgrounds()
         app.theme = "textual-light"
@@ -335,7 +336,7 @@ async def test_the_step_panel_text_can_be_selected_with_the_mouse() -> None:
         await pilot.pause()
         assert app.screen.get_selected_text() == "z⁽¹⁾ = W⁽¹⁾ a⁽⁰⁾ + b⁽¹⁾\n  = ┌ 0.15  0"
         selected = app.screen.get_component_rich_style("screen--selection")
-        assert panel.render_line(1)._segments[0].style.bgcolor == selected.bgcolor
+        assert next(iter(panel.render_line(1))).style.bgcolor == selected.bgcolor
 
 
 async def test_d_shows_every_digit_and_back() -> None:
@@ -346,10 +347,10 @@ async def test_d_shows_every_digit_and_back() -> None:
         await pilot.press("n")  # a⁽¹⁾ = σ(0.5)
         full = repr(float(np.asarray(app.trace[1].value).item()))
         assert "= 0.622459" in panel(app) and full not in panel(app)
-        assert "L = 0.0760835" in app.status
+        assert "L = 0.0760835" in app.view.status
         await pilot.press("d")
         assert app.digits is None
-        assert f"= {full}" in panel(app) and f"L = {app.trace.loss!r}" in app.status
+        assert f"= {full}" in panel(app) and f"L = {app.trace.loss!r}" in app.view.status
         app.select(ParamRef("W", 2, 0, 0))
         edited = set_value(app.network, ParamRef("W", 2, 0, 0), 1.23456789012)
         app.change_network(edited)
@@ -392,4 +393,4 @@ async def test_following_an_example_of_a_batch_with_the_keys() -> None:
     async with single.run_test(size=(100, 32)) as pilot:
         await pilot.press("full_stop")
         assert single.example is None
-        assert any("one example" in n.message for n in single._notifications)
+        assert any("one example" in n.message for n in notifications(single))

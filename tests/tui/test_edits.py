@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from dialogs import type_into
 from textual.widgets import ProgressBar
+from textual.worker import WorkerFailed
 
 from bpdebug.engine import build_trace, train
 from bpdebug.engine.backprop import sgd_step
@@ -19,6 +20,7 @@ from bpdebug.files.samples import sample_path
 from bpdebug.notation.parse import linear
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.screens import ConfirmScreen, EditScreen, SaveScreen, TrainScreen
+from bpdebug.tui.textual_private import notifications
 from bpdebug.tui.widgets import StepPanel, ValuesView
 
 
@@ -54,7 +56,7 @@ async def test_editing_a_weight_retraces_and_shows_the_differences() -> None:
         np.testing.assert_array_equal(delta.matrix, new - old)
         text = " ".join(linear(app.query_one(StepPanel).text.plain.splitlines()))
         assert "was [0.00877135; 0.00995425] Δ [-4.83338e-05; 1.71092e-05]" in text
-        assert f"L = {app.before.loss:.6g} → {app.trace.loss:.6g} (edit)" in app.status
+        assert f"L = {app.before.loss:.6g} → {app.trace.loss:.6g} (edit)" in app.view.status
         assert "1 change · unsaved" in str(app.query_one("#editbar").render())
 
 
@@ -65,8 +67,11 @@ async def test_nudge_and_its_step() -> None:
         await pilot.press("plus")
         assert get_value(app.network, ParamRef("b", 2, 1)) == 0.6 + 0.1
         await pilot.press("slash", "minus", "minus")
-        assert app.nudge == pytest.approx(0.01)
-        assert get_value(app.network, ParamRef("b", 2, 1)) == 0.6 + 0.1 - app.nudge - app.nudge
+        assert app.view.nudge == pytest.approx(0.01)
+        assert (
+            get_value(app.network, ParamRef("b", 2, 1))
+            == 0.6 + 0.1 - app.view.nudge - app.view.nudge
+        )
         assert same_trace(app.trace, build_trace(app.network))
 
 
@@ -138,7 +143,7 @@ async def test_bad_learning_rate_and_targets_are_refused() -> None:
         app.select(ParamRef("y", None, 0, 0))
         await pilot.press("minus")  # one-hot targets must still sum to 1
         assert app.network is network
-        assert any("must sum to 1" in n.message for n in app._notifications)
+        assert any("must sum to 1" in n.message for n in notifications(app))
 
 
 async def test_arrow_keys_in_the_values_panel_choose_the_parameter() -> None:
@@ -210,6 +215,30 @@ async def test_train_dialog_refuses_a_bad_count() -> None:
         assert "'lots' is not a whole number" in str(app.screen.query_one("#error").render())
         await pilot.press("escape")
         assert app.iteration == 0
+
+
+async def test_an_error_in_the_training_worker_is_said_in_the_dialog(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An engine bug while training ends the run, not the session: the dialog says it and
+    stays open; esc closes it and the network is as it was."""
+
+    def broken(self: TrainScreen, n: int) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(TrainScreen, "train", broken)
+    app = app_for("xor")
+    async with app.run_test(size=(100, 32)) as pilot:
+        net = app.network
+        await pilot.press("T")
+        dialog = app.screen
+        assert isinstance(dialog, TrainScreen)
+        with pytest.raises(WorkerFailed):
+            await dialog.start(10).wait()
+        await pilot.pause()
+        assert app.screen is dialog and app.is_running
+        said = str(app.screen.query_one("#error").render())
+        assert said == "✗ training stopped: RuntimeError: boom"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TrainScreen) and app.network is net
 
 
 async def test_save_writes_a_new_file_that_loads_back_bit_for_bit(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dialogs import run_training
 
 import bpdebug.session.session as session_module
 from bpdebug.engine import build_trace
@@ -43,9 +44,7 @@ async def test_training_builds_one_trace_not_one_per_iteration(counted: list[int
     app = make_app(load_network(sample_path("xor")))
     async with app.run_test(size=(100, 32)) as pilot:
         counted.clear()
-        await pilot.press("T", "home", "ctrl+k", "2", "0", "0", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await run_training(pilot, 200)
         assert app.iteration == 200
         assert len(counted) == 1  # the trace of iteration 200, for the screen
 
@@ -78,7 +77,7 @@ async def test_a_step_redraws_only_the_step_panel_lines_that_changed() -> None:
         app.go(0)
         app.select(ParamRef("b", 1, 3))
         await pilot.pause()
-        before = [strip.text for strip in panel._lines]
+        before = [strip.text for strip in panel.lines]
         drawn: list[int] = []
         original = panel.render_line
 
@@ -89,7 +88,7 @@ async def test_a_step_redraws_only_the_step_panel_lines_that_changed() -> None:
         panel.render_line = spy  # type: ignore[method-assign]
         app.action_nudge(1)
         await pilot.pause()
-        after = [strip.text for strip in panel._lines]
+        after = [strip.text for strip in panel.lines]
         changed = {
             y for y in range(max(len(before), len(after))) if before[y : y + 1] != after[y : y + 1]
         }

@@ -188,7 +188,7 @@ async def test_a_quizzed_step_hides_its_value_until_answered_right() -> None:
         panel = app.query_one(StepPanel).text.plain
         assert "? z⁽¹⁾ = ?" in panel and "0.3775" not in panel
         assert all(b.role != "result" for b in app.query_one(ValuesView).blocks)
-        assert "L = ?" in app.status
+        assert "L = ?" in app.view.status
         tape = app.query_one(Tape)
         assert 0 in tape.masked and 4 in tape.masked
         await answer(pilot, "0.3775; 0.3925")
@@ -213,7 +213,7 @@ async def test_a_wrong_answer_names_the_mistake_and_opens_the_hint_ladder() -> N
         app.go(step.index)
         await pilot.pause()
         await pilot.press("h")
-        assert "answer first" in app._said
+        assert "answer first" in app.said
         forgot = np.asarray(app.trace.find("dL_da", 1).value)
         await answer(pilot, typed(forgot))
         screen = app.screen
@@ -497,10 +497,10 @@ async def test_a_value_given_away_counts_as_shown_never_first_try() -> None:
         delta, db = app.trace.find("delta", 2), app.trace.find("db", 2)
         app.go(delta.index)
         await pilot.pause()
-        assert delta.index in app.veiled
+        assert delta.index in app.view.veiled
         app.go(db.index)
         await pilot.pause()
-        assert delta.index not in app.veiled
+        assert delta.index not in app.view.veiled
         r = app.quiz.records[(0, delta.index)]
         assert r.revealed and not r.right and "∂L/∂b⁽²⁾ (step 10)" in r.shown_by
         app.go(delta.index)
@@ -518,4 +518,4 @@ async def test_another_network_is_another_quiz() -> None:
         assert app.quiz.records[(0, 0)].right
         app.replace_network(sample("xor"))
         await pilot.pause()
-        assert app.quiz is not None and not app.quiz.records and 0 in app.veiled
+        assert app.quiz is not None and not app.quiz.records and 0 in app.view.veiled

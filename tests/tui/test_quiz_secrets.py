@@ -279,7 +279,7 @@ async def test_training_on_makes_a_new_quiz_and_the_old_one_counts_as_shown() ->
         for key in ("n", "n", "G"):
             await pilot.press(key)
             check_screen(app, secrets, f"iteration 1 after {key}")
-        assert "L = ?" in app.status
+        assert "L = ?" in app.view.status
 
 
 async def test_the_exports_leave_hidden_values_blank() -> None:

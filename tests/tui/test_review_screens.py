@@ -265,12 +265,12 @@ async def test_at_the_last_step_the_loss_panel_shows_the_loss_the_title_shows() 
     async with app.run_test(size=(120, 36)) as pilot:
         plot = app.query_one(LossPlot)
         await go_to(pilot, 19)
-        assert str(plot.border_subtitle) == "L = ?" and "L = ?" in app.status
+        assert str(plot.border_subtitle) == "L = ?" and "L = ?" in app.view.status
         await pilot.press("end")
         await pilot.pause(0.2)
         await pilot.press("escape")
         await pilot.pause()
-        assert "L = 0.298371" in app.status
+        assert "L = 0.298371" in app.view.status
         assert "?" not in str(plot.border_subtitle) and "0.298371" in str(plot.border_subtitle)
 
 

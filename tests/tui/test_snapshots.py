@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dialogs import run_training
 from paths import NETS
 
 from bpdebug.files.netfile import load_network
@@ -107,9 +108,7 @@ def test_loss_plot_after_training(snap_compare) -> None:
     border 'Loss (linear) · iter. 0–300' and first → latest loss; the header says iteration 300."""
 
     async def train(pilot) -> None:  # type: ignore[no-untyped-def]
-        await pilot.press("T", "home", "ctrl+k", "3", "0", "0", "enter")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await run_training(pilot, 300)
 
     assert snap_compare(app_for("xor"), run_before=train, terminal_size=(100, 32))
 
@@ -150,9 +149,7 @@ def test_gradient_flow_screen(snap_compare) -> None:
     line at the bottom."""
 
     async def train(pilot) -> None:  # type: ignore[no-untyped-def]
-        await pilot.press("T", "home", "ctrl+k", "5", "0", "0", "enter")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await run_training(pilot, 500)
         await pilot.press("G")
         await pilot.pause()
 
@@ -167,14 +164,10 @@ def test_a_pinned_run_beside_the_next(snap_compare) -> None:
 
     async def compare(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
-        await pilot.press("T", "home", "ctrl+k", "2", "0", "0", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await run_training(pilot, 200)
         await pilot.press("P", "u")
         app.change_network(set_value(app.network, ParamRef("lr"), 0.02))
-        await pilot.press("T", "home", "ctrl+k", "2", "0", "0", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await run_training(pilot, 200)
 
     assert snap_compare(app_for("converging"), run_before=compare, terminal_size=(100, 32))
 

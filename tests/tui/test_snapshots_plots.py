@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dialogs import run_training
 from textual.geometry import Region
 from textual.widgets import Checkbox, Input
-from textual.widgets._toast import Toast
 
 from bpdebug.cli.snapshot import screen_text
 from bpdebug.files.netfile import load_network
@@ -25,11 +25,9 @@ def app_for(name: str) -> BPDebugApp:
     return make_app(load_network(sample_path(name)))
 
 
-async def train_then_flow(pilot, iterations: str = "100", back: int = 30) -> None:  # type: ignore[no-untyped-def]
-    """T N, wait for it, then G with the marker moved back `back` rows."""
-    await pilot.press("T", "home", "ctrl+k", *iterations, "enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+async def train_then_flow(pilot, iterations: int = 100, back: int = 30) -> None:  # type: ignore[no-untyped-def]
+    """T N, wait for its result, then G with the marker moved back `back` rows."""
+    await run_training(pilot, iterations)
     await pilot.press("G", *["shift+left"] * back)
     await pilot.pause()
 
@@ -211,21 +209,21 @@ async def test_a_toast_never_covers_a_dialog_or_the_edit_bar(
         await pilot.press("d")
         await pilot.pause(0.1)
         main = app.screen
-        toasts = [t.region for t in main.query(Toast)]
+        toasts = [t.region for t in main.query("Toast")]
         edit, keys = main.query_one("#editbar").region, main.query_one("#keys").region
         assert toasts and not any(t.overlaps(r) for t in toasts for r in (edit, keys))
         await pilot.press(key)
         await pilot.pause(0.1)
         dialog = app.screen
-        assert dialog is not main and not dialog.query(Toast)
+        assert dialog is not main and not dialog.query("Toast")
         assert dialog.query_one(".box").region == await _box_without_notifications(size, key)
         app.notify("raised while the dialog is open", timeout=0.5)
         await pilot.pause(0.7)  # open longer than the toast would last: it waits
-        assert not dialog.query(Toast)
+        assert not dialog.query("Toast")
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert app.screen is main
-        said = [str(t.render()) for t in main.query(Toast)]
+        said = [str(t.render()) for t in main.query("Toast")]
         assert any("raised while the dialog is open" in text for text in said), said
         assert any("Numbers: every digit" in text for text in said), said  # shown again
 

@@ -16,29 +16,14 @@ from bpdebug.tui import screens
 from bpdebug.tui.textual_private import LastResort
 
 if TYPE_CHECKING:
-    from textual.app import App
-
-    from bpdebug.engine import Network
-    from bpdebug.files.netfile import Limits
-    from bpdebug.session.session import Session
-
-    class _App(App[None]):
-        """What the safety net uses of the debugger app."""
-
-        session: Session
-        ready: bool
-        limits: Limits
-
-        def action_save(self) -> None: ...
-        def replace_network(self, network: Network, saved: bool = True) -> None: ...
-
+    from bpdebug.tui.debugger import DebuggerApp
 else:
-    _App = object
+    DebuggerApp = object  # a part of the App: at run time the App itself is the rest
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
-class SafetyNet(LastResort, _App):
+class SafetyNet(LastResort, DebuggerApp):
     """Unexpected errors open the crash dialog; SIGTERM, SIGHUP and SIGINT end the app cleanly;
     unsaved work goes to a recovery file either way."""
 

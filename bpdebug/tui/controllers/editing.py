@@ -14,40 +14,19 @@ from bpdebug.tui import screens
 from bpdebug.tui.widgets import ValuesView
 
 if TYPE_CHECKING:
-    from textual.app import App
-
-    from bpdebug.files.netfile import Limits
-    from bpdebug.session.session import Session
-
-    class _App(App[None]):
-        """What the edit actions use of the debugger app."""
-
-        session: Session
-        network: Network
-        limits: Limits
-        selected: ParamRef
-        nudge: float
-        digits: int | None
-
-        def say(self, message: str) -> None: ...
-        def reload(self) -> None: ...
-        def show_step(self, keep_scroll: bool = False) -> None: ...
-        def show_edit_state(self) -> None: ...
-
+    from bpdebug.tui.debugger import DebuggerApp
 else:
-    _App = object
+    DebuggerApp = object  # a part of the App: at run time the App itself is the rest
 
 
-class EditActions(_App):
+class EditActions(DebuggerApp):
     def on_values_view_cell_selected(self, message: ValuesView.CellSelected) -> None:
         self.select(message.ref)
 
     def select(self, ref: ParamRef) -> None:
         """Choose the parameter that edit and nudge change."""
-        self.selected = ref
-        values = self.query_one(ValuesView)
-        values.selected = ref
-        values.refresh()
+        self.view.selected = ref
+        self.query_one(ValuesView).mark(ref)
         self.show_edit_state()
 
     def change_network(self, network: Network) -> None:
@@ -65,7 +44,7 @@ class EditActions(_App):
         return set_value(self.network, ref, parse_value(text), self.limits.max_magnitude)
 
     def action_edit(self) -> None:
-        self.edit(self.selected)
+        self.edit(self.view.selected)
 
     def edit(self, ref: ParamRef) -> None:
         """Ask for a new value of `ref` (the dialog can name another parameter)."""
@@ -80,16 +59,18 @@ class EditActions(_App):
         self.push_screen(dialog, edited)
 
     def action_nudge(self, sign: int) -> None:
-        value = get_value(self.network, self.selected) + sign * self.nudge
+        value = get_value(self.network, self.view.selected) + sign * self.view.nudge
         try:
-            network = set_value(self.network, self.selected, value, self.limits.max_magnitude)
+            network = set_value(self.network, self.view.selected, value, self.limits.max_magnitude)
         except EditError as exc:
-            self.notify(f"{self.selected.label()}: {exc}", title="Not changed", severity="error")
+            self.notify(
+                f"{self.view.selected.label()}: {exc}", title="Not changed", severity="error"
+            )
             return
         self.change_network(network)
 
     def action_scale_nudge(self, factor: float) -> None:
-        self.nudge = min(max(self.nudge * factor, 1e-12), 1e6)
+        self.view.nudge = min(max(self.view.nudge * factor, 1e-12), 1e6)
         self.show_edit_state()
 
     def action_toggle_baseline(self) -> None:
@@ -110,7 +91,7 @@ class EditActions(_App):
 
         origin = self.session.origin
         name = Path(origin).name if origin else "the network as opened"
-        dialog = screens.ChangesScreen(self.session.changes(), name, self.digits)
+        dialog = screens.ChangesScreen(self.session.changes(), name, self.view.digits)
         self.push_screen(dialog, closed)
 
     def reset_to_file(self) -> None:

@@ -13,42 +13,19 @@ from bpdebug.session.quiz import Quiz, describe_kinds
 from bpdebug.tui import screens
 
 if TYPE_CHECKING:
-    from textual.app import App
-    from textual.notifications import SeverityLevel
-
-    from bpdebug.engine import Network, Trace
-    from bpdebug.session.session import Session
-
-    class _App(App[None]):
-        """What the quiz actions use of the debugger app."""
-
-        session: Session
-        trace: Trace
-        cursor: int
-        iteration: int
-        example: int | None
-        digits: int | None
-
-        def say(self, message: str, severity: SeverityLevel = "information") -> None: ...
-        def show_step(self, keep_scroll: bool = False) -> None: ...
-        def show_edit_state(self) -> None: ...
-        def show_losses(self) -> None: ...
-        def send_out(self, name: str, text: str) -> str: ...
-        def replace_network(self, network: Network, saved: bool = True) -> None: ...
-
+    from bpdebug.tui.debugger import DebuggerApp
 else:
-    _App = object
+    DebuggerApp = object  # a part of the App: at run time the App itself is the rest
 
 
-class QuizActions(_App):
+class QuizActions(DebuggerApp):
     quiz: Quiz | None = None
     kept_quiz: Quiz | None = None  # a quiz turned off: Q resumes it with its answers
-    veiled: frozenset[int] = frozenset()  # the steps whose values are hidden at this step
     _exposers: tuple[object, dict[int, list[int]]] | None = None  # per trace and quiz
 
     def quiz_hints(self, step: Step) -> int | None:
         """How many hints the step panel shows of a hidden step (None: not hidden)."""
-        if step.index not in self.veiled or self.quiz is None:
+        if step.index not in self.view.veiled or self.quiz is None:
             return None
         return self.quiz.hints_shown(self.iteration, step)
 
@@ -67,7 +44,7 @@ class QuizActions(_App):
 
     def loss_hidden(self) -> bool:
         """The loss is asked for and not yet answered: the title and the plot don't say it."""
-        return self.trace.plan.where["loss", None] in self.veiled
+        return self.trace.plan.where["loss", None] in self.view.veiled
 
     def veil(self, example: int | None) -> frozenset[int]:
         """The steps a quiz hides at the cursor (every surface writes their values ?): asked
@@ -76,9 +53,9 @@ class QuizActions(_App):
         that one then counts as shown, and says so. Once per step shown: cheap."""
         quiz = self.quiz
         if quiz is None:
-            self.veiled = frozenset()
-            return self.veiled
-        trace, cursor, it = self.trace, self.cursor, self.iteration
+            self.view.veiled = frozenset()
+            return self.view.veiled
+        trace, cursor, it = self.trace, self.view.cursor, self.iteration
         hidden = quiz.hidden(trace, it)
         key = (trace, quiz.tol, quiz.kinds)
         if self._exposers is None or self._exposers[0] != key:  # once per trace
@@ -100,13 +77,13 @@ class QuizActions(_App):
         said += self._followed_gives_away(hidden, example)
         for line in said:
             self.notify(line, severity="warning")
-        self.veiled = frozenset(hidden)
-        return self.veiled
+        self.view.veiled = frozenset(hidden)
+        return self.view.veiled
 
     def quiz_hidden_now(self) -> frozenset[int]:
         """Every value of this iteration the quiz still hides, and every step whose value
         would give one away (for the `x` export, whose worked solution has every step)."""
-        self.veil(self.example)
+        self.veil(self.view.example)
         if self.quiz is None or self._exposers is None:
             return frozenset()
         hidden = self.quiz.hidden(self.trace, self.iteration)
@@ -129,7 +106,7 @@ class QuizActions(_App):
     def _followed_gives_away(self, hidden: set[int], example: int | None) -> list[str]:
         """Following example k at a batch mean (∂L/∂W, ∂L/∂b) writes its share, which can be
         a hidden operand's column (∂Lₖ/∂b⁽ˡ⁾ is δ⁽ˡ⁾ₖ): that operand counts as shown."""
-        step = self.trace[self.cursor]
+        step = self.trace[self.view.cursor]
         quiz = self.quiz
         if example is None or quiz is None or step.index in hidden:
             return []
@@ -169,13 +146,12 @@ class QuizActions(_App):
             quiz.show(self.iteration, j, why)
         return len(hidden)
 
-    def replace_network(self, network: Network, saved: bool = True) -> None:
+    def renew_quiz(self) -> None:
         """Another network is another quiz: the same questions, no answers yet."""
-        for name in ("quiz", "kept_quiz"):
-            old = getattr(self, name)
-            if old is not None:
-                setattr(self, name, Quiz(old.kinds, old.tol))
-        super().replace_network(network, saved)
+        if self.quiz is not None:
+            self.quiz = Quiz(self.quiz.kinds, self.quiz.tol)
+        if self.kept_quiz is not None:
+            self.kept_quiz = Quiz(self.kept_quiz.kinds, self.kept_quiz.tol)
 
     def start_quiz(self, quiz: Quiz) -> None:
         kept = self.quiz or self.kept_quiz
@@ -207,7 +183,7 @@ class QuizActions(_App):
         self.push_screen(screens.QuizSetupScreen(), chosen)
 
     def action_answer(self) -> None:
-        step = self.trace[self.cursor]
+        step = self.trace[self.view.cursor]
         if self.quiz is None:
             self.say("Not quizzing: Q starts a quiz")
             return
@@ -221,13 +197,13 @@ class QuizActions(_App):
             return
         self.push_screen(
             screens.AnswerScreen(
-                self.quiz, self.trace, self.iteration, step, self.veiled, self.digits
+                self.quiz, self.trace, self.iteration, step, self.view.veiled, self.view.digits
             ),
             lambda _: self.refresh_quiz(),
         )
 
     def action_hint(self) -> None:
-        step = self.trace[self.cursor]
+        step = self.trace[self.view.cursor]
         if self.quiz is None or not self.quiz.asks(step):
             self.say("No hint here: h gives hints on a step the quiz asks for")
             return
@@ -243,7 +219,7 @@ class QuizActions(_App):
     def maybe_show_score(self) -> None:
         """At the last step of an iteration, the score (once per iteration)."""
         quiz = self.quiz
-        if quiz is None or self.cursor != len(self.trace) - 1:
+        if quiz is None or self.view.cursor != len(self.trace) - 1:
             return
         if self.iteration in quiz.summarised:
             return

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 
 from bpdebug.engine import Network
-from bpdebug.engine.params import ParamRef
 from bpdebug.files.atomic import here
 from bpdebug.files.netfile import NetworkFileError, load_network
 from bpdebug.files.samples import resolve
@@ -21,32 +20,12 @@ from bpdebug.session.outbox import Folder, as_download, file_name, local_choices
 from bpdebug.tui import screens
 
 if TYPE_CHECKING:
-    from textual.app import App
-
-    from bpdebug.engine import Trace
-    from bpdebug.files.netfile import Limits
-    from bpdebug.session.session import Session
-
-    class _App(App[None]):
-        """What the file actions use of the debugger app."""
-
-        session: Session
-        limits: Limits
-        trace: Trace
-        dirty: bool
-        cursor: int
-        digits: int | None
-        example: int | None
-        selected: ParamRef
-
-        def show_edit_state(self) -> None: ...
-        def load_trace(self, trace: Trace, cursor: int = 0, keep_scroll: bool = False) -> None: ...
-
+    from bpdebug.tui.debugger import DebuggerApp
 else:
-    _App = object
+    DebuggerApp = object  # a part of the App: at run time the App itself is the rest
 
 
-class FileActions(_App):
+class FileActions(DebuggerApp):
     served: Folder | None = None  # set when served to a browser: what it may open
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -150,15 +129,6 @@ class FileActions(_App):
         choices = folder.choices() if folder else local_choices()
         self.push_screen(screens.OpenScreen(load, choices, served=folder is not None), opened)
 
-    def replace_network(self, network: Network, saved: bool = True) -> None:
-        """Start afresh on another network: no breakpoints, history or edits carry over."""
-        self.session.replace(network, saved)
-        self.selected = ParamRef("W", 1, 0, 0)
-        self.example = None
-        self.load_trace(self.trace)
-        if saved:
-            self.notify(f"Opened {network.name or network.source}")
-
     def action_export(self) -> None:
         """Write NAME-worked.md (the whole iteration), NAME-stepK.svg (this screen) and the
         computational graph at this step (NAME-graph-stepK.dot, and .svg where Graphviz is);
@@ -186,11 +156,11 @@ class FileActions(_App):
         origin = self.session.origin
         stem = Path(origin).stem if origin else "network"
         stem = file_name(stem) if self.downloads else stem  # a download's name: plain ASCII
-        step = self.cursor + 1
-        veiled = self.quiz_hidden_now()  # type: ignore[attr-defined]  # (QuizActions)
-        dot = to_dot(self.trace, self.cursor, veiled, self.digits)
+        step = self.view.cursor + 1
+        veiled = self.quiz_hidden_now()
+        dot = to_dot(self.trace, self.view.cursor, veiled, self.view.digits)
         files: list[tuple[str, str]] = [
-            (f"{stem}-worked.md", explain_markdown(self.trace, self.digits, veiled)),
+            (f"{stem}-worked.md", explain_markdown(self.trace, self.view.digits, veiled)),
             (f"{stem}-step{step}.svg", self.export_screenshot()),
             (f"{stem}-graph-step{step}.dot", dot),
         ]

@@ -10,38 +10,21 @@ from bpdebug.tui import screens
 from bpdebug.tui.widgets import Tape
 
 if TYPE_CHECKING:
-    from textual.app import App
-
-    from bpdebug.engine import Network, Trace
-    from bpdebug.session.session import Session
-
-    class _App(App[None]):
-        """What the breakpoint actions use of the debugger app."""
-
-        session: Session
-        trace: Trace
-        network: Network
-        cursor: int
-        breakpoints: frozenset[int]
-        conditions: tuple[Condition, ...]
-
-        def go(self, index: int) -> None: ...
-        def say(self, message: str) -> None: ...
-
+    from bpdebug.tui.debugger import DebuggerApp
 else:
-    _App = object
+    DebuggerApp = object  # a part of the App: at run time the App itself is the rest
 
 
-class StopActions(_App):
+class StopActions(DebuggerApp):
     def action_toggle_breakpoint(self) -> None:
-        self.session.toggle_breakpoint(self.cursor)
-        self.query_one(Tape).show(self.cursor, self.breakpoints)
+        self.session.toggle_breakpoint(self.view.cursor)
+        self.query_one(Tape).show(self.view.cursor, self.breakpoints)
 
     def action_continue(self) -> None:
-        self.continue_to(self.session.next_stop(self.cursor), forward=True)
+        self.continue_to(self.session.next_stop(self.view.cursor), forward=True)
 
     def action_continue_back(self) -> None:
-        self.continue_to(self.session.previous_stop(self.cursor), forward=False)
+        self.continue_to(self.session.previous_stop(self.view.cursor), forward=False)
 
     def continue_to(self, stop: int | None, forward: bool) -> None:
         """Go to a stop and say what holds there; with none, go to the end (or the start)
@@ -62,7 +45,7 @@ class StopActions(_App):
             self.say(f"No breakpoints or conditions are set (b, B): at {where}")
         else:
             side = "after" if forward else "before"
-            self.say(f"No step {side} step {self.cursor + 1} matches {watching}: at {where}")
+            self.say(f"No step {side} step {self.view.cursor + 1} matches {watching}: at {where}")
         self.go(end)
 
     def add_condition(self, text: str) -> None:
@@ -79,10 +62,10 @@ class StopActions(_App):
     def condition_news(self, condition: Condition) -> str:
         """ "Breaks when …" and where: here already (and why), the next step, or nowhere."""
         said = f"Breaks when {condition.text}."
-        here = condition.why(self.trace, self.trace[self.cursor])
+        here = condition.why(self.trace, self.trace[self.view.cursor])
         if here is not None:
-            said += f" It holds here, at step {self.cursor + 1}: {here}."
-        later = next_stop(self.trace, self.cursor, frozenset(), (condition,))
+            said += f" It holds here, at step {self.view.cursor + 1}: {here}."
+        later = next_stop(self.trace, self.view.cursor, frozenset(), (condition,))
         if later is not None:
             return f"{said} Next at step {later + 1}: c goes there."
         return f"{said} No later step of this iteration matches it."
@@ -91,7 +74,7 @@ class StopActions(_App):
         def closed(result: tuple[frozenset[int], tuple[Condition, ...]] | None) -> None:
             if result is not None:
                 self.session.breakpoints, self.session.conditions = result
-                self.query_one(Tape).show(self.cursor, self.breakpoints)
+                self.query_one(Tape).show(self.view.cursor, self.breakpoints)
 
         dialog = screens.BreakpointsScreen(
             self.trace,

@@ -9,42 +9,16 @@ from typing import TYPE_CHECKING
 
 from bpdebug.notation import num
 from bpdebug.tui import screens
+from bpdebug.tui.views import panels
 from bpdebug.tui.widgets import LossPlot
 
 if TYPE_CHECKING:
-    from textual.app import App
-    from textual.notifications import SeverityLevel
-
-    from bpdebug.engine import Network, Trace
-    from bpdebug.session.quiz import Quiz
-    from bpdebug.session.session import Session
-
-    class _App(App[None]):
-        """What the training actions use of the debugger app."""
-
-        session: Session
-        trace: Trace
-        network: Network
-        cursor: int
-        iteration: int
-        digits: int | None
-        quiz: Quiz | None
-        losses: list[float]
-        veiled: frozenset[int]
-
-        def say(self, message: str, severity: SeverityLevel = "information") -> None: ...
-        def reload(self) -> None: ...
-        def go(self, index: int) -> None: ...
-        def loss_hidden(self) -> bool: ...
-        def show_all_asked(self, why: str) -> int: ...
-
+    from bpdebug.tui.debugger import DebuggerApp
 else:
-    _App = object
+    DebuggerApp = object  # a part of the App: at run time the App itself is the rest
 
 
-class TrainActions(_App):
-    plot_hides_loss = False  # whether the loss plot was last drawn without a quiz's L
-
+class TrainActions(DebuggerApp):
     def leave_iteration(self) -> None:
         """Before training on: this iteration's unanswered steps count as shown (its update
         becomes the network, its loss joins the plot), saying how many."""
@@ -73,12 +47,8 @@ class TrainActions(_App):
 
     def show_losses(self) -> None:
         """The loss plot; a loss a quiz still asks for is neither drawn nor written."""
-        plot = self.query_one(LossPlot)
-        hidden = self.plot_hides_loss = self.loss_hidden()
-        losses = self.losses[:-1] if hidden else self.losses
-        plot.show(losses, self.iteration, self.session.pinned, self.network.name, self.digits)
-        if hidden:
-            plot.border_subtitle = "L = ?"
+        hidden = self.view.plot_hides_loss = self.loss_hidden()
+        self.query_one(LossPlot).show(panels.loss_shown(self.session, self.view, hidden))
 
     def action_pin(self) -> None:
         """Pin the loss curve so the next run is drawn beside it; again: unpin."""
@@ -97,13 +67,13 @@ class TrainActions(_App):
         """The gradient flow over the iterations trained so far (in a quiz, without this
         iteration's norms and loss while it asks for some of them)."""
         flow = self.session.flow
-        if self.veiled:
+        if self.view.veiled:
             if flow.rows < 2:
                 self.say("G: no iteration trained yet, and the quiz hides this one's norms")
                 return
             flow = flow.take(slice(0, -1))
             self.say("G: the iterations before this one (the quiz hides this one's norms)")
-        self.push_screen(screens.FlowScreen(flow, self.network, self.iteration, self.digits))
+        self.push_screen(screens.FlowScreen(flow, self.network, self.iteration, self.view.digits))
 
     def action_train_many(self) -> None:
         self.push_screen(screens.TrainScreen(self.network), self.trained)
@@ -116,8 +86,8 @@ class TrainActions(_App):
         self.leave_iteration()
         self.session.advance(run)
         self.reload()
-        first = num(run.losses[0], self.digits)
-        last = "?" if self.loss_hidden() else num(run.losses[-1], self.digits)
+        first = num(run.losses[0], self.view.digits)
+        last = "?" if self.loss_hidden() else num(run.losses[-1], self.view.digits)
         ran = f"{run.iterations:,}"
         if run.iterations != result.asked:
             ran += f" of {result.asked:,}"

@@ -9,29 +9,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from bpdebug.tui.keys import key_label
 from bpdebug.tui.screens.dialog import Dialog
-
-KEY_NAMES = {
-    "question_mark": "?",
-    "right": "→",
-    "left": "←",
-    "up": "↑",
-    "down": "↓",
-    "space": "space",
-    "right_square_bracket": "]",
-    "left_square_bracket": "[",
-    "plus": "+",
-    "minus": "-",
-    "ctrl+s": "ctrl+s",
-    "escape": "esc",
-    "equals_sign": "=",
-    "asterisk": "*",
-    "slash": "/",
-    "full_stop": ".",
-    "greater_than_sign": ">",
-    "comma": ",",
-    "less_than_sign": "<",
-}
 
 NOTATION = (
     "z⁽ˡ⁾ = W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾    a⁽ˡ⁾ = σ(z⁽ˡ⁾)    L = (1/m) Σₖ Loss(a⁽ᴸ⁾ₖ, yₖ)\n"
@@ -41,10 +20,6 @@ NOTATION = (
     "A vector is a column; k counts the m examples (columns) of a batch; · is a product of "
     "numbers, ⊙ elementwise, side by side a matrix product."
 )
-
-
-def key_label(keys: str) -> str:
-    return " ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
 def bindings_table(bindings: list[Binding]) -> Table:

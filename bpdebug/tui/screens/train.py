@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, ProgressBar
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from bpdebug.engine import Network
 from bpdebug.engine.training import DIVERGING, HISTORY_ROWS, Descent, Run, StopRules
@@ -69,27 +69,39 @@ class TrainScreen(Dialog[TrainResult | None]):
         self.query_one("#count", Input).focus()
 
     @on(Input.Submitted)
-    def start(self, event: Input.Submitted) -> None:
+    def submitted(self, event: Input.Submitted) -> None:
         try:
             n = whole_number(event.value, 1, MAX_ITERATIONS)
         except ValueError as exc:
             self.query_one("#error", Plain).update(f"✗ {exc}")
             return
+        self.start(n)
+
+    def start(self, n: int) -> Worker[TrainResult]:
+        """Train n iterations in a worker, showing progress; its result closes the dialog."""
         rules = DIVERGING if self.query_one("#diverge", Checkbox).value else StopRules()
         self.descent = Descent(self.network, rules, cap=HISTORY_ROWS)
         self.add_class("-running")
         self.query_one("#progress", ProgressBar).update(total=n, progress=0)
         self.query_one("#prompt", Plain).update(f"Training {n:,} iterations… (esc stops)")
-        self.run(n)
+        return self.run(n)
 
-    @work(thread=True, exclusive=True)
-    def run(self, n: int) -> None:
-        try:
-            result = TrainResult(self.train(n), n)
-        except Exception as exc:  # an engine bug must not take the session down
-            self.app.call_from_thread(self.failed, f"{type(exc).__name__}: {exc}")
-            return
-        self.app.call_from_thread(self.dismiss, result)
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def run(self, n: int) -> TrainResult:
+        """The run, in a worker thread; the dialog closes on its result once the worker has
+        finished (on_worker_state_changed). A worker that closed the dialog itself would be
+        cancelled with it, still running."""
+        return TrainResult(self.train(n), n)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The run's result closes the dialog; an engine bug is said here and must not take
+        the session down."""
+        worker = event.worker
+        if worker.state == WorkerState.SUCCESS:
+            self.dismiss(worker.result)
+        elif worker.state == WorkerState.ERROR:
+            error = worker.error
+            self.failed(f"{type(error).__name__}: {error}")
 
     def train(self, n: int) -> Run:
         """Up to n iterations; stops early when asked or when a stop rule holds. Runs in a

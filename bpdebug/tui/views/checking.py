@@ -7,7 +7,7 @@ from __future__ import annotations
 from bpdebug.engine import Step
 from bpdebug.engine.gradcheck import CheckReport
 from bpdebug.notation import DIGITS
-from bpdebug.tui.widgets.values import Block, make_block
+from bpdebug.tui.views.value_blocks import Block, make_block
 
 
 def gradient_check(

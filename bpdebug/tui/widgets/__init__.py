@@ -1,4 +1,5 @@
-"""The debugger's widgets, one a file: each shows what the App hands it and computes nothing."""
+"""The debugger's widgets, one a file: each draws what the App hands it (what a panel says is
+computed in tui/views/), and computes nothing of its own."""
 
 from bpdebug.tui.widgets.diagram import NetworkDiagram
 from bpdebug.tui.widgets.edit_bar import EditBar

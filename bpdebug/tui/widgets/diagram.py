@@ -17,6 +17,7 @@ from bpdebug.engine import Step, Trace
 from bpdebug.notation import DIGITS
 from bpdebug.tui.views import network_picture as pic
 from bpdebug.tui.views.graph_picture import ROWS, Picture, graph_lines, view_span, window
+from bpdebug.tui.views.panels import DiagramShown
 from bpdebug.tui.views.phases import colours
 from bpdebug.tui.widgets.cached_styles import CachedStyles
 
@@ -34,16 +35,11 @@ class NetworkDiagram(CachedStyles, Widget):
 
     DEFAULT_CSS = "NetworkDiagram { height: 1fr; }"
 
-    def __init__(self, trace: Trace, step: Step, **kwargs: object) -> None:
+    def __init__(self, shown: DiagramShown, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.trace, self.step = trace, step
-        self.example = 0
+        self.shown = shown
         self.unit_rows = 0
         self.mode = "units"  # "edges", "numbers" or "units"
-        self.digits: int | None = DIGITS  # the precision setting
-        self.veiled: frozenset[int] = frozenset()  # steps a quiz still asks for: written ?
-        self.view = "units"  # or "graph": the seed's computational graph (m toggles)
-        self.max_rows = 6
         self._height = 0
         self._graph_x = 0  # the first column of the graph in view (it scrolls to the step)
         self._graph_start: int | None = None  # the first node in view
@@ -55,22 +51,39 @@ class NetworkDiagram(CachedStyles, Widget):
         self._strips: list[Strip] = []
         self._pictures: dict[tuple[object, ...], list[Strip]] = {}  # a network has few
 
-    def show(
-        self,
-        trace: Trace,
-        step: Step,
-        max_rows: int = 6,
-        example: int = 0,
-        digits: int | None = DIGITS,
-        veiled: frozenset[int] = frozenset(),
-    ) -> None:
-        """Numbers at `digits`; the values of the steps `veiled` (a quiz asks for them) as ?."""
-        rows = min(max(trace.network.sizes), max_rows)
-        self.trace, self.step, self.example = trace, step, example
-        self.digits, self.veiled = digits, veiled
-        self.max_rows = max_rows
-        if self.view == "graph":
-            self._show_graph(max_rows)
+    @property
+    def trace(self) -> Trace:
+        return self.shown.trace
+
+    @property
+    def step(self) -> Step:
+        return self.shown.step
+
+    @property
+    def view(self) -> str:
+        """What the panel shows: "units", or "graph" (the seed's computational graph)."""
+        return "graph" if self.shown.graph else "units"
+
+    @property
+    def graph_start(self) -> int:
+        """The first node of the graph in view (it scrolls by whole nodes to the step's)."""
+        return self._graph_start or 0
+
+    @property
+    def graph_x(self) -> int:
+        """The first column of the graph in view."""
+        return self._graph_x
+
+    def show(self, shown: DiagramShown) -> None:
+        """Draw `shown`: numbers at its precision, the values of the steps it veils (a quiz
+        asks for them) as ?."""
+        if shown.graph != self.shown.graph:
+            self._drawn = ()  # units ⇄ graph: drawn anew
+        self.shown = shown
+        trace, step = shown.trace, shown.step
+        rows = min(max(trace.network.sizes), shown.max_rows)
+        if shown.graph:
+            self._show_graph(shown.max_rows)
             return
         self.mode = self._mode(rows)
         if rows != self.unit_rows or self._height != 3 + rows + 2:  # no re-layout per step
@@ -80,6 +93,7 @@ class NetworkDiagram(CachedStyles, Widget):
         if self.border_subtitle != subtitle:
             self.border_subtitle = subtitle
         m = trace.network.batch_size
+        example = shown.example
         title = (
             f"Network · example {example} of {m}" if m > 1 and self.mode != "units" else "Network"
         )
@@ -88,13 +102,6 @@ class NetworkDiagram(CachedStyles, Widget):
         if self.mode != "units" or self._key() != self._drawn:
             self._drawn = ()
             self.refresh()
-
-    def toggle_view(self) -> str:
-        """Units ⇄ graph; the view now shown."""
-        self.view = "graph" if self.view == "units" else "units"
-        self._drawn = ()
-        self.show(self.trace, self.step, self.max_rows, self.example, self.digits, self.veiled)
-        return self.view
 
     def _show_graph(self, max_rows: int) -> None:
         """The graph at this step: whole nodes only, scrolled by nodes to keep the step's
@@ -106,12 +113,12 @@ class NetworkDiagram(CachedStyles, Widget):
         colour = colours(self.app)[self.step.phase]
         if self._graphs_of is not self.trace:  # only this trace's pictures are kept
             self._graphs, self._graphs_of = {}, self.trace
-        index = self.step.index
-        veiled = frozenset(i for i in self.veiled if i <= index)  # what this picture can show
-        key = (index, veiled, compact, colour, self.digits)
+        index, digits = self.step.index, self.shown.digits
+        veiled = frozenset(i for i in self.shown.veiled if i <= index)  # what it can show
+        key = (index, veiled, compact, colour, digits)
         drawn = self._graphs.get(key)
         if drawn is None:  # each step's picture is drawn once: stepping back costs nothing
-            picture = graph_lines(self.trace, self.step, colour, veiled, compact, self.digits)
+            picture = graph_lines(self.trace, self.step, colour, veiled, compact, digits)
             strips = [self._strip(line) for line in picture]
             drawn = self._graphs[key] = (picture, strips, self._strip(picture.caption))
         self._graph = drawn
@@ -135,7 +142,7 @@ class NetworkDiagram(CachedStyles, Widget):
         width = self.content_region.width
         if width <= 0:
             return self.mode
-        key = (self.trace, rows, width, self.digits)
+        key = (self.trace, rows, width, self.shown.digits)
         if self._widths is None or self._widths[0] != key:
             self._widths = (key, self._measure(rows, width))
         w = self._widths[1]
@@ -150,8 +157,10 @@ class NetworkDiagram(CachedStyles, Widget):
     def _measure(self, rows: int, width: int) -> pic.Widths | None:
         """The columns' widths at the precision setting; with every digit, where those don't
         fit, at the default precision (the numbers then cut with …, never rounded)."""
-        w = pic.widths(self.trace, rows, width, self.digits)
-        if self.digits is None and (w is None or pic.picture_width(self.trace, w, False) > width):
+        w = pic.widths(self.trace, rows, width, self.shown.digits)
+        if self.shown.digits is None and (
+            w is None or pic.picture_width(self.trace, w, False) > width
+        ):
             return pic.widths(self.trace, rows, width, DIGITS)
         return w
 
@@ -170,13 +179,13 @@ class NetworkDiagram(CachedStyles, Widget):
         return pic.numbers_lines(
             self.trace,
             self.step,
-            self.example,
+            self.shown.example,
             w,
             rows,
             with_edges,
             colour,
-            self.digits,
-            self.veiled,
+            self.shown.digits,
+            self.shown.veiled,
         )
 
     def _strip(self, line: pic.Line) -> Strip:
@@ -242,4 +251,4 @@ class NetworkDiagram(CachedStyles, Widget):
         super().notify_style_update()
 
     def on_resize(self) -> None:
-        self.show(self.trace, self.step, self.max_rows, self.example, self.digits, self.veiled)
+        self.show(self.shown)

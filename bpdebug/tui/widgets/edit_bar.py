@@ -10,8 +10,9 @@ from rich.text import Text
 from textual import events
 from textual.widgets import Static
 
-from bpdebug.notation import DIGITS, num
+from bpdebug.notation import num
 from bpdebug.tui.textual_private import Guarded
+from bpdebug.tui.views.panels import EditShown
 
 Part = tuple[str, str, int]  # text, style, priority (0 always stays; higher goes first)
 
@@ -22,17 +23,8 @@ class EditBar(Guarded, Static):
     shown = ""
     parts: list[Part] = []
 
-    def show(
-        self,
-        label: str,
-        value: float,
-        nudge: float,
-        edits: int,
-        dirty: bool,
-        digits: int | None = DIGITS,
-        since: str = "",
-    ) -> None:
-        """`since`: what Δ is against, when it is not the last action ("Δ vs file")."""
+    def show(self, shown: EditShown) -> None:
+        label, value, nudge, edits, dirty, digits, since = shown
         self.parts = [
             ("✎ ", "bold", 0),
             (f"{label} = {num(value, digits)}", "bold", 0),

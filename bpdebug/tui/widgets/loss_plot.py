@@ -18,6 +18,7 @@ from bpdebug.notation import DIGITS
 from bpdebug.output.plot import MARKS, SERIES_STYLES, Series, fitted, plot, styled_rows
 from bpdebug.session.session import Pinned
 from bpdebug.tui.textual_private import Guarded
+from bpdebug.tui.views.panels import LossShown
 
 BORDER = 4  # beyond the content: a rule and a space each side of a title (corners aside)
 
@@ -32,34 +33,33 @@ class LossPlot(Guarded, Widget):
         self.network_name = ""
         self.iteration = 0
         self.digits: int | None = DIGITS
-        self._foot = ""  # the foot this widget wrote (the app may write its own: "L = ?")
+        self.hidden = False  # a quiz asks for the latest loss: the foot says L = ?
 
-    def show(
-        self,
-        losses: list[float],
-        iteration: int,
-        pinned: Pinned | None = None,
-        network_name: str = "",
-        digits: int | None = DIGITS,
-    ) -> None:
-        self.losses, self.pinned = np.asarray(losses, dtype=float), pinned
-        self.network_name, self.iteration, self.digits = network_name, iteration, digits
+    def show(self, shown: LossShown) -> None:
+        self.losses, self.pinned = np.asarray(shown.losses, dtype=float), shown.pinned
+        self.network_name, self.iteration, self.digits = (
+            shown.network_name,
+            shown.iteration,
+            shown.digits,
+        )
+        self.hidden = shown.hidden
         series = self._series()
         self.log_scale = plot(series, 1, 1).log if series else False
         self.label()
         self.refresh()
 
     def on_resize(self) -> None:
-        # refitted to the new width, unless the app wrote a foot of its own (a quiz's L = ?)
-        self.label(foot=str(self.border_subtitle) == self._foot)
+        self.label()  # refitted to the new width
 
-    def label(self, foot: bool = True) -> None:
-        """The border's title (the axes) and foot (the ends, or the legend), fitted."""
+    def label(self) -> None:
+        """The border's title (the axes) and foot (the ends, the legend, or L = ? while a
+        quiz asks for the loss), fitted."""
         room = max(8, self.size.width - BORDER)
         self.border_title = self._title(room)
-        if foot:
-            self._foot = self._ends(room) if self.pinned is None else self._legend(room)
-            self.border_subtitle = self._foot
+        if self.hidden:
+            self.border_subtitle = "L = ?"
+        else:
+            self.border_subtitle = self._ends(room) if self.pinned is None else self._legend(room)
 
     def _title(self, room: int) -> str:
         if not self._series():

@@ -1,6 +1,7 @@
 """The step panel: phase, step k of N, the formula, the formula with numbers, the result.
 
-What it says and how that fits the panel is `step_text`'s; this widget draws it.
+What it says is `step_text`'s (handed over as a StepShown), how that fits the panel
+`step_fit`'s; this widget draws it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
-from bpdebug.engine import Step, Trace
+from bpdebug.engine import Trace
 from bpdebug.notation import DIGITS
-from bpdebug.tui.views.phases import colours
+from bpdebug.tui.views.panels import StepShown
 from bpdebug.tui.views.step_fit import fit, tallest
-from bpdebug.tui.views.step_text import Parts, quizzed, step_parts
+from bpdebug.tui.views.step_text import Parts
 from bpdebug.tui.widgets.cached_styles import CachedStyles
 
 GROW_FROM = 30  # terminal rows from which the panel may grow past its stylesheet's height
@@ -24,7 +25,7 @@ FITTED_KEPT = 64  # steps whose fitted lines are kept, for stepping back and for
 
 
 class StepPanel(CachedStyles, Widget):
-    """Shows one step; the App tells it which.
+    """Shows one step; the App hands it what to say.
 
     A Line API widget: a step's text is laid out once (wrapped to the panel's width), and
     only the lines that differ from the previous step's are redrawn. Its text can be
@@ -53,33 +54,22 @@ class StepPanel(CachedStyles, Widget):
         """Everything the panel shows now, one line per row."""
         return Text("\n").join(self._wrapped)
 
-    def show(
-        self,
-        trace: Trace,
-        step: Step,
-        before: Step | None = None,
-        extra: str = "",
-        digits: int | None = DIGITS,
-        example: int | None = None,
-        since: str = "before the edit",
-        quiz_hints: int | None = None,
-        veiled: frozenset[int] = frozenset(),
-    ) -> None:
-        """`quiz_hints`: the step is asked for, with that many hints shown (None: not);
-        `veiled`: the steps a quiz still asks for, whose values the numbers write `?`."""
-        colour = colours(self.app)[step.phase]
-        self.parts = step_parts(trace, step, before, extra, digits, example, colour, since, veiled)
-        if quiz_hints is not None:
-            self.parts = quizzed(self.parts, step, quiz_hints)
-        self._shown_as = (trace, step.index, before, extra, digits, example, since, quiz_hints)
-        self._shown_as += (veiled, colour)
-        self._trace, self._digits = trace, digits
+    def show(self, shown: StepShown) -> None:
+        """Draw `shown`; only the lines that differ from the previous step's are redrawn."""
+        self.parts = shown.parts
+        self._shown_as = shown.key
+        self._trace, self._digits = shown.trace, shown.digits
         self.fit_height()
         old, new = self._lines, self._lay_out()
         width = self.size.width
         for y in range(max(len(old), len(new))):
             if y >= len(old) or y >= len(new) or old[y] != new[y]:
                 self.refresh(Region(0, y, width, 1))
+
+    @property
+    def lines(self) -> list[Strip]:
+        """The panel's lines as drawn now, one strip a row."""
+        return self._lines
 
     def on_resize(self) -> None:
         self.fit_height()

@@ -1,11 +1,11 @@
-"""The tape: every step listed like a debugger's source view, grouped by phase and layer.
+"""The tape: every step listed like a debugger's source view, grouped by phase and layer
+(the lines are views/tape_lines.py's; this widget draws them and marks the current step,
+the breakpoints, nan/inf and what a quiz asks for).
 
 A Line API view: a step redraws only the visible lines, whatever the trace's length.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,27 +19,8 @@ from textual.strip import Strip
 from bpdebug.engine import Trace
 from bpdebug.tui.textual_private import set_virtual_size
 from bpdebug.tui.views.phases import colours
+from bpdebug.tui.views.tape_lines import TapeLine, tape_lines
 from bpdebug.tui.widgets.cached_styles import CachedStyles
-
-
-@dataclass(frozen=True)
-class TapeLine:
-    text: str
-    step: int | None  # None for a group heading
-    phase: str
-
-
-def tape_lines(trace: Trace) -> list[TapeLine]:
-    """A heading per phase and layer, then a line per step (from the plan: no values)."""
-    lines: list[TapeLine] = []
-    group = None
-    for index, s in enumerate(trace.plan.steps):
-        if (s.phase, s.layer) != group:
-            group = (s.phase, s.layer)
-            where = f"layer {s.layer}" if s.layer is not None else "loss"
-            lines.append(TapeLine(f"{s.phase} · {where}", None, s.phase))
-        lines.append(TapeLine(f"{index + 1:>3} {s.formula}", index, s.phase))
-    return lines
 
 
 class Tape(CachedStyles, ScrollView, can_focus=True):

@@ -1,19 +1,17 @@
-"""The values panel: the step's operands and result as labelled matrices.
+"""The values panel: draws the blocks it is handed (views/value_blocks.py: the step's
+operands and result as labelled matrices, and after an edit what each was and Δ).
 
 Built on Textual's Line API: only the lines and the columns in view are ever formatted, so a
-128×784 matrix costs the same per step as a 2×2 one. After an edit, each value that changed
-is followed by what it was and the difference. When focused, the arrow keys move a cursor
-over the parameters shown (W, b, x, y, η, and the gradients and updates of W and b, whose
-entries stand for the parameter's) to choose the one to edit.
+128×784 matrix costs the same per step as a 2×2 one. When focused, the arrow keys move a
+cursor over the parameters shown (W, b, x, y, η, and the gradients and updates of W and b,
+whose entries stand for the parameter's) to choose the one to edit.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass
 
-import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -22,155 +20,13 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bpdebug.engine import Step
-from bpdebug.engine.activations import Array
 from bpdebug.engine.params import ParamRef, ref_for
-from bpdebug.notation import DIGITS, num, shape_text
-from bpdebug.notation.numbers import as_rows, cell_width, changed
+from bpdebug.notation import DIGITS
 from bpdebug.tui.textual_private import set_virtual_size
+from bpdebug.tui.views.value_blocks import Block, ValuesShown, format_cell
 from bpdebug.tui.widgets.cached_styles import CachedStyles
 
 LABEL = 6  # the row-number gutter, which stays put when scrolling sideways
-
-PARAM_NAMES = {"x": "input x", "y": "target y", "lr": "learning rate"}
-
-
-@dataclass(frozen=True)
-class Block:
-    """One labelled matrix: a title line, a column-number line if wide, then its rows."""
-
-    title: str
-    role: str  # "read", "result", "before", "delta", "numeric", "error" or "hidden"
-    matrix: Array  # always 2-D
-    # The parameter it has one value per entry of ("W1", "b2", "x", "y", "lr"): W⁽¹⁾ itself,
-    # ∂L/∂W⁽¹⁾ or the updated W⁽¹⁾. Its cells choose that parameter's entries (▸ marks one).
-    param: str | None = None
-    per_example: bool = False  # one column per example: the followed one is marked
-    cell: int = 12  # characters per entry, the marker and a space included
-
-    @property
-    def header_lines(self) -> int:
-        return 2 if self.matrix.shape[1] > 1 else 1
-
-    @property
-    def height(self) -> int:
-        return self.header_lines + int(self.matrix.shape[0]) + 1  # a blank line after
-
-
-as_matrix = as_rows  # scalars become 1×1 and vectors (b) columns, as in the math
-
-
-def make_block(
-    title: str,
-    role: str,
-    value: object,
-    digits: int | None,
-    param: str | None = None,
-    per_example: bool = False,
-) -> Block:
-    """A block whose cells are as wide as its widest number needs (at `digits`)."""
-    m = as_rows(value)
-    if m.size <= 64:  # exact: as wide as the widest entry is written
-        widest = max((len(entry_text(float(v), role, digits)) for v in m.flat), default=1)
-    else:  # a bound read from the entries' range, with a Δ's "+", "-inf!" and "-1.2e-05"
-        widest = max(cell_width(m, digits) + (role == "delta"), 5, 8 * (role == "error"))
-    cell = max(widest, len(str(m.shape[1] - 1)) + 1, 4) + 2
-    return Block(title, role, m, param, per_example, cell)
-
-
-def _with_history(
-    block: Block,
-    value: object,
-    old_value: object | None,
-    digits: int | None,
-    name: str,
-    since: str,
-) -> list[Block]:
-    """The block of `value`, then (if it differs from `old_value`) what that was ("before
-    the edit", "in the file") and the difference."""
-    if old_value is None or not changed(value, old_value):
-        return [block]
-    old = as_matrix(old_value)
-    with np.errstate(all="ignore"):
-        delta = block.matrix - old
-    return [
-        block,
-        make_block(f"  {name} {since}", "before", old, digits),
-        make_block(f"  Δ {name} = now − {name} {since}", "delta", delta, digits),
-    ]
-
-
-def blocks_for(
-    step: Step,
-    before: Step | None = None,
-    digits: int | None = DIGITS,
-    since: str = "before the edit",
-    veiled: frozenset[int] = frozenset(),
-) -> list[Block]:
-    """The result (=) first, so it is always in view, then the operands (◆ read); each
-    followed by its value in `before` ("before the edit", "in the file") and the
-    difference, if it differs. A value computed by a step `veiled` (a quiz asks for it)
-    is its shape of ?, with no history: the result then goes, the operands stay."""
-    shape = shape_text(np.shape(step.value))
-    blocks = []
-    if step.index not in veiled:
-        result = make_block(
-            f"= {step.symbol}  {shape}  result",
-            "result",
-            step.value,
-            digits,
-            step.entries,
-            step.per_example,
-        )
-        old = before.value if before else None
-        blocks = _with_history(result, step.value, old, digits, step.symbol, since)
-    for k, op in enumerate(step.operands):
-        origin = (
-            f"step {op.step + 1}"
-            if op.step is not None
-            else PARAM_NAMES.get(op.param or "", "parameter")
-        )
-        hidden = op.step in veiled
-        block = make_block(
-            f"◆ {op.name}  {shape_text(np.shape(op.value))}  read · {origin}"
-            + ("  (? the quiz asks for it)" if hidden else ""),
-            "hidden" if hidden else "read",
-            np.zeros(np.shape(op.value)) if hidden else op.value,
-            digits,
-            op.entries,
-            op.per_example,
-        )
-        if hidden:
-            blocks.append(block)
-            continue
-        old = before.operands[k].value if before else None
-        blocks += _with_history(block, op.value, old, digits, op.name, since)
-    return blocks
-
-
-def format_cell(
-    v: float,
-    role: str = "read",
-    selected: bool = False,
-    digits: int | None = DIGITS,
-    cell: int = 12,
-) -> str:
-    """One entry, right-aligned. Non-finite entries carry '!', the selected one '▸'."""
-    return ("▸" if selected else " ") + f"{entry_text(v, role, digits):>{cell - 2}}" + " "
-
-
-def entry_text(v: float, role: str, digits: int | None) -> str:
-    """An entry as written in its block: '!' after nan/inf, '+' before a positive Δ, '·' for
-    no change, one digit after the point for a relative error, '?' for a hidden value."""
-    if role == "hidden":
-        return "?"
-    if not math.isfinite(v):
-        return num(v) + "!"
-    if role == "error":
-        return f"{v:.1e}"
-    if role == "delta":
-        return ("+" if v > 0 else "") + num(v, digits) if v else "·"
-    return num(v, digits)
 
 
 def whole_columns(block: Block, scroll_x: int, width: int) -> tuple[int, int]:
@@ -241,29 +97,10 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         self.example: int | None = None  # the followed example's column is marked
         self.cells_formatted = 0  # counted for tests: proves only the visible part is drawn
 
-    def show(
-        self,
-        step: Step,
-        before: Step | None = None,
-        selected: ParamRef | None = None,
-        keep_scroll: bool = False,
-        extra: tuple[Block, ...] = (),
-        digits: int | None = DIGITS,
-        example: int | None = None,
-        since: str = "before the edit",
-        veiled: frozenset[int] = frozenset(),
-    ) -> None:
-        """`extra` (the gradient check's ĝ and errors) right after the result and its
-        history, before the operands; `veiled`: the steps a quiz still asks for, whose
-        values are written ? (this step's own among them: its operands only, and no check
-        beside it)."""
-        blocks = blocks_for(step, before, digits, since, veiled)
-        if step.index in veiled:
-            extra = ()
-        operands = (k for k, b in enumerate(blocks) if b.role in ("read", "hidden"))
-        result = next(operands, len(blocks))
-        self.blocks = blocks[:result] + list(extra) + blocks[result:]
-        self.selected, self.digits, self.example = selected, digits, example
+    def show(self, shown: ValuesShown, keep_scroll: bool = False) -> None:
+        """Draw `shown`'s blocks (from the top, unless `keep_scroll`)."""
+        self.blocks = list(shown.blocks)
+        self.selected, self.digits, self.example = shown.selected, shown.digits, shown.example
         self.starts = []
         y = 0
         for block in self.blocks:
@@ -278,6 +115,11 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         set_virtual_size(self, Size(width, max(y, view.height)))
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    def mark(self, ref: ParamRef) -> None:
+        """Move ▸ to `ref` (chosen elsewhere: the edit dialog, the palette)."""
+        self.selected = ref
         self.refresh()
 
     # ------------------------------------------------------------------ drawing
@@ -302,6 +144,13 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         if r >= block.matrix.shape[0]:
             return Strip.blank(width, base)
         return self._row(block, r, scroll_x, width)
+
+    def selected_cell(self, block: Block) -> tuple[int, int] | None:
+        """The (row, column) ▸ marks in `block`, if it is the selected parameter's."""
+        ref = self.selected
+        if ref is None or block.param is None or block.param != ref.key:
+            return None
+        return (ref.i, ref.j)
 
     def _cell_style(self, block: Block, v: float, selected: bool, followed: bool) -> Style:
         if selected:
@@ -343,7 +192,7 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
         gutter_style = self.style_of("values--gutter")
         gutter = f"{r:>{LABEL - 2}} │" if r is not None else " " * LABEL
         segments = [Segment(" " * (first * cell - scroll_x))] if not narrow else []
-        sel = self._selected_cell(block)
+        sel = self.selected_cell(block)
         followed = self._followed(block)
         for c in range(first, last + narrow):
             if r is None:  # the column numbers; ▾ marks the followed example
@@ -365,12 +214,6 @@ class ValuesView(CachedStyles, ScrollView, can_focus=True):
             body = body.crop(scroll_x - first * cell, scroll_x - first * cell + data_w)
         row = Strip.join([Strip([Segment(gutter, gutter_style)]), body.crop(0, data_w)])
         return row.extend_cell_length(width, self.style_of())
-
-    def _selected_cell(self, block: Block) -> tuple[int, int] | None:
-        ref = self.selected
-        if ref is None or block.param is None or block.param != ref.key:
-            return None
-        return (ref.i, ref.j)
 
     # ------------------------------------------------------------------ the parameter cursor
 
