@@ -41,7 +41,9 @@ def bounded(repeat: int, side_by_side: Callable[..., list[Any]]) -> list[Row]:
     """The rows, timed with run.py's `side_by_side` (each pair in alternating rounds)."""
     chain = scalar_chain(1000)
     check, forward = side_by_side(
-        [lambda: numeric_gradients(chain), lambda: backprop.forward_pass(chain)], 1, max(3, repeat // 5)
+        [lambda: numeric_gradients(chain), lambda: backprop.forward_pass(chain)],
+        1,
+        max(3, repeat // 5),
     )
     trace = build_trace(wide_input(10**6))
     numbers = [np.asarray(s.value).tolist() for s in trace.steps]

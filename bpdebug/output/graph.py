@@ -1,4 +1,4 @@
-"""The seed's computational graph of a network: nodes x, z⁽ˡ⁾, a⁽ˡ⁾ and L, a parameter box
+"""The text's computational graph of a network: nodes x, z⁽ˡ⁾, a⁽ˡ⁾ and L, a parameter box
 per layer, a cluster per layer, forward edges labelled with their operation and backward edges
 labelled with their local derivative; what each step of a trace produces and travels; and the
 graph as Graphviz DOT (laid out by `dot` when it is installed).
@@ -40,7 +40,7 @@ COLOURS = {
 
 class Node(NamedTuple):
     id: str  # "x", "z1", "a1", "P1", "L"
-    label: str  # as the seed writes it: "z(1)", "W(1), b(1)"
+    label: str  # as the text writes it: "z(1)", "W(1), b(1)"
     kind: str  # "input", "z", "a", "param", "loss" (the colour)
     cluster: int  # the layer l (0: input, L + 1: the loss)
 
@@ -214,13 +214,13 @@ _DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 def text_label(text: str) -> str:
-    """A label of the seed's picture as the screen writes formulas: ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾)."""
+    """A label of the text's picture as the screen writes formulas: ∂a⁽¹⁾/∂z⁽¹⁾ = σ′(z⁽¹⁾)."""
     line = text.replace("'", "′").replace("(.)", "(·)").replace("=", " = ")
     return _LAYER.sub(lambda m: sup(m.group(1) or m.group(2).translate(_DIGITS)), line)
 
 
 def html_label(text: str) -> str:
-    """A label of the seed's picture as a Graphviz HTML-like label: the layer of z(1) or
+    """A label of the text's picture as a Graphviz HTML-like label: the layer of z(1) or
     z⁽¹⁾ as a superscript, σ' as σ′, −0.03 with a minus sign, space around + and a line
     break before an = (the local derivative of a backward edge under the derivative it is);
     newlines stay line breaks."""
@@ -233,7 +233,7 @@ def html_label(text: str) -> str:
     for line in text.split("\n"):
         line = html.escape(line.replace("'", "′").replace("(.)", "(·)"), quote=False)
         line = line.replace("+", " + ")
-        if "∂" in line and " = " not in line:  # ∂a(1)/∂z(1)=σ'(z(1)): the seed's edge label
+        if "∂" in line and " = " not in line:  # ∂a(1)/∂z(1)=σ'(z(1)): the text's edge label
             line = line.replace("=", "<BR/>= ")
         lines.append(_NEGATIVE.sub("−", _LAYER.sub(layer, line)))
     return "<" + "<BR/>".join(lines) + ">"
@@ -245,7 +245,7 @@ def to_dot(
     veiled: frozenset[int] = frozenset(),
     digits: int | None = None,
 ) -> str:
-    """The seed's picture as DOT, laid out for a page: a dashed cluster per layer, the seed's
+    """The text's picture as DOT, laid out for a page: a dashed cluster per layer, the text's
     shapes and colours, labels with superscripts. Layer by layer from the top (x first, the
     loss last), each layer one row, P⁽ˡ⁾ z⁽ˡ⁾ a⁽ˡ⁾ left to right and the next right to left,
     so that a⁽ˡ⁾ stands straight above z⁽ˡ⁺¹⁾ and a deep network grows down the page, not
@@ -293,7 +293,7 @@ _PLAIN = str.maketrans("⁽⁾⁰¹²³⁴⁵⁶⁷⁸⁹", "()0123456789")
 
 
 def plain_symbol(symbol: str) -> str:
-    """δ⁽¹⁾ as δ(1): the seed's labels, in any font."""
+    """δ⁽¹⁾ as δ(1): the text's labels, in any font."""
     return symbol.translate(_PLAIN)
 
 
@@ -318,7 +318,7 @@ def _dot_node(
     return f"{n.id} [{', '.join(attrs)}];"
 
 
-# Label text a shade darker than its edge where the seed's colour is too light to read.
+# Label text a shade darker than its edge where the text's colour is too light to read.
 FONT_COLOURS = {**COLOURS, "sigma": "#2b8a3e"}
 
 

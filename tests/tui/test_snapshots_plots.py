@@ -3,12 +3,15 @@ docstring says what the picture must show) and the screen states behind them."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from dialogs import run_training
 from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Checkbox, Input
 
 from bpdebug.cli.snapshot import screen_text
@@ -194,6 +197,17 @@ async def _box_without_notifications(size: tuple[int, int], key: str) -> Region:
         return app.screen.query_one(".box").region
 
 
+async def _toasts_shown(pilot: Pilot[None], screen: Screen[None], wanted: list[str]) -> list[str]:
+    """The toasts' texts once every one `wanted` is shown (a loaded machine mounts them some
+    frames later), or after 5 seconds whatever they are."""
+    end = time.monotonic() + 5
+    while True:
+        said = [str(t.render()) for t in screen.query("Toast")]
+        if all(any(w in text for text in said) for w in wanted) or time.monotonic() > end:
+            return said
+        await pilot.pause(0.05)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
 @pytest.mark.parametrize("key", ["T", "o", "question_mark", "G"])
 async def test_a_toast_never_covers_a_dialog_or_the_edit_bar(
@@ -221,9 +235,8 @@ async def test_a_toast_never_covers_a_dialog_or_the_edit_bar(
         await pilot.pause(0.7)  # open longer than the toast would last: it waits
         assert not dialog.query("Toast")
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        said = await _toasts_shown(pilot, main, ["raised while the dialog is open", "Numbers"])
         assert app.screen is main
-        said = [str(t.render()) for t in main.query("Toast")]
         assert any("raised while the dialog is open" in text for text in said), said
         assert any("Numbers: every digit" in text for text in said), said  # shown again
 

@@ -1,5 +1,5 @@
 """The prose of a worked solution: one or two sentences per step saying what it computes and
-why, in the words of the seed text, with one entry's arithmetic in its numbers.
+why, in the words of the text, with one entry's arithmetic in its numbers.
 
 Each kind of step has its sentence (the reasons are the text's own: z weighs the inputs, δ is
 the error signal at z, the transpose carries it back through the weights, the forward values

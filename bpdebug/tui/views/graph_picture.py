@@ -1,11 +1,11 @@
-"""The seed's computational graph drawn with box-drawing characters, for the diagram's graph
+"""The text's computational graph drawn with box-drawing characters, for the diagram's graph
 view: x, z⁽ˡ⁾, a⁽ˡ⁾ and L left to right, forward arrows above backward ones between them, a
 parameter box under each z⁽ˡ⁾ (solid ▲: it feeds z; dashed ┆: ∂L/∂W, ∂L/∂b flow into it).
 
 The step's node is reversed in the phase's colour and shows its current value, one entry a
 row (a column, as in the math) or its shape and norm on rows of their own; every number at
 the precision setting or cut with … (never rounded to fewer digits). Its edge is drawn heavy,
-and the caption under the picture names it as the seed labels it (a step without an edge,
+and the caption under the picture names it as the text labels it (a step without an edge,
 an update, names itself). The view shows whole nodes only and scrolls by nodes. Computes no
 gradient: the values are the trace's (graph.node_values).
 """
@@ -103,7 +103,7 @@ def value_lines(value: object, width: int, digits: int | None, rows: int = VALUE
 
 
 def caption(trace: Trace, step: Step, short: bool = False) -> str:
-    """What the caption says: the step's edge as the seed labels it, or, for a step that
+    """What the caption says: the step's edge as the text labels it, or, for a step that
     travels no edge (an update, L′), the step itself (`short`: its symbol only)."""
     L = trace.network.depth
     _, edge = focus(step, L)

@@ -61,7 +61,7 @@ class NetworkDiagram(CachedStyles, Widget):
 
     @property
     def view(self) -> str:
-        """What the panel shows: "units", or "graph" (the seed's computational graph)."""
+        """What the panel shows: "units", or "graph" (the text's computational graph)."""
         return "graph" if self.shown.graph else "units"
 
     @property
