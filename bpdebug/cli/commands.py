@@ -200,7 +200,8 @@ def run_import_torch(args: argparse.Namespace) -> int:
         raise UsageError(
             printable(f"bpdebug import-torch: {out}: {getattr(exc, 'strerror', None) or exc}")
         ) from None
-    print(printable(f"wrote {out}: {net!r}"))
+    shape = "-".join(str(n) for n in net.sizes)
+    print(printable(f"wrote {out}: {net.name}, {shape}, {net.loss.replace('_', '-')} loss"))
     return 0
 
 

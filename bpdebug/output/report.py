@@ -168,12 +168,26 @@ def _wrapped(words: str, width: int) -> list[str]:
     return textwrap.wrap(words, width, initial_indent="        ", subsequent_indent="          ")
 
 
+def _at_commas(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width`, broken after its commas (η = 0.3 stays whole)."""
+    lines = [""]
+    for part in text.split(", "):
+        joined = f"{lines[-1]}, {part}" if lines[-1] else part
+        if len(joined) < width or not lines[-1]:  # (room for the comma)
+            lines[-1] = joined
+        else:
+            lines[-1] += ","
+            lines.append(f"  {part}")
+    return lines
+
+
 def trace_text(trace: Trace, digits: int | None = DIGITS, width: int = 120) -> str:
     """Every step: its formula, then its numbers and result laid out as on the screen
     (matrices of up to 16×12 in full where `width` allows, larger ones by their corners)."""
     net = trace.network
+    title = f"{net.name or 'network'} — {describe(net)}"
     lines = [
-        f"{net.name or 'network'} — {describe(net)}",
+        *_at_commas(title, width),
         f"L = {num(trace.loss, digits)} → L′ = {num(trace.loss_after, digits)} after one update",
     ]
     lines += _nonfinite_line(trace)
@@ -183,7 +197,10 @@ def trace_text(trace: Trace, digits: int | None = DIGITS, width: int = 120) -> s
             phase = s.phase
             lines += ["", PHASE_TITLES[phase]]
         where = f"layer {s.layer}" if s.layer else "loss"
-        lines.append(f"  [{s.index + 1:>3}] {where:<8} {s.formula}    ({s.shape_text})")
+        head = f"  [{s.index + 1:>3}] {where:<8} {s.formula}"
+        shape = f"({s.shape_text})"
+        gap = "    " if len(head) + 4 + len(shape) <= width else " "  # narrower: one space,
+        lines.append(head + gap + shape if len(head) + len(gap + shape) <= width else head)
         written, whole = _step_lines(s, digits, width) if s.kind != "loss_after" else ([], True)
         lines += written or [f"        {s.substituted(digits)}"]
         if not whole:

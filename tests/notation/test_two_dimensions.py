@@ -118,6 +118,17 @@ def test_trace_text_lays_matrices_out_for_the_width(capsys: pytest.CaptureFixtur
     assert "┌ -0.0212142" in out and "⟨" not in out
 
 
+@pytest.mark.parametrize("name", ["leaky_bce", "vanishing", "badly_scaled", "two_layer"])
+def test_trace_text_titles_fit_the_width(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The network's title breaks after a comma, a step's title drops its shape before it
+    runs past the width (leaky_bce's title was 92 columns, L′'s 82, at --width 80)."""
+    assert main(["trace", name, "--width", "80"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    titles = lines[:3] + [line for line in lines if line.startswith("  [ 20]")]
+    assert all(len(line) <= 80 for line in titles), [line for line in titles if len(line) > 80]
+    assert "η = " in " ".join(lines[:3]) and not any(line.endswith("η =") for line in lines[:3])
+
+
 @pytest.mark.parametrize("width", ["39", "10001", "wide", "-5"])
 def test_a_bad_width_is_one_line(width: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["trace", "xor", "--width", width]) == 2

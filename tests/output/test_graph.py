@@ -383,6 +383,23 @@ async def test_the_graph_scrolls_to_the_step_on_a_deep_network() -> None:
         assert "L" in text
 
 
+@pytest.mark.parametrize("kind", ["dW", "db", "W_new", "b_new"])
+async def test_a_parameter_step_scrolls_the_graph_to_its_layers_box(kind: str) -> None:
+    """At 80×24 two_layer's graph is wider than the panel: a step on W⁽²⁾ or b⁽²⁾ shows
+    layer 2's parameter box (it showed x, z⁽¹⁾ and layer 1's box: the box's step had no
+    column of its own to scroll to)."""
+    app = make_app(load_network(sample_path("two_layer")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
+        diagram = app.query_one(NetworkDiagram)
+        app.go(app.trace.find(kind, 2).index)
+        await pilot.pause()
+        rows = ["".join(seg.text for seg in diagram.render_line(y)) for y in range(10)]
+        assert diagram.graph_start > 0, rows
+        assert any("W⁽²⁾" in r or "b⁽²⁾" in r for r in rows if "[" in r), rows
+        assert not any("W⁽¹⁾" in r for r in rows), rows
+
+
 async def test_quiz_hides_the_graphs_values_too() -> None:
     from bpdebug.session.quiz import Quiz
 

@@ -17,7 +17,7 @@ from bpdebug.files.samples import sample_path
 from bpdebug.notation.parse import linear
 from bpdebug.tui.app import BPDebugApp, make_app
 from bpdebug.tui.views.value_blocks import entry_text, format_cell, make_block
-from bpdebug.tui.widgets import Tape
+from bpdebug.tui.widgets import StepPanel, Tape
 
 
 def app_for(name: str) -> BPDebugApp:
@@ -106,3 +106,20 @@ async def test_a_short_step_panel_drops_the_difference_before_the_formula() -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("n", "n", "plus")
         assert "was [0.217103" in app.query_one("#step").text.plain  # room: it is said
+
+
+async def test_a_narrow_step_panel_gives_the_formula_up_before_the_check_and_the_change() -> None:
+    """At 80×24 the step panel has five rows: after an edit and `f`, ∂L/∂W⁽²⁾ shows its
+    result named by its symbol, the edit's change and the check's verdict in their short
+    forms, and not the formula (the tape shows it); it showed the formula and neither."""
+    app = app_for("two_layer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("plus")  # W⁽¹⁾[0,0] 0.15 → 0.25
+        app.go(app.trace.find("dW", 2).index)
+        await pilot.press("f")
+        await pilot.pause()
+        lines = app.query_one(StepPanel).text.plain.splitlines()
+        assert lines[1].startswith("∂L/∂W⁽²⁾ = ┌"), lines
+        assert any("4 of 4 differ, max |Δ|" in line for line in lines), lines
+        assert lines[-1] == "✓ finite differences agree", lines
+        assert not any("δ⁽²⁾ (a⁽¹⁾)ᵀ" in line for line in lines), lines

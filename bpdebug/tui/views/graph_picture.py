@@ -78,6 +78,12 @@ def _name(node_id: str) -> str:
     return f"W{sup(l)},b{sup(l)}" if kind == "P" else f"{kind}{sup(l)}"
 
 
+def _column_of(node: str) -> str:
+    """The node whose column holds `node`: a parameter box P⁽ˡ⁾ sits under z⁽ˡ⁾, so a step on
+    W⁽ˡ⁾ or b⁽ˡ⁾ scrolls the view to layer l (not to the input)."""
+    return f"z{node[1:]}" if node.startswith("P") else node
+
+
 def _centred(text: str, width: int) -> str:
     text = text[:width]
     left = (width - len(text)) // 2
@@ -169,7 +175,7 @@ def graph_lines(
         else:
             put(6, " " * NODE)
             put(7, " " * NODE)
-        if active:
+        if active or nid == _column_of(node):
             picture.active = (k, k + 1)
     picture.nodes = len(chain)
     picture.caption = [(f" {caption(trace, step)}", f"bold {colour}")]

@@ -151,8 +151,8 @@ def _at(rows_at: int) -> Callable[[int], int]:
 
 
 def _cached(
-    memo: dict[tuple[int, bool, bool], list[Text] | None],
-    key: tuple[int, bool, bool],
+    memo: dict[tuple[int, bool, bool, bool], list[Text] | None],
+    key: tuple[int, bool, bool, bool],
     make: Callable[[], list[Text] | None],
 ) -> list[Text] | None:
     if key not in memo:
@@ -180,8 +180,9 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
     def wrap(line: Text | None) -> list[Text]:
         return _wrap(line, width, console) if line is not None else []
 
-    def values(level: int, numbers: bool, joined: bool) -> list[Text] | None:
-        """The numbers (if asked) and the result lines at `level`."""
+    def values(level: int, numbers: bool, joined: bool, named: bool = False) -> list[Text] | None:
+        """The numbers (if asked) and the result lines at `level`; `named`: the formula is not
+        shown either, so the result carries its symbol (∂L/∂W⁽²⁾ = …)."""
         if joined:
             both = written.joined(level)
             if both is None:
@@ -199,8 +200,10 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
                 return None
             out += lines
         results = list(parts.result)
-        if not numbers and parts.result_alone is not None:
-            results[0] = parts.result_alone  # the result now says what it is
+        if not numbers and named and parts.result_named is not None:
+            results[0] = parts.result_named  # the result now says what it is
+        elif not numbers and parts.result_alone is not None:
+            results[0] = parts.result_alone
         for k, r in enumerate(results):
             lines = (
                 written.result(r, level, "shape" if k == 0 else "")
@@ -216,7 +219,7 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
     optional = [_one_that_fits(line, width, written, wrap) for line in parts.optional]
     note = wrap(parts.note)
 
-    def body(level: int, numbers: bool, room: int) -> list[Text] | None:
+    def body(level: int, numbers: bool, room: int, named: bool = False) -> list[Text] | None:
         """The values at `level` in `room` rows: the numbers and the result apart, else in
         one formula (fewer rows when they fit side by side); None if neither fits."""
         keep = LEVELS[level]
@@ -228,15 +231,19 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
             least = min(least + alone, max(least, alone))  # apart, or side by side
         if least > room:
             return None  # too tall whatever the width: not worth writing
-        apart = _cached(bodies, (level, numbers, False), lambda: values(level, numbers, False))
+        apart = _cached(
+            bodies, (level, numbers, False, named), lambda: values(level, numbers, False, named)
+        )
         if apart is not None and len(apart) <= room:
             return apart
         if not numbers:
             return None
-        joined = _cached(bodies, (level, numbers, True), lambda: values(level, numbers, True))
+        joined = _cached(
+            bodies, (level, numbers, True, False), lambda: values(level, numbers, True)
+        )
         return joined if joined is not None and len(joined) <= room else None
 
-    bodies: dict[tuple[int, bool, bool], list[Text] | None] = {}
+    bodies: dict[tuple[int, bool, bool, bool], list[Text] | None] = {}
 
     def attempt(
         levels: str, numbers: bool, with_formula: bool, extra: list[list[Text]], note_: bool
@@ -244,22 +251,23 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
         """The lines at the most detail that fits, or None. `levels`: "most" (every matrix
         as far as it may be written), "elided" (the most rows whose matrices fit the room,
         then the most columns that fit the width) or "shapes"."""
+        named = not with_formula and not numbers  # nothing above the result names it
         fixed = 1 + len(formula) * with_formula + sum(map(len, extra)) + len(note) * note_
         room = height - fixed
         lines = None
         if levels == "most":
-            lines = body(0, numbers, room)
+            lines = body(0, numbers, room, named)
         elif levels == "shapes":
-            lines = body(len(LEVELS) - 1, numbers, room)
+            lines = body(len(LEVELS) - 1, numbers, room, named)
         else:
             for rows_at in range(len(lay.KEEP_ROWS)):
                 level = _at(rows_at)
                 cols = most_detail(
-                    lambda c, level=level: body(level(c), numbers, room) is not None,  # type: ignore[misc]
+                    lambda c, level=level: body(level(c), numbers, room, named) is not None,  # type: ignore[misc]
                     lay.KEEP_COLS,
                 )
                 if cols is not None:
-                    lines = body(level(cols), numbers, room)
+                    lines = body(level(cols), numbers, room, named)
                     break
         if lines is None:
             return None
@@ -273,6 +281,8 @@ def fit(parts: Parts, width: int, height: int, console: Console) -> list[Text]:
         stages.append(("elided", True, True, kept, False))
         if keep_optional > parts.warnings:  # the formula gives way to an optional line
             stages.append(("elided", True, False, kept, False))  # (the tape shows it too)
+    for keep_optional in range(len(optional), parts.warnings, -1):  # the numbers go, then
+        stages.append(("elided", False, False, optional[:keep_optional], False))  # the formula
     stages += [
         ("elided", False, True, warnings, False),
         ("elided", False, False, warnings, False),

@@ -91,7 +91,14 @@ class Parts:
     note: Text | None = None  # the first to go
     warnings: int = 0  # the first optional lines warn of nan/inf: they go last of all
     result_alone: Line | None = None  # the first result line when the numbers are not shown
+    result_named: Line | None = None  # and when the formula is not either: its symbol first
     shape: str = ""  # the result's shape, after the result where it fits
+
+
+def _styled(form: str | list[str], style: str) -> Text | list[Text]:
+    return (
+        Text(form, style=style) if isinstance(form, str) else [Text(f, style=style) for f in form]
+    )
 
 
 def _numbers_line(lead: str, eq: Equation, digits: int | None, example: int | None) -> Line:
@@ -172,7 +179,14 @@ def _change_line(
         Text(f"  {word} {was}", style="bold yellow"),
         Text(f"  {pad}Δ {moved}", style="bold yellow"),
     ]
-    return values, tall, stacked, Text(summary, style="bold yellow")
+    short = f"  {moved_n} of {delta.size} differ, max |Δ| {largest}"  # a narrow panel's
+    return (
+        values,
+        tall,
+        stacked,
+        Text(summary, style="bold yellow"),
+        Text(short, style="bold yellow"),
+    )
 
 
 def _loss_after_lines(trace: Trace, step: Step, digits: int | None) -> list[Text]:
@@ -205,7 +219,7 @@ def step_parts(
     formula = Text(step.formula, style="bold")
     numbers: Line | None = None
     shape = ""
-    result_alone = None
+    result_alone = result_named = None
     result: list[Line | Text]
     if step.kind == "loss_after":
         result = [*_loss_after_lines(trace, step, digits)]
@@ -213,13 +227,14 @@ def step_parts(
         eq = step.equation(veiled)
         numbers = _numbers_line(f"  {step.relation} ", eq, digits, None)
         result = [_result_line(step.value, digits)]
+        result_named = _result_line(step.value, digits, f"{step.symbol} {step.relation} ")
         shape = shape_text(np.shape(step.value))
     else:
         own, mean = trace.for_example(step.index, example, veiled)
         lhs = text(lay.lay(own.lhs, (), lay.Setting()).box)
         numbers = _numbers_line(f"{lhs} = ", own, digits, example)
         result = [_result_line(own.value, digits)]
-        result_alone = _result_line(own.value, digits, f"{lhs} = ")
+        result_alone = result_named = _result_line(own.value, digits, f"{lhs} = ")
         shape = shape_text(np.asarray(own.value).shape)
         if mean is not None:
             result.append(_mean_line(mean, digits))
@@ -231,9 +246,17 @@ def step_parts(
         optional.append(Text(f"⚠ {trace.diagnosis()}", style="bold red"))
     if change is not None:
         optional.append(change)
-    if extra:  # the gradient check's verdict
-        good = extra.startswith("✓")
-        optional.append(Text(extra, style="bold green" if good else "bold red"))
+    if extra:  # the gradient check's verdict with its costs, then shorter forms
+        style = "bold green" if extra.startswith("✓") else "bold red"
+        verdict, _, costs = extra.partition(". Backprop")
+        backprop, _, differences = f"Backprop{costs}".partition("; ")
+        forms = (
+            extra,
+            [f"{verdict}.", f"{backprop};", differences],
+            verdict,
+            verdict.split(":")[0],
+        )
+        optional.append(tuple(_styled(f, style) for f in forms))
     note = Text(step.note, style="italic dim") if step.note else None
     return Parts(
         headers=_headers(trace, step, example, colour),
@@ -244,6 +267,7 @@ def step_parts(
         note=note,
         shape=shape,
         result_alone=result_alone,
+        result_named=result_named,
         warnings=int(step.index in trace.nonfinite_steps),
     )
 
