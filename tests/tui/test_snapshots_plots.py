@@ -221,8 +221,8 @@ async def test_a_toast_never_covers_a_dialog_or_the_edit_bar(
     app = app_for("two_layer")
     async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.press("d")
-        await pilot.pause(0.1)
         main = app.screen
+        await _toasts_shown(pilot, main, ["Numbers"])
         toasts = [t.region for t in main.query("Toast")]
         edit, keys = main.query_one("#editbar").region, main.query_one("#keys").region
         assert toasts and not any(t.overlaps(r) for t in toasts for r in (edit, keys))
