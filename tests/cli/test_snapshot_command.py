@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from command_line import bpdebug
 from paths import ROOT
 
 from bpdebug.cli import main
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", "snapshot", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-    )
+    return bpdebug("snapshot", *args, cwd=cwd, timeout=None)
 
 
 def test_snapshot_writes_an_svg_of_the_screen_after_the_keys(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from command_line import bpdebug
 from terminal import on_a_terminal
 from trained import by_trace, identical
 
@@ -25,9 +26,7 @@ from bpdebug.files.samples import sample_path
 
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", *args], capture_output=True, text=True, timeout=timeout
-    )
+    return bpdebug(*args, timeout=timeout)
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -11,11 +11,11 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from command_line import bpdebug
 from paths import ROOT
 from pdflatex import needs_pdflatex, pdflatex
 
@@ -32,13 +32,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is 
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
+    return bpdebug(*args, cwd=cwd, timeout=300)
 
 
 def asked_shapes(name: str, k: int, kinds: set[str]) -> list[tuple[tuple[int, int], str]]:

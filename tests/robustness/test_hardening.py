@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from command_line import bpdebug
 from conftest import random_network
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,13 +42,7 @@ NET = sample_path("two_layer")
 
 
 def run(*args: str, timeout: float = 60, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        **kw,  # type: ignore[arg-type]
-    )
+    return bpdebug(*args, timeout=timeout, **kw)
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:

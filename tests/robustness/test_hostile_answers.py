@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from command_line import one_line
 
 from bpdebug.cli import main
 
@@ -24,13 +25,6 @@ def grade(capsys: pytest.CaptureFixture[str], path: Path, *more: str) -> tuple[i
     code = main(["grade", "two_layer", str(path), *more])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def one_line(code: int, err: str) -> str:
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.mark.parametrize(

@@ -11,18 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from command_line import bpdebug
 
 from bpdebug.files.flow_log import printable
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", "compare", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
+    return bpdebug("compare", *args, cwd=cwd)
 
 
 def one_line(proc: subprocess.CompletedProcess[str]) -> str:

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from command_line import one_line
 from readonly import read_only
 
 from bpdebug.cli import main
@@ -21,13 +22,6 @@ def exam(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     code = main(["exam", "two_layer", *args])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def one_line(code: int, err: str) -> str:
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.mark.parametrize(

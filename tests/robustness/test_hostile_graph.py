@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from command_line import bpdebug
 
 from bpdebug.files.samples import sample_path
 
@@ -21,13 +21,7 @@ needs_dot = pytest.mark.skipif(
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", "graph", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
+    return bpdebug("graph", *args, cwd=cwd)
 
 
 def one_line(proc: subprocess.CompletedProcess[str]) -> str:

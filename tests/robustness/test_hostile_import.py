@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from command_line import bpdebug
 
 from bpdebug.files.netfile import load_network
 
@@ -23,13 +24,7 @@ from bpdebug.files.netfile import load_network
 def run(
     *args: str, cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", "import-torch", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-    )
+    return bpdebug("import-torch", *args, cwd=cwd, timeout=timeout)
 
 
 def one_line(proc: subprocess.CompletedProcess[str]) -> str:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from command_line import bpdebug
 
 from bpdebug.engine.training import KEPT_LOSSES, Descent
 from bpdebug.files.flow_log import read_flow_log
@@ -21,13 +22,7 @@ from bpdebug.files.samples import sample_path
 
 
 def run(*args: str, timeout: float = 120, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        **kw,  # type: ignore[arg-type]
-    )
+    return bpdebug(*args, timeout=timeout, **kw)
 
 
 def one_line(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:

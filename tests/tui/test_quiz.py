@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from command_line import bpdebug
 from conftest import random_network
 from pdflatex import needs_pdflatex, pdflatex
 
@@ -299,13 +299,7 @@ async def test_Q_turns_the_quiz_on_with_its_choices_and_off_keeping_answers() ->
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bpdebug", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
+    return bpdebug(*args, cwd=cwd)
 
 
 def test_grade_says_right_wrong_and_the_mistake_per_answer(tmp_path: Path) -> None:
